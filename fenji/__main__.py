@@ -1,0 +1,3 @@
+from fenji.cli import main
+
+main()

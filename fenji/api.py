@@ -1,0 +1,173 @@
+"""The library behind every command: `run`, `check`, `demo`, `profiles`, `doctor`.
+
+The CLI only parses arguments, shows progress and maps `RunResult.exit_code` to the process status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from fenji import __version__
+from fenji.discover import InputFile, discover, sha256_file
+from fenji.grade import PENDING, UNGRADED, Graded, grade
+from fenji.outputs import write_csv, write_json, write_problems, write_results_xlsx
+from fenji.problems import FatalError, Problems
+from fenji.profiles import Profile, load_profile
+from fenji.read import read_file
+from fenji.records import FileResult
+from fenji.results import grade_counts, results_table
+from fenji.score import Scored, score_dingji
+
+EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED = 0, 1, 2
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class RunOptions:
+    """Everything a run needs; the CLI's flags map onto these fields one to one."""
+
+    inbox: Path
+    profile: str | Path
+    year: int
+    out: Path | None = None
+    decisions: Path | None = None
+    workers: int = 1
+    documents: bool = True
+    templates: Path | None = None
+    html: bool = False
+    pdf_variant: str | None = None
+    notice_date: dt.date | None = None
+    progress: Progress = _quiet
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    profile: Profile | None = None
+    problems: Problems = field(default_factory=Problems)
+    results: pd.DataFrame | None = None
+    graded: Graded | None = None
+    scored: Scored | None = None
+    files: list[FileResult] = field(default_factory=list)
+    documents: list[Path] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+
+SCORERS = {"dingji": score_dingji}
+
+
+def check(options: RunOptions) -> RunResult:
+    """Read and validate only: the problem list, graded in memory but nothing written."""
+    return _pipeline(options, write=False)
+
+
+def run(options: RunOptions) -> RunResult:
+    """Read, validate, grade, and write results, problems, run.json and documents to OUT."""
+    return _pipeline(options, write=True)
+
+
+def _pipeline(options: RunOptions, write: bool) -> RunResult:
+    started = time.monotonic()
+    problems = Problems()
+    try:
+        profile = load_profile(options.profile)
+        files = _inputs(options, problems)
+        results = read_all(files, profile, options.workers, options.progress)
+        for result in results:
+            problems.extend(result.problems)
+        scored = SCORERS[profile.system](results, profile, problems)
+        graded = grade(scored.subjects, profile, scored.decisions, problems)
+    except FatalError as exc:
+        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
+                         seconds=time.monotonic() - started)
+    table = results_table(graded, profile)
+    outcome = RunResult(_exit_code(problems, graded), profile, problems, table, graded, scored, results)
+    if write and options.out is not None:
+        _write(options, outcome, files)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
+    inbox = Path(options.inbox)
+    if not inbox.is_dir():
+        raise FatalError(f"收件文件夹 {inbox} 不存在或不是文件夹。")
+    files = discover(inbox, problems)
+    if options.decisions is not None:
+        path = Path(options.decisions)
+        if not path.is_file():
+            raise FatalError(f"决定调整表文件 {path} 不存在。")
+        stat = path.stat()
+        files.append(InputFile(path, path.name, stat.st_size, stat.st_mtime, sha256_file(path)))
+    return files
+
+
+def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress) -> list[FileResult]:
+    """Read every file, in worker processes when asked; results keep the files' order."""
+    total = len(files)
+    progress("读取", 0, total)
+    if workers <= 1 or total < 8:
+        results = []
+        for n, item in enumerate(files, start=1):
+            results.append(read_file(item, profile))
+            progress("读取", n, total)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = []
+        for n, result in enumerate(pool.map(read_file, files, [profile] * total, chunksize=8), start=1):
+            results.append(result)
+            progress("读取", n, total)
+        return results
+
+
+def _exit_code(problems: Problems, graded: Graded) -> int:
+    grades = set(graded.subjects["等次"])
+    if problems.has_errors() or UNGRADED in grades or PENDING in grades:
+        return EXIT_NEEDS_ATTENTION
+    return EXIT_OK
+
+
+def _write(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if options.documents:
+        from fenji.documents import write_documents
+        outcome.documents = write_documents(outcome, options, out)
+    write_csv(outcome.results, out / "results.csv")
+    write_results_xlsx(outcome.results, "单位", out / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果")
+    write_problems(outcome.problems.sorted(), out / "problems.csv")
+    write_json(run_info(options, outcome, files), out / "run.json")
+
+
+def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> dict:
+    forms = {r.rel: r.forms for r in outcome.files}
+    return {
+        "fenji_version": __version__,
+        "profile": {"name": outcome.profile.name, "source": outcome.profile.source, "sha256": outcome.profile.sha256},
+        "year": options.year,
+        "finished": dt.datetime.now().isoformat(timespec="seconds"),
+        "inputs": [{"path": f.rel, "sha256": f.sha256, "size": f.size, "forms": forms.get(f.rel, [])} for f in files],
+        "counts": grade_counts(outcome.graded),
+        "subjects": len(outcome.results),
+        "problems": {level: outcome.problems.count(level) for level in ("错误", "警告", "提示")},
+        "documents": [str(p.relative_to(options.out)) for p in outcome.documents],
+        "exit_status": outcome.exit_code,
+    }
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)

@@ -1,0 +1,92 @@
+"""Stage 1: find the workbooks in a drop folder (recursively), skipping what is not a return.
+
+Lock files, temporary files and files still being copied are never read; symlinks are not
+followed out of the folder. Nothing here opens a workbook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from fenji.problems import Problems
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+IGNORED_DIRS = ("已处理", "退回")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    rel: str          # path relative to the inbox, with forward slashes, as printed in problems
+    size: int
+    mtime: float
+    sha256: str
+
+
+def is_lock_or_temp(name: str) -> bool:
+    """Office `~$x.xlsx`, LibreOffice `.~lock.x.xlsx#`, and editors' temporary files."""
+    lower = name.lower()
+    return (name.startswith("~$") or name.startswith(".~lock.") or name.endswith("#")
+            or lower.endswith((".tmp", ".part", ".crdownload", ".download", "~"))
+            or name.startswith(".") or lower == "thumbs.db" or lower == "desktop.ini")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(inbox: Path, problems: Problems) -> list[InputFile]:
+    """Every candidate file under `inbox`, sorted by relative path; notices for what is skipped."""
+    inbox = Path(inbox)
+    found: list[InputFile] = []
+    for root, dirs, files in os.walk(inbox, followlinks=False):
+        root_path = Path(root)
+        dirs[:] = sorted(d for d in dirs if not (root_path == inbox and d in IGNORED_DIRS)
+                         and not _skip_dir(root_path / d, inbox, problems))
+        for name in sorted(files):
+            _consider(root_path / name, inbox, problems, found)
+    return found
+
+
+def _skip_dir(path: Path, inbox: Path, problems: Problems) -> bool:
+    if path.is_symlink():
+        problems.notice("symlink-skipped", f"“{_rel(path, inbox)}”是指向其他位置的链接，为安全起见未读取。",
+                        file=_rel(path, inbox))
+        return True
+    return path.name.startswith(".")
+
+
+def _consider(path: Path, inbox: Path, problems: Problems, found: list[InputFile]) -> None:
+    rel = _rel(path, inbox)
+    if is_lock_or_temp(path.name):
+        return
+    if path.is_symlink():
+        problems.notice("symlink-skipped", f"“{rel}”是指向其他位置的链接，为安全起见未读取。", file=rel)
+        return
+    if not path.is_file():
+        return
+    suffix = path.suffix.lower()
+    if suffix == ".et":
+        problems.error("wps-et-format", "这是 WPS 表格专用格式（.et），无法读取。请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新报送。",
+                       file=rel)
+        return
+    if suffix not in WORKBOOK_SUFFIXES:
+        problems.notice("not-a-workbook", f"“{path.name}”不是 Excel 工作簿（.xlsx/.xls），已跳过，文件保留原处。",
+                        file=rel)
+        return
+    stat = path.stat()
+    found.append(InputFile(path, rel, stat.st_size, stat.st_mtime, sha256_file(path)))
+
+
+def _rel(path: Path, inbox: Path) -> str:
+    try:
+        return path.relative_to(inbox).as_posix()
+    except ValueError:
+        return path.name

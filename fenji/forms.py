@@ -1,0 +1,224 @@
+"""Stage 2b: recognise the standard forms on each sheet and lift their tables out.
+
+A form is recognised by its title, never by the file name; columns are found by header text (two-level
+merged headers included), so inserted, reordered or moved rows and columns do not matter (forms.md).
+The result is positional data with cell references; typing and checking values is validation's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from fenji.cells import cell_ref, header_key, squash, split_labels, text, title_key
+from fenji.workbook import Sheet
+
+TITLE_SCAN_ROWS = 10
+HEADER_SCAN_ROWS = 15
+TERMINATORS = ("合计", "总计", "说明", "备注", "注:", "注：", "填表人", "审核人", "签字", "负责人")
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """How to find one standard form: title keys, header names (aliases allowed), key columns."""
+
+    kind: str
+    label: str                       # Chinese name used in messages
+    title_all: tuple[str, ...]       # every one of these must be in the title
+    title_none: tuple[str, ...] = ()  # none of these may be
+    required: tuple[str, ...] = ()   # top-level headers that identify the header row
+    children: tuple[str, ...] = ()   # second-level headers expected under a merged parent
+    keys: tuple[str, ...] = ()       # key columns: a row with all of them empty ends the table
+
+
+FORM_SPECS: tuple[FormSpec, ...] = (
+    FormSpec("summary", "满意度测评汇总表", ("满意度测评汇总表",), (), ("党组织名称", "有效票数"),
+             ("满意", "基本满意", "不满意", "不了解"), ("序号", "党组织名称")),
+    FormSpec("ballots", "满意度测评表（附件3）", ("满意度测评表",), ("汇总",), ("票号",), (), ("票号",)),
+    FormSpec("self_eval", "分类定级自评表（附件2）", ("分类定级自评表",), (), ("定级指标", "自评得分"), (), ("定级指标",)),
+    FormSpec("score_sheet", "上级党组织评分定级表（附件4）", ("上级党组织评分定级表",), (), ("党组织名称",), (),
+             ("编号", "党组织名称")),
+    FormSpec("decisions", "党委研究决定调整表", ("决定调整表",), (), ("调整后等次", "理由"), (), ("编号", "名称")),
+    FormSpec("star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名")),
+    FormSpec("public_votes", "民主评议计分表", ("民主评议计分表",), (), ("编号", "姓名"), (), ("编号", "姓名")),
+    FormSpec("panel", "领导小组评议表", ("领导小组评议表",), (), ("编号", "姓名"), (), ("编号", "姓名")),
+    FormSpec("ten_stars", "十星评定表", ("十星", "评定表"), (), ("村党组织",), (), ("编号", "村党组织")),
+    FormSpec("roster", "党组织名册", ("党组织名册",), (), ("编号", "党组织名称"), (), ("编号", "党组织名称")),
+)
+
+SPEC_BY_KIND = {spec.kind: spec for spec in FORM_SPECS}
+
+
+def header_base(value) -> str:
+    """Header text compared with a spec: also drop any parenthesis (`姓名（户主）` → `姓名`)."""
+    return re.sub(r"[（(][^）)]*[)）]", "", header_key(value))
+
+
+@dataclass
+class Field:
+    value: str
+    ref: str
+
+
+@dataclass
+class Row:
+    index: int          # 0-based sheet row
+    cells: dict          # column name → raw value
+
+
+@dataclass
+class Table:
+    """A recognised form's table: columns by name, data rows, header fields, all with locations."""
+
+    spec: FormSpec
+    sheet: Sheet
+    title: str
+    title_ref: str
+    header_row: int
+    columns: dict[str, int]
+    header_text: dict[str, str]
+    parents: dict[str, str]
+    rows: list[Row]
+    fields: dict[str, Field] = field(default_factory=dict)
+    after: list[list] = field(default_factory=list)    # rows after the table (合计, 自评等次 …)
+    after_start: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    def ref(self, row: Row | int, column: str) -> str:
+        index = row.index if isinstance(row, Row) else row
+        return cell_ref(index, self.columns[column]) if column in self.columns else cell_ref(index, 0)
+
+    def field_value(self, *labels: str) -> Field | None:
+        for label in labels:
+            if label in self.fields:
+                return self.fields[label]
+        return None
+
+
+def recognise(sheet: Sheet) -> tuple[FormSpec, str, int, int] | None:
+    """The form on this sheet: (spec, title text, title row, title col), or None if no title is known."""
+    for r in range(min(TITLE_SCAN_ROWS, len(sheet.rows))):
+        for c, value in enumerate(sheet.rows[r]):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            key = title_key(value)
+            for spec in FORM_SPECS:
+                if all(k in key for k in spec.title_all) and not any(k in key for k in spec.title_none):
+                    return spec, text(value), r, c
+    return None
+
+
+def locate_header(sheet: Sheet, spec: FormSpec, start: int) -> int | None:
+    """The first row at or below `start` whose cells contain every required header."""
+    wanted = {header_base(h) for h in spec.required}
+    for r in range(start, min(start + HEADER_SCAN_ROWS, len(sheet.rows))):
+        present = {header_base(v) for v in sheet.rows[r] if isinstance(v, str)}
+        if wanted <= present:
+            return r
+    return None
+
+
+def extract(sheet: Sheet, spec: FormSpec, title: str, title_row: int, title_col: int,
+            child_names: tuple[str, ...] = ()) -> Table | None:
+    """Lift the table out of a recognised sheet; None when the header row cannot be found."""
+    header = locate_header(sheet, spec, title_row + 1)
+    if header is None:
+        return None
+    children = tuple(spec.children) + tuple(child_names)
+    two_level = _has_child_row(sheet, header, children)
+    columns, texts, parents = _columns(sheet, header, two_level)
+    first = header + (2 if two_level else 1)
+    rows, end = _data_rows(sheet, first, columns, spec)
+    table = Table(spec, sheet, title, cell_ref(title_row, title_col), header, columns, texts, parents, rows)
+    table.fields = _fields(sheet, title_row, header, end)
+    table.after = sheet.rows[end:end + 10]
+    table.after_start = end
+    return table
+
+
+def _has_child_row(sheet: Sheet, header: int, children: tuple[str, ...]) -> bool:
+    if not children or header + 1 >= len(sheet.rows):
+        return False
+    below = {header_base(v) for v in sheet.rows[header + 1] if isinstance(v, str)}
+    return any(header_base(c) in below for c in children)
+
+
+def _columns(sheet: Sheet, header: int, two_level: bool):
+    """Column name → index; for two-level headers the child label wins under a parent."""
+    columns: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    top = sheet.rows[header]
+    below = sheet.rows[header + 1] if two_level and header + 1 < len(sheet.rows) else []
+    parent = ""
+    for c, value in enumerate(top):
+        if isinstance(value, str) and value.strip():
+            parent = value
+        elif value is not None and not isinstance(value, str):
+            parent = ""
+        child = below[c] if c < len(below) else None
+        if two_level and child is not None and str(child).strip():
+            _add_column(columns, texts, child, c)
+            parents[header_base(child)] = text(parent)
+        elif value is not None and str(value).strip():
+            _add_column(columns, texts, value, c)
+    return columns, texts, parents
+
+
+def _add_column(columns: dict, texts: dict, label, col: int) -> None:
+    name = header_base(label)
+    if name and name not in columns:   # the first of two equal headers wins; the other is an extra column
+        columns[name] = col
+        texts[name] = text(label)
+
+
+def _data_rows(sheet: Sheet, first: int, columns: dict[str, int], spec: FormSpec) -> tuple[list[Row], int]:
+    key_cols = [columns[k] for k in spec.keys if k in columns]
+    rows: list[Row] = []
+    r = first
+    for r in range(first, len(sheet.rows)):
+        values = sheet.rows[r]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if _is_terminator(values) or (key_cols and all(_blank(values, c) for c in key_cols)):
+            return rows, r
+        rows.append(Row(r, {name: (values[c] if c < len(values) else None) for name, c in columns.items()}))
+    return rows, len(sheet.rows)
+
+
+def _blank(values: list, col: int) -> bool:
+    return col >= len(values) or values[col] is None or (isinstance(values[col], str) and not values[col].strip())
+
+
+def _is_terminator(values: list) -> bool:
+    first = next((v for v in values if v is not None and str(v).strip()), None)
+    if not isinstance(first, str):
+        return False
+    key = squash(first)
+    return key.startswith(TERMINATORS) or "签字" in key[:12] or "盖章" in key[:12] and ":" in key
+
+
+def _fields(sheet: Sheet, title_row: int, header: int, end: int) -> dict[str, Field]:
+    """`标签：值` cells above the header (and in footer rows) → label → Field."""
+    found: dict[str, Field] = {}
+    spans = list(range(title_row, header)) + list(range(end, min(end + 10, len(sheet.rows))))
+    for r in spans:
+        for c, value in enumerate(sheet.rows[r]):
+            if isinstance(value, str) and ("：" in value or ":" in value):
+                for label, content in split_labels(value):
+                    found.setdefault(label, Field(content, cell_ref(r, c)))
+    return found
+
+
+def find_tables(sheet: Sheet, extra_children: dict[str, tuple[str, ...]] | None = None):
+    """The recognised table on this sheet, or (spec, None) when the title is known but no header,
+    or None when the sheet has no known title."""
+    found = recognise(sheet)
+    if found is None:
+        return None
+    spec, title, r, c = found
+    children = (extra_children or {}).get(spec.kind, ())
+    return spec, extract(sheet, spec, title, r, c, children)

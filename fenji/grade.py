@@ -1,0 +1,334 @@
+"""Stage 5: grades from scores — bands, vetoes, cross-conditions, quotas, committee decisions.
+
+Pure and exact (rules.md §0): bands are decided on the rounded Decimal score; quota counts are
+floor/ceil of exact products; a tie straddling a quota cut is never broken arbitrarily (待定).
+Order: bands → vetoes and cross-conditions → quotas → committee decisions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+
+from fenji.arith import cap_count, floor_count, fmt_percent
+from fenji.problems import Problems
+from fenji.profiles import Profile, Quota
+
+UNGRADED = "未评定"
+PENDING = "待定"
+
+M_OVER_QUOTA = "超比例调整"
+M_FLOOR = "按比例调整"
+M_VETO = "一票否决"
+M_DECISION = "经党委研究调整"
+M_SELF = "自评偏差"
+M_CRITICAL = "临界"
+M_CROSS = "满意率不足"
+
+
+@dataclass
+class QuotaCheck:
+    """One quota in one unit, for the report: allowed vs actual."""
+
+    unit: str
+    category: str
+    grade: str
+    kind: str
+    share: Decimal
+    n: int
+    allowed: int
+    actual: int
+    ok: bool
+    moved: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        word = {"cap": "不超过", "floor": "不低于", "about": "左右"}[self.kind]
+        return f"{self.grade}{word}{fmt_percent(self.share, 0) if self.kind != 'about' else fmt_percent(self.share, 0)}"
+
+
+@dataclass
+class Graded:
+    subjects: pd.DataFrame
+    quota_checks: list[QuotaCheck]
+    adjustments: list[dict]
+
+
+def band_of(score: Decimal, profile: Profile) -> str:
+    for band in profile.bands:
+        if score >= band.low:
+            return band.grade
+    return profile.lowest_grade
+
+
+def grade(subjects: pd.DataFrame, profile: Profile, decisions: list, problems: Problems) -> Graded:
+    """Grade every subject of the frame; returns the frame with 初定等次, 等次, markers and notes."""
+    frame = subjects.copy()
+    frame["markers"] = [[] for _ in range(len(frame))]
+    frame["notes"] = [[] for _ in range(len(frame))]
+    frame["decision"] = None
+    frame["初定等次"] = [_initial(row, profile) for row in frame.itertuples(index=False)]
+    frame["等次"] = frame["初定等次"]
+    adjustments: list[dict] = []
+    _vetoes(frame, profile, adjustments)
+    _cross_condition(frame, profile, adjustments)
+    checks = _quotas(frame, profile, problems, adjustments)
+    _decisions(frame, profile, decisions, problems, adjustments)
+    _recheck_quotas(frame, profile, checks, problems)
+    _critical(frame, profile)
+    _self_deviation(frame, profile)
+    frame["说明"] = [_explain(row) for row in frame.itertuples(index=False)]
+    return Graded(frame, checks, adjustments)
+
+
+def _initial(row, profile: Profile) -> str:
+    if row.missing:
+        return UNGRADED
+    return band_of(row.得分, profile)
+
+
+def _vetoes(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
+    lowest = profile.veto.get("grade") or profile.lowest_grade
+    for i in frame.index:
+        veto = frame.at[i, "否决情形"] if "否决情形" in frame else ""
+        if not veto or frame.at[i, "等次"] == UNGRADED:
+            continue
+        before = frame.at[i, "等次"]
+        frame.at[i, "等次"] = lowest
+        frame.at[i, "markers"].append(M_VETO)
+        adjustments.append(_adjustment(frame, i, before, lowest, M_VETO, veto))
+
+
+def _cross_condition(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
+    rule = profile.cross_condition
+    if not rule.get("enabled") or "满意率" not in frame:
+        return
+    for i in frame.index:
+        rate = frame.at[i, "满意率"]
+        if rate is None or frame.at[i, "等次"] not in rule["blocked_grades"]:
+            continue
+        if Fraction(rate) < Fraction(rule["min_rate"]):
+            before = frame.at[i, "等次"]
+            frame.at[i, "等次"] = rule["grade"]
+            frame.at[i, "markers"].append(M_CROSS)
+            adjustments.append(_adjustment(frame, i, before, rule["grade"], M_CROSS,
+                                           f"满意率 {fmt_percent(rate)} 低于 {fmt_percent(rule['min_rate'])}"))
+
+
+def _adjustment(frame, i, before: str, after: str, kind: str, reason: str, meeting: str = "") -> dict:
+    return {"编号": frame.at[i, "编号"], "名称": frame.at[i, "名称"], "单位": frame.at[i, "单位"],
+            "类别": frame.at[i, "类别"], "调整前": before, "调整后": after, "类型": kind, "理由": reason,
+            "会议及文号": meeting, "得分": frame.at[i, "得分"]}
+
+
+# --- quotas ---------------------------------------------------------------------------------
+
+def _scopes(frame: pd.DataFrame, quota: Quota):
+    """(unit, category, index list) for each quota scope; category groups counted separately."""
+    graded = frame[frame["等次"] != UNGRADED]
+    if "quota_exempt" in graded:
+        graded = graded[~graded["quota_exempt"].astype(bool)]
+    if quota.category:
+        graded = graded[graded["类别"] == quota.category]
+        keys = ["单位"]
+    else:
+        keys = ["单位", "类别"]
+    for key, group in graded.groupby(keys, sort=True):
+        unit, category = (key[0], quota.category) if quota.category else key
+        yield unit, category, list(group.index)
+
+
+def rank_key(frame: pd.DataFrame, i, profile: Profile) -> tuple:
+    """Final score, then the tie-breakers in order (exact values), all higher-is-better."""
+    values = [frame.at[i, "得分"]]
+    for column in profile.tie_breakers:
+        value = frame.at[i, column] if column in frame else None
+        values.append(Fraction(value) if value is not None else Fraction(-1))
+    return tuple(Fraction(v) if v is not None else Fraction(-1) for v in values)
+
+
+def _quotas(frame: pd.DataFrame, profile: Profile, problems: Problems, adjustments: list) -> list[QuotaCheck]:
+    checks = []
+    caps = sorted((q for q in profile.quotas if q.kind == "cap"), key=lambda q: profile.grades.index(q.grade))
+    for quota in caps:
+        for unit, category, index in _scopes(frame, quota):
+            checks.append(_enforce_cap(frame, index, unit, category, quota, profile, problems, adjustments))
+    for quota in (q for q in profile.quotas if q.kind == "floor"):
+        for unit, category, index in _scopes(frame, quota):
+            checks.append(_enforce_floor(frame, index, unit, category, quota, profile, problems, adjustments))
+    for quota in (q for q in profile.quotas if q.kind == "about"):
+        for unit, category, index in _scopes(frame, quota):
+            checks.append(_report_about(frame, index, unit, category, quota, problems))
+    return checks
+
+
+def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
+    n = len(index)
+    allowed = cap_count(quota.share, n)
+    members = sorted((i for i in index if frame.at[i, "等次"] == quota.grade),
+                     key=lambda i: rank_key(frame, i, profile), reverse=True)
+    check = QuotaCheck(unit, category, quota.grade, "cap", quota.share, n, allowed, len(members), True)
+    if len(members) <= allowed:
+        return check
+    lower = profile.grades[min(profile.grades.index(quota.grade) + 1, len(profile.grades) - 1)]
+    tied = _tied_at(frame, members, allowed, profile)
+    for position, i in enumerate(members):
+        if i in tied:
+            _pend(frame, i, check, f"{quota.grade}名额（{allowed} 个）的最后一名与其后并列")
+        elif position >= allowed:
+            frame.at[i, "等次"] = lower
+            frame.at[i, "markers"].append(M_OVER_QUOTA)
+            check.moved.append(frame.at[i, "编号"])
+            adjustments.append(_adjustment(frame, i, quota.grade, lower, M_OVER_QUOTA,
+                                           f"{unit}{category}共 {n} 个，{quota.grade}不超过 {fmt_percent(quota.share, 0)}，"
+                                           f"最多 {allowed} 个；按得分排名第 {position + 1}"))
+    _report_pending(frame, check, unit, category, problems)
+    check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
+    return check
+
+
+def _tied_at(frame, ordered: list, cut: int, profile) -> set:
+    if cut <= 0:
+        return set()
+    last_in, first_out = ordered[cut - 1], ordered[cut]
+    key = rank_key(frame, last_in, profile)
+    if rank_key(frame, first_out, profile) != key:
+        return set()
+    return {i for i in ordered if rank_key(frame, i, profile) == key}
+
+
+def _pend(frame, i, check: QuotaCheck, why: str) -> None:
+    frame.at[i, "等次"] = PENDING
+    frame.at[i, "markers"].append(PENDING)
+    frame.at[i, "notes"].append(f"{why}，需党委研究决定")
+    check.pending.append(frame.at[i, "编号"])
+
+
+def _report_pending(frame, check: QuotaCheck, unit, category, problems: Problems) -> None:
+    if not check.pending:
+        return
+    names = "、".join(f"{frame.loc[frame['编号'] == s, '名称'].iloc[0]}（{s}）" for s in check.pending)
+    problems.warning("tie-at-quota-cut", f"{unit}{category}：{names} 得分及全部排序依据完全相同，跨越“{check.label}”的名额线，"
+                     "无法自动取舍，已标为待定。请党委研究决定后填入决定调整表。", subject="、".join(check.pending))
+
+
+def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
+    n = len(index)
+    required = floor_count(quota.share, n)
+    in_lowest = [i for i in index if frame.at[i, "等次"] == quota.grade]
+    check = QuotaCheck(unit, category, quota.grade, "floor", quota.share, n, required, len(in_lowest), True)
+    short = required - len(in_lowest)
+    if short <= 0:
+        return check
+    candidates = sorted((i for i in index if frame.at[i, "等次"] not in (quota.grade, PENDING)),
+                        key=lambda i: rank_key(frame, i, profile))
+    tied = _tied_at(frame, candidates, short, profile) if short < len(candidates) else set()
+    for position, i in enumerate(candidates[:short] + [c for c in candidates[short:] if c in tied]):
+        if i in tied:
+            _pend(frame, i, check, f"{quota.grade}比例（至少 {required} 个）的名额线上并列")
+            continue
+        before = frame.at[i, "等次"]
+        frame.at[i, "等次"] = quota.grade
+        frame.at[i, "markers"].append(M_FLOOR)
+        check.moved.append(frame.at[i, "编号"])
+        adjustments.append(_adjustment(frame, i, before, quota.grade, M_FLOOR,
+                                       f"{unit}{category}共 {n} 个，{quota.grade}不低于 {fmt_percent(quota.share, 0)}，"
+                                       f"至少 {required} 个；按得分倒数第 {position + 1}"))
+    _report_pending(frame, check, unit, category, problems)
+    check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
+    return check
+
+
+def _report_about(frame, index, unit, category, quota: Quota, problems) -> QuotaCheck:
+    n = len(index)
+    actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
+    share = Fraction(actual, n) if n else Fraction(0)
+    ok = abs(share - Fraction(quota.share)) <= Fraction(quota.tolerance)
+    check = QuotaCheck(unit, category, quota.grade, "about", quota.share, n, round_share(quota.share, n), actual, ok)
+    if not ok:
+        problems.warning("quota-about-off", f"{unit}{category}{quota.grade} {actual} 个，占 {fmt_percent(share)}，"
+                         f"与“{quota.grade}{fmt_percent(quota.share, 0)}左右”相差超过 {fmt_percent(quota.tolerance, 0)}。")
+    return check
+
+
+def round_share(share: Decimal, n: int) -> int:
+    from fenji.arith import half_up
+    return int(half_up(share * n, 0))
+
+
+# --- decisions and markers ------------------------------------------------------------------
+
+def _decisions(frame, profile, decisions: list, problems: Problems, adjustments: list) -> None:
+    from fenji.match import Matcher
+    from fenji.records import RosterEntry
+    entries = [RosterEntry(frame.at[i, "编号"], frame.at[i, "名称"], frame.at[i, "单位"], None) for i in frame.index]
+    matcher = Matcher(entries)
+    position = {frame.at[i, "编号"]: i for i in frame.index}
+    for decision in decisions:
+        entry, reason = matcher.find(decision.id, decision.name)
+        where = dict(file=decision.source.file, sheet=decision.source.sheet, cell=decision.source.cell,
+                     subject=decision.id or decision.name)
+        if entry is None:
+            problems.error("decision-subject-unknown", f"决定调整表中的“{decision.id or decision.name}”在名册中找不到，"
+                           "该决定未执行。请核对编号或名称。", **where)
+            continue
+        i = position[entry.id]
+        before = frame.at[i, "等次"]
+        frame.at[i, "等次"] = decision.grade
+        if PENDING in frame.at[i, "markers"]:
+            frame.at[i, "markers"].remove(PENDING)
+            frame.at[i, "notes"].clear()
+        frame.at[i, "markers"].append(M_DECISION)
+        frame.at[i, "decision"] = decision
+        adjustments.append(_adjustment(frame, i, before, decision.grade, M_DECISION, decision.reason, decision.meeting))
+
+
+def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems) -> None:
+    """After decisions: actual counts again; a decision that breaks a quota is allowed but warned."""
+    exempt = frame["quota_exempt"] if "quota_exempt" in frame else pd.Series(False, index=frame.index)
+    for check in checks:
+        index = [i for i in frame.index if frame.at[i, "单位"] == check.unit and frame.at[i, "类别"] == check.category
+                 and frame.at[i, "等次"] != UNGRADED and not bool(exempt[i])]
+        actual = sum(1 for i in index if frame.at[i, "等次"] == check.grade)
+        check.actual = actual
+        if check.kind == "cap":
+            check.ok = actual <= check.allowed
+        elif check.kind == "floor":
+            check.ok = actual >= check.allowed
+        if not check.ok and check.kind != "about":
+            problems.warning("decision-breaks-quota", f"{check.unit}{check.category}：党委研究决定后{check.grade} {actual} 个，"
+                             f"不符合“{check.label}”（{check.n} 个的{'上限' if check.kind == 'cap' else '下限'}为 {check.allowed} 个）。"
+                             "决定已执行，请在报告中说明。")
+
+
+def _critical(frame, profile: Profile) -> None:
+    for i in frame.index:
+        score = frame.at[i, "得分"]
+        if score is not None and any(interval.contains(score) for interval in profile.critical):
+            frame.at[i, "markers"].append(M_CRITICAL)
+
+
+def _self_deviation(frame, profile: Profile) -> None:
+    if "自评等次" not in frame:
+        return
+    limit = profile.self_evaluation["deviation"]
+    for i in frame.index:
+        grade_now, score = frame.at[i, "等次"], frame.at[i, "得分"]
+        self_grade, self_score = frame.at[i, "自评等次"], frame.at[i, "自评得分"]
+        if grade_now in (UNGRADED, PENDING) or (not self_grade and self_score is None):
+            continue
+        differs = bool(self_grade) and self_grade != grade_now
+        far = self_score is not None and score is not None and abs(self_score - score) >= limit
+        if differs or far:
+            frame.at[i, "markers"].append(M_SELF)
+
+
+def _explain(row) -> str:
+    parts = list(dict.fromkeys(row.markers))
+    if row.等次 == UNGRADED:
+        parts = list(row.missing) + parts
+    return "；".join(parts)

@@ -1,0 +1,112 @@
+"""Stage 7: write the results, the problem list and run.json, atomically.
+
+Every file is written under a temporary name in the same folder and renamed into place, so a run
+that is killed leaves either the previous complete outputs or the new ones, never half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from fenji.problems import PROBLEM_COLUMNS, Problem
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_csv(frame: pd.DataFrame, target: Path) -> None:
+    safe = frame.map(csv_safe) if len(frame) else frame
+    with atomic_path(target) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
+
+
+def write_problems(problems: list[Problem], target: Path) -> None:
+    frame = pd.DataFrame([p.as_row() for p in problems], columns=PROBLEM_COLUMNS)
+    write_csv(frame, target)
+
+
+def write_json(data: dict, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def write_results_xlsx(frame: pd.DataFrame, unit_column: str, target: Path, title: str) -> None:
+    """One sheet per unit plus a 汇总 sheet; text is stored as text, never as a formula."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "汇总"
+    _fill_sheet(summary, frame, f"{title}（全部）")
+    for unit, group in frame.groupby(unit_column, sort=False):
+        sheet = book.create_sheet(_sheet_name(str(unit), book.sheetnames))
+        _fill_sheet(sheet, group, f"{title}（{unit}）")
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+
+
+def _sheet_name(unit: str, taken: list[str]) -> str:
+    name = "".join(ch for ch in unit if ch not in "[]:*?/\\")[:28] or "单位"
+    candidate, n = name, 2
+    while candidate in taken or candidate == "汇总":
+        candidate, n = f"{name}{n}", n + 1
+    return candidate
+
+
+def _fill_sheet(sheet, frame: pd.DataFrame, title: str) -> None:
+    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    header_fill = PatternFill("solid", fgColor="DDDDDD")
+    for c, column in enumerate(frame.columns, start=1):
+        cell = sheet.cell(row=2, column=c, value=str(column))
+        cell.font, cell.fill = Font(bold=True), header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(c)].width = 10 if c > 2 else 16
+    for r, values in enumerate(frame.itertuples(index=False), start=3):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = value if value is None or not isinstance(value, str) else value
+            if isinstance(value, str):
+                cell.data_type = "s"   # a name like "=HYPERLINK(…)" stays literal text
+    sheet.freeze_panes = "C3"
+    if frame.shape[1]:
+        sheet.auto_filter.ref = f"A2:{get_column_letter(frame.shape[1])}{max(2, len(frame) + 2)}"
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Swap a freshly written folder into place; the old one is removed only after the swap."""
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,64 @@
+"""Stage 2: read one input file into typed records (workbook → recognised forms → validation).
+
+Each file is independent, so this is what worker processes run. A broken workbook becomes a
+problem row; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from fenji.discover import InputFile
+from fenji.forms import find_tables
+from fenji.problems import Problems
+from fenji.profiles import Profile
+from fenji.records import FileResult
+from fenji.validate import VALIDATORS, Context
+from fenji.workbook import Limits, WorkbookError, read_workbook
+
+
+def read_file(item: InputFile, profile: Profile, limits: Limits = Limits()) -> FileResult:
+    """Everything one file yields for `profile`; problems carry the file's path relative to INBOX."""
+    result = FileResult(item.rel, item.sha256, item.mtime)
+    problems = Problems()
+    try:
+        sheets = read_workbook(item.path, limits)
+        for sheet in sheets:
+            _read_sheet(sheet, result, problems, profile)
+        if not result.forms and not any(p.code == "form-not-used" for p in problems):
+            problems.notice("no-known-form", "文件中没有找到任何标准表（按表头标题识别）。如果这是报送材料，请使用标准表样。",
+                            file=item.rel)
+    except WorkbookError as exc:
+        problems.error(exc.code, exc.message, file=item.rel)
+    except Exception as exc:  # a bug or an unforeseen file: report it, keep the run going
+        problems.error("internal-error", f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:100]}），"
+                       "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。", file=item.rel)
+        result.records.clear()
+        traceback.print_exc()
+    result.problems = problems.items
+    return result
+
+
+def _children(profile: Profile) -> dict[str, tuple[str, ...]]:
+    return {"score_sheet": tuple(i.name for i in profile.indicators)}
+
+
+def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile) -> None:
+    found = find_tables(sheet, _children(profile))
+    if found is None:
+        if any(v is not None for row in sheet.rows[:20] for v in row):
+            problems.notice("sheet-not-recognised", f"工作表“{sheet.name}”不是可识别的标准表，已跳过。",
+                            file=result.rel, sheet=sheet.name)
+        return
+    spec, table = found
+    if table is None:
+        problems.error("header-not-found", f"识别为{spec.label}，但在标题下方没有找到表头（应包含"
+                       f"“{'”“'.join(spec.required)}”）。请不要修改表头文字。", file=result.rel, sheet=sheet.name)
+        return
+    validator = VALIDATORS.get(spec.kind)
+    if validator is None:
+        problems.notice("form-not-used", f"{spec.label}不属于规则“{profile.title}”所需的表，已跳过。",
+                        file=result.rel, sheet=sheet.name)
+        return
+    result.forms.append(spec.kind)
+    validator(Context(result, table, problems, profile))

@@ -1,0 +1,153 @@
+"""Stage 2a: open a workbook file (xlsx, xlsm, genuine xls) into plain sheet grids.
+
+Reading goes through python-calamine (fast, and it reads Excel 97–2003 .xls). Before a zip-based
+workbook is handed to it, the zip's directory is checked so that a file that would expand to
+gigabytes is refused without being decompressed. Input files are opened read-only.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine as calamine
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds per file (defaults suit county-size returns)."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_unzipped_bytes: int = 200 * 1024 * 1024
+    max_compression_ratio: int = 200
+    max_cells: int = 2_000_000
+    max_sheets: int = 100
+
+
+@dataclass
+class Sheet:
+    """One worksheet as a grid of raw values; row/col 0 is A1 whatever calamine's offset was."""
+
+    name: str
+    rows: list[list]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
+    hidden: bool = False
+
+    def value(self, row: int, col: int):
+        if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+
+class WorkbookError(Exception):
+    """A file that cannot be read as a workbook; `code` is the problem code, the message Chinese."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def read_workbook(path: Path, limits: Limits = Limits()) -> list[Sheet]:
+    """All sheets of the workbook at `path`, hidden ones included."""
+    size = path.stat().st_size
+    if size == 0:
+        raise WorkbookError("empty-file", "文件是空的（0 字节），可能没有保存完整或传输失败。请重新报送。")
+    if size > limits.max_file_bytes:
+        raise WorkbookError("file-too-large", f"文件过大（{size / 1048576:.1f} MB，上限 "
+                            f"{limits.max_file_bytes / 1048576:.0f} MB），未读取。请检查是否误传了其他文件。")
+    head = _head(path)
+    _check_format(path, head, limits)
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise WorkbookError("workbook-encrypted", "工作簿设置了打开密码，无法读取。请取消密码后重新报送。") from None
+    except Exception as exc:  # calamine raises several types for corrupt files
+        raise WorkbookError("workbook-corrupt", f"工作簿已损坏，无法打开（{_short(exc)}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
+    return _sheets(book, limits)
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(512)
+
+
+def _check_format(path: Path, head: bytes, limits: Limits) -> None:
+    if head.startswith(ZIP_MAGIC):
+        _check_zip(path, limits)
+        return
+    if head.startswith(OLE_MAGIC):
+        return  # genuine .xls, or an encrypted .xlsx (an OLE container): calamine tells which
+    sample = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if sample.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        raise WorkbookError("html-as-excel", "这个文件其实是网页（HTML）格式，只是扩展名为 .xls。请用 Excel 或 WPS 打开，"
+                            "“另存为” Excel 工作簿（.xlsx）后重新报送。")
+    if _looks_like_text(head):
+        raise WorkbookError("csv-as-excel", "这个文件其实是文本（CSV）格式，只是扩展名为 Excel。请用 Excel 或 WPS 打开，"
+                            "“另存为” Excel 工作簿（.xlsx）后重新报送。")
+    raise WorkbookError("not-a-workbook", "文件不是 Excel 工作簿（内容无法识别），可能已损坏或是其他类型的文件。")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            decoded = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "\x00" not in decoded and ("," in decoded or "\t" in decoded or "\n" in decoded)
+    return False
+
+
+def _check_zip(path: Path, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise WorkbookError("workbook-corrupt", "工作簿已损坏（压缩结构不完整，可能没有传输完）。请重新保存后报送。") from None
+    total = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    if total > limits.max_unzipped_bytes or total / packed > limits.max_compression_ratio:
+        raise WorkbookError("workbook-too-large", f"工作簿解压后过大（{total / 1048576:.0f} MB），超过读取上限，"
+                            "为防止恶意文件未予读取。请检查文件来源。")
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names:
+        raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
+
+
+def _sheets(book, limits: Limits) -> list[Sheet]:
+    metadata = book.sheets_metadata
+    if len(metadata) > limits.max_sheets:
+        raise WorkbookError("too-many-sheets", f"工作簿有 {len(metadata)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
+    sheets, cells = [], 0
+    for index, meta in enumerate(metadata):
+        try:
+            raw = book.get_sheet_by_index(index)
+            cells += raw.height * raw.width
+            if cells > limits.max_cells:
+                raise WorkbookError("too-many-cells", f"工作簿的单元格数超过上限 {limits.max_cells:,}，未读取。"
+                                    "请删除多余的行列后重新报送。")
+            rows = raw.to_python(skip_empty_area=False)
+            merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (raw.merged_cell_ranges or [])]
+        except WorkbookError:
+            raise
+        except Exception as exc:
+            raise WorkbookError("workbook-corrupt", f"工作表“{meta.name}”无法读取（{_short(exc)}）。") from None
+        hidden = str(meta.visible) != str(calamine.SheetVisibleEnum.Visible)
+        sheets.append(Sheet(meta.name, [[_clean(v) for v in row] for row in rows], merged, hidden))
+    return sheets
+
+
+def _clean(value):
+    """calamine gives '' for empty cells; use None so 'blank' has one spelling."""
+    if isinstance(value, str) and value == "":
+        return None
+    return value
+
+
+def _short(exc: Exception) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return message[:120]
