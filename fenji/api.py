@@ -44,6 +44,7 @@ class RunOptions:
     year: int
     out: Path | None = None
     decisions: Path | None = None
+    db: Path | None = None
     workers: int = 1
     documents: bool = True
     templates: Path | None = None
@@ -171,3 +172,50 @@ def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) ->
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+# --- other commands -------------------------------------------------------------------------
+
+def profiles() -> list[tuple[str, str]]:
+    """(name, title) of every built-in profile."""
+    from fenji.profiles import builtin_names
+    return [(name, load_profile(name).title) for name in builtin_names()]
+
+
+def profile_text(spec: str) -> str:
+    """A profile as TOML text, after validating it."""
+    return load_profile(spec).text
+
+
+def sample_folder() -> Path:
+    """sample_workbooks/ of the source tree, else of the current directory."""
+    for candidate in (Path(__file__).resolve().parent.parent / "sample_workbooks", Path.cwd() / "sample_workbooks"):
+        if candidate.is_dir():
+            return candidate
+    raise FatalError("找不到 sample_workbooks/ 文件夹。请在 fenji 源码目录中运行 `fenji demo`。")
+
+
+DEMO_YEAR = 2027
+
+
+def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda name: None) -> list[tuple[str, RunResult]]:
+    """Run every profile that has a sample folder (`sample_workbooks/<profile>/`) into `out/<profile>/`."""
+    samples = sample_folder()
+    from fenji.profiles import builtin_names
+    runs = []
+    for name in builtin_names():
+        inbox = samples / name
+        if not inbox.is_dir():
+            continue
+        progress(name)
+        options = RunOptions(inbox, name, DEMO_YEAR, Path(out) / name, workers=workers,
+                             notice_date=dt.date(DEMO_YEAR, 4, 10))
+        runs.append((name, run(options)))
+    if not runs:
+        raise FatalError(f"{samples} 中没有示例数据。")
+    return runs
+
+
+def doctor():
+    from fenji.doctor import doctor as run_doctor
+    return run_doctor()

@@ -19,6 +19,8 @@ from fenji.profiles import Profile, Quota
 
 UNGRADED = "未评定"
 PENDING = "待定"
+NOT_PARTICIPATING = "不参评"
+NOT_COUNTED = (UNGRADED, NOT_PARTICIPATING)
 
 M_OVER_QUOTA = "超比例调整"
 M_FLOOR = "按比例调整"
@@ -27,6 +29,8 @@ M_DECISION = "经党委研究调整"
 M_SELF = "自评偏差"
 M_CRITICAL = "临界"
 M_CROSS = "满意率不足"
+M_LIFETIME = "终身五星"
+M_ONE_STEP = "限晋一级"
 
 
 @dataclass
@@ -76,6 +80,8 @@ def grade(subjects: pd.DataFrame, profile: Profile, decisions: list, problems: P
     adjustments: list[dict] = []
     _vetoes(frame, profile, adjustments)
     _cross_condition(frame, profile, adjustments)
+    _eligibility(frame, profile, adjustments)
+    _one_step(frame, profile, adjustments)
     checks = _quotas(frame, profile, problems, adjustments)
     _decisions(frame, profile, decisions, problems, adjustments)
     _recheck_quotas(frame, profile, checks, problems)
@@ -86,9 +92,57 @@ def grade(subjects: pd.DataFrame, profile: Profile, decisions: list, problems: P
 
 
 def _initial(row, profile: Profile) -> str:
+    """The band of the rounded score; a scorer may supply `initial_grade` (e.g. shengji's lower of two)."""
     if row.missing:
         return UNGRADED
+    override = getattr(row, "initial_grade", None)
+    if isinstance(override, str) and override:
+        return override
     return band_of(row.得分, profile)
+
+
+def grade_rank(grade_name: str, profile: Profile) -> int:
+    """Rank from the bottom: the lowest band is 0 (for stars: 不列入星级 0 … 五星 5)."""
+    return len(profile.grades) - 1 - profile.grades.index(grade_name)
+
+
+def _eligibility(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
+    """Optional scorer columns: `ineligible` (reason → 不参评) and `lifetime` (→ top grade, outside quotas)."""
+    if "quota_exempt" not in frame:
+        frame["quota_exempt"] = False
+    for i in frame.index:
+        reason = frame.at[i, "ineligible"] if "ineligible" in frame else ""
+        if isinstance(reason, str) and reason:
+            frame.at[i, "等次"] = NOT_PARTICIPATING
+            frame.at[i, "quota_exempt"] = True
+            continue
+        if "lifetime" in frame and bool(frame.at[i, "lifetime"]) and frame.at[i, "等次"] != UNGRADED:
+            top = profile.grades[0]
+            before = frame.at[i, "等次"]
+            frame.at[i, "等次"] = top
+            frame.at[i, "quota_exempt"] = True
+            frame.at[i, "markers"].append(profile.raw.get("lifetime_marker", M_LIFETIME))
+            if before != top:
+                adjustments.append(_adjustment(frame, i, before, top, M_LIFETIME, "建国前入党的老党员，终身享有"))
+
+
+def _one_step(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
+    """With `previous_rank` (an int, None for a first rating): rise at most one grade above it."""
+    if "previous_rank" not in frame or not profile.raw.get("one_step", False):
+        return
+    for i in frame.index:
+        previous, current = frame.at[i, "previous_rank"], frame.at[i, "等次"]
+        if previous is None or previous != previous or current not in profile.grades:
+            continue
+        if bool(frame.at[i, "quota_exempt"]):
+            continue
+        limit = int(previous) + 1
+        if grade_rank(current, profile) > limit:
+            capped = profile.grades[len(profile.grades) - 1 - min(limit, len(profile.grades) - 1)]
+            frame.at[i, "等次"] = capped
+            frame.at[i, "markers"].append(M_ONE_STEP)
+            adjustments.append(_adjustment(frame, i, current, capped, M_ONE_STEP,
+                                           f"上次为 {profile.grades[len(profile.grades) - 1 - int(previous)]}，每次最多晋升一级"))
 
 
 def _vetoes(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
@@ -99,8 +153,9 @@ def _vetoes(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
             continue
         before = frame.at[i, "等次"]
         frame.at[i, "等次"] = lowest
-        frame.at[i, "markers"].append(M_VETO)
-        adjustments.append(_adjustment(frame, i, before, lowest, M_VETO, veto))
+        marker = profile.veto.get("marker") or M_VETO
+        frame.at[i, "markers"].append(marker)
+        adjustments.append(_adjustment(frame, i, before, lowest, marker, veto))
 
 
 def _cross_condition(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
@@ -129,7 +184,7 @@ def _adjustment(frame, i, before: str, after: str, kind: str, reason: str, meeti
 
 def _scopes(frame: pd.DataFrame, quota: Quota):
     """(unit, category, index list) for each quota scope; category groups counted separately."""
-    graded = frame[frame["等次"] != UNGRADED]
+    graded = frame[~frame["等次"].isin(NOT_COUNTED)]
     if "quota_exempt" in graded:
         graded = graded[~graded["quota_exempt"].astype(bool)]
     if quota.category:
@@ -292,7 +347,7 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
     exempt = frame["quota_exempt"] if "quota_exempt" in frame else pd.Series(False, index=frame.index)
     for check in checks:
         index = [i for i in frame.index if frame.at[i, "单位"] == check.unit and frame.at[i, "类别"] == check.category
-                 and frame.at[i, "等次"] != UNGRADED and not bool(exempt[i])]
+                 and frame.at[i, "等次"] not in NOT_COUNTED and not bool(exempt[i])]
         actual = sum(1 for i in index if frame.at[i, "等次"] == check.grade)
         check.actual = actual
         if check.kind == "cap":
@@ -319,7 +374,7 @@ def _self_deviation(frame, profile: Profile) -> None:
     for i in frame.index:
         grade_now, score = frame.at[i, "等次"], frame.at[i, "得分"]
         self_grade, self_score = frame.at[i, "自评等次"], frame.at[i, "自评得分"]
-        if grade_now in (UNGRADED, PENDING) or (not self_grade and self_score is None):
+        if grade_now in (UNGRADED, PENDING, NOT_PARTICIPATING) or (not self_grade and self_score is None):
             continue
         differs = bool(self_grade) and self_grade != grade_now
         far = self_score is not None and score is not None and abs(self_score - score) >= limit

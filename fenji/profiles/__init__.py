@@ -125,7 +125,9 @@ _SCHEMA = {
         "weights": (dict, False, {"满意": 1, "基本满意": 1, "不满意": 0}),
         "typed_tolerance": (_NUMBER, False, "0.05"),
     }, False, {}),
-    "veto": ({"column": (str, False, "否决情形"), "grade": (str, False, "")}, False, {}),
+    "veto": ({"column": (str, False, "否决情形"), "grade": (str, False, ""),
+              "marker": (str, False, "一票否决")}, False, {}),
+    "one_step": (bool, False, False),
     "cross_condition": ({
         "enabled": (bool, False, False), "min_rate": (_NUMBER, False, "90%"),
         "blocked_grades": (list, False, []), "grade": (str, False, ""),
