@@ -54,3 +54,12 @@ def fmt_percent(value: Decimal | Fraction | None, decimals: int = 1) -> str:
     if value is None:
         return ""
     return f"{half_up(to_decimal(value) * 100 if not isinstance(value, Fraction) else value * 100, decimals):.{decimals}f}%"
+
+
+def fmt_number(value) -> str:
+    """A typed number as a clerk would write it: `12`, `18.5` (no trailing `.0`)."""
+    if value is None:
+        return ""
+    number = to_decimal(value)
+    text = format(number.normalize(), "f")
+    return text

@@ -23,7 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 profiles_app = typer.Typer(help="列出或显示规则配置。List or show rule profiles.", invoke_without_command=True)
 app.add_typer(profiles_app, name="profiles")
 console = Console(stderr=True)
-out_console = Console()
+out_console = Console(soft_wrap=True)
 
 INBOX_HELP = "收件文件夹（递归查找工作簿）。Drop folder, searched recursively."
 PROFILE_HELP = "规则配置：内置名称（dingji 等）或 TOML 文件路径。Built-in profile name or path to a TOML file."
@@ -54,16 +54,18 @@ def _run_with_progress(function, options: api.RunOptions) -> api.RunResult:
 
 
 def _print_problems(result: api.RunResult, limit: int = 200) -> None:
+    """One block per problem: level, code, where (file / sheet / cell), subject, then the sentence."""
     items = result.problems.sorted()
     if not items:
         out_console.print("没有发现问题。")
         return
-    table = Table(title=f"问题清单（{len(items)} 条）", show_lines=False)
-    for column in ("级别", "代码", "位置", "对象", "说明"):
-        table.add_column(column, overflow="fold")
+    out_console.print(f"问题清单（{len(items)} 条）：", highlight=False)
+    colours = {"错误": "red", "警告": "yellow", "提示": "cyan"}
     for p in items[:limit]:
-        table.add_row(p.level, p.code, p.location(), p.subject, p.message)
-    out_console.print(table)
+        subject = f"（{p.subject}）" if p.subject else ""
+        out_console.print(f"[{colours.get(p.level, 'white')}]{p.level}[/] {p.location()}{subject} [dim]{p.code}[/]",
+                          highlight=False)
+        out_console.print(f"    {p.message}", highlight=False, markup=False)
     if len(items) > limit:
         out_console.print(f"……其余 {len(items) - limit} 条见 problems.csv")
 

@@ -12,13 +12,14 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.arith import fmt_percent, half_up, to_decimal
+from fenji.arith import fmt_number, fmt_percent, half_up, to_decimal
 from fenji.match import Matcher
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile
 from fenji.records import BallotTally, FileResult, RosterEntry, ScoreRow, SelfEval
 
 MISSING_SCORES = "缺上级评分"
+INCOMPLETE_SCORES = "上级评分不完整"
 MISSING_SURVEY = "缺满意度测评"
 NO_VALID_VOTES = "无有效票"
 
@@ -206,8 +207,9 @@ def _indicators(entry, score_row, rate, profile, problems, row) -> Fraction | No
         row["否决情形"] = score_row.veto
         row["veto_source"] = str(score_row.source.at(score_row.veto_ref))
         _check_typed_total(score_row, total if complete else None, problems, profile, entry.id)
-    if not complete and score_row is not None and MISSING_SCORES not in row["missing"]:
-        row["missing"].append(MISSING_SCORES)
+    if not complete and score_row is not None and any(
+            score_row.scores.get(i.name) is None for i in profile.indicators if i.source == "score_sheet"):
+        row["missing"].append(INCOMPLETE_SCORES)
     return total if complete else None
 
 
@@ -229,7 +231,7 @@ def _check_typed_survey_score(score_row: ScoreRow, indicator, computed: Fraction
     if typed is None:
         return
     if abs(Fraction(typed) - computed) > Fraction(profile.satisfaction["typed_tolerance"]):
-        problems.warning("survey-score-mismatch", f"评分定级表中“{indicator.name}”填写为 {typed}，按满意度测评计算为 "
+        problems.warning("survey-score-mismatch", f"评分定级表中“{indicator.name}”填写为 {fmt_number(typed)}，按满意度测评计算为 "
                          f"{half_up(computed, 2)}；以计算结果为准。", file=score_row.source.file,
                          sheet=score_row.source.sheet, cell=score_row.refs.get(indicator.name, ""), subject=subject)
 
@@ -238,7 +240,7 @@ def _check_typed_total(score_row: ScoreRow, total: Fraction | None, problems, pr
     if score_row.typed_total is None or total is None:
         return
     if abs(Fraction(score_row.typed_total) - total) > Fraction(profile.totals["tolerance"]):
-        problems.warning("total-mismatch", f"总分填写为 {score_row.typed_total}，按各项得分重新计算为 "
+        problems.warning("total-mismatch", f"总分填写为 {fmt_number(score_row.typed_total)}，按各项得分重新计算为 "
                          f"{half_up(total, profile.decimals)}；以重新计算的结果为准。", file=score_row.source.file,
                          sheet=score_row.source.sheet, cell=score_row.refs.get("总分", score_row.source.cell), subject=subject)
 

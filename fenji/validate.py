@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fenji.arith import fmt_percent
+from fenji.arith import fmt_number, fmt_percent
 from fenji.cells import (is_blank, parse_count, parse_date, parse_number, parse_option, parse_percent,
                          squash, text)
 from fenji.forms import Row, Table
@@ -58,7 +58,7 @@ def score_value(ctx: Context, row: Row, column: str, maximum: Decimal, subject: 
                   cell, subject)
         return None
     if not Decimal(0) <= value <= maximum:
-        ctx.error("score-out-of-range", f"“{column}”得分 {value} 超出范围，应在 0 到 {maximum} 分之间。请核对后改正。",
+        ctx.error("score-out-of-range", f"“{column}”得分 {fmt_number(value)} 超出范围，应在 0 到 {maximum} 分之间。请核对后改正。",
                   cell, subject)
         return None
     return value
@@ -163,7 +163,7 @@ def _check_typed_total(ctx: Context, name: str, cells: list, r: int, total: Deci
     typed = next((v for c, v in cells if c == col), None)
     number = parse_number(typed)
     if number is not None and abs(number - total) > ctx.profile.totals["tolerance"]:
-        ctx.warning("total-mismatch", f"合计填写为 {number}，按各项得分重新计算为 {total}；以重新计算的结果为准。",
+        ctx.warning("total-mismatch", f"合计填写为 {fmt_number(number)}，按各项得分重新计算为 {total}；以重新计算的结果为准。",
                     cell_ref(r, col), name)
 
 

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# One command: install what is missing, then run the whole test suite.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

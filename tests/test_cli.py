@@ -1,0 +1,73 @@
+"""The command line as a clerk runs it: real subprocesses, exit codes, Chinese output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_workbooks" / "dingji"
+
+
+def fenji(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fenji", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_check_prints_problem_list_and_exits_1():
+    done = fenji("check", str(SAMPLE), "--profile", "dingji", "--year", "2027")
+    assert done.returncode == 1, done.stderr
+    assert "问题清单" in done.stdout
+    assert "附件4-白河镇评分定级表.xlsx / 评分定级表 / E11" in done.stdout
+    assert "超出范围" in done.stdout
+
+
+def test_run_writes_outputs(tmp_path: Path):
+    out = tmp_path / "输出 结果"
+    done = fenji("run", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", str(out), "--no-documents",
+                 "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    for name in ("results.csv", "results.xlsx", "problems.csv", "run.json"):
+        assert (out / name).is_file()
+    assert (out / "results.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_missing_inbox_exits_2(tmp_path: Path):
+    done = fenji("check", str(tmp_path / "nowhere"), "--profile", "dingji", "--year", "2027")
+    assert done.returncode == 2
+    assert "不存在" in done.stderr
+
+
+def test_no_roster_exits_2(tmp_path: Path):
+    done = fenji("check", str(tmp_path), "--profile", "dingji", "--year", "2027")
+    assert done.returncode == 2
+    assert "名册" in done.stderr
+
+
+def test_bad_profile_exits_2(tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n', encoding="utf-8")
+    done = fenji("check", str(SAMPLE), "--profile", str(bad), "--year", "2027")
+    assert done.returncode == 2
+    assert "title" in done.stderr
+
+
+def test_profiles_list_and_show():
+    listed = fenji("profiles")
+    assert listed.returncode == 0 and "dingji" in listed.stdout
+    shown = fenji("profiles", "show", "dingji")
+    assert shown.returncode == 0 and 'name = "dingji"' in shown.stdout
+
+
+def test_help_is_bilingual():
+    done = fenji("run", "--help")
+    assert done.returncode == 0
+    assert "收件文件夹" in done.stdout and "Drop folder" in done.stdout
+
+
+def test_input_files_are_not_modified(tmp_path: Path):
+    before = {p: p.stat().st_mtime_ns for p in SAMPLE.rglob("*") if p.is_file()}
+    fenji("run", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", str(tmp_path / "o"), "--no-documents")
+    after = {p: p.stat().st_mtime_ns for p in SAMPLE.rglob("*") if p.is_file()}
+    assert before == after
