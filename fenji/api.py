@@ -127,12 +127,26 @@ def read_all(files: list[InputFile], profile: Profile, workers: int, progress: P
             results.append(read_file(item, profile))
             progress("读取", n, total)
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    chunk = max(1, min(32, total // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_profile, initargs=(profile,)) as pool:
         results = []
-        for n, result in enumerate(pool.map(read_file, files, [profile] * total, chunksize=8), start=1):
+        for n, result in enumerate(pool.map(_read_in_worker, files, chunksize=chunk), start=1):
             results.append(result)
             progress("读取", n, total)
         return results
+
+
+_WORKER_PROFILE: Profile | None = None
+
+
+def _set_worker_profile(profile: Profile) -> None:
+    """Each worker receives the profile once, not with every file."""
+    global _WORKER_PROFILE
+    _WORKER_PROFILE = profile
+
+
+def _read_in_worker(item: InputFile) -> FileResult:
+    return read_file(item, _WORKER_PROFILE)
 
 
 def _exit_code(problems: Problems, graded: Graded) -> int:

@@ -6,6 +6,7 @@ The callers turn a None into a problem that names the cell, so the message can s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,13 @@ def text(value) -> str:
 
 def squash(value) -> str:
     """NFKC and every kind of space removed: the form used to compare labels and options."""
+    if isinstance(value, str):
+        return _squash_text(value)
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text(value)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _squash_text(value: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text(value)))
 
 
@@ -151,6 +159,8 @@ def parse_stars(value) -> int | None:
 
 def parse_option(value, options: list[str]) -> str | None:
     """A survey option after removing stray spaces and full-width forms; None if not an option."""
+    if isinstance(value, str) and value in options:   # the common case, tens of thousands per county
+        return value
     raw = squash(value)
     for option in options:
         if raw == squash(option):

@@ -344,11 +344,12 @@ def _decisions(frame, profile, decisions: list, problems: Problems, adjustments:
 
 def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems) -> None:
     """After decisions: actual counts again; a decision that breaks a quota is allowed but warned."""
-    exempt = frame["quota_exempt"] if "quota_exempt" in frame else pd.Series(False, index=frame.index)
+    exempt = frame["quota_exempt"].astype(bool) if "quota_exempt" in frame else pd.Series(False, index=frame.index)
+    counted = frame[~frame["等次"].isin(NOT_COUNTED) & ~exempt]
+    scopes = {key: list(group["等次"]) for key, group in counted.groupby(["单位", "类别"], sort=False)}
     for check in checks:
-        index = [i for i in frame.index if frame.at[i, "单位"] == check.unit and frame.at[i, "类别"] == check.category
-                 and frame.at[i, "等次"] not in NOT_COUNTED and not bool(exempt[i])]
-        actual = sum(1 for i in index if frame.at[i, "等次"] == check.grade)
+        grades_in_scope = scopes.get((check.unit, check.category), [])
+        actual = grades_in_scope.count(check.grade)
         check.actual = actual
         if check.kind == "cap":
             check.ok = actual <= check.allowed

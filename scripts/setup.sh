@@ -30,6 +30,8 @@ fi
 if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine" >/dev/null 2>&1 \
    || [[ pyproject.toml -nt .venv/.fenji-installed ]]; then
   echo "== 安装 Python 依赖（pip install -e '.[test]'）"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  # (the local mirror configuration of some machines prints one harmless warning per package)
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+    | { grep -v "^WARNING: Location .* is ignored" || true; }
   touch .venv/.fenji-installed
 fi

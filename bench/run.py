@@ -1,0 +1,137 @@
+"""Benchmark: a county inbox (20 towns, 300 branches, ~660 workbooks) and a province (20 000 branches).
+
+Plain Python that prints figures (never a timed test). Inputs are generated with a fixed seed into
+bench/.cache/ (reused on later runs). Usage: python bench/run.py [--skip-province] [--skip-documents]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import python_calamine as calamine  # noqa: E402
+
+from fenji.api import RunOptions, run  # noqa: E402
+from fenji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
+                           score_book, self_eval_book, summary_book)
+
+CACHE = ROOT / "bench" / ".cache"
+
+
+def make_branches(rng: random.Random, towns: int, per_town: int) -> list[Branch]:
+    branches = []
+    for t in range(towns):
+        town = f"第{t + 1:03d}镇"
+        for n in range(per_town):
+            b = Branch(f"T{t + 1:03d}B{n + 1:03d}", f"第{t + 1:03d}镇{n + 1:03d}村党支部", town, "行政村",
+                       rng.randint(15, 80), "张三", rng.choice(["好", "较好", "一般", "较差"]))
+            quality = rng.uniform(0.55, 0.98)
+            b.scores = {name: max(0, min(m, round(m * rng.uniform(quality - 0.1, quality + 0.08))))
+                        for name, m in INDICATORS[:-1]}
+            total = rng.randint(50, 70)
+            unhappy, basic, unknown = rng.randint(0, 6), rng.randint(3, 15), rng.randint(0, 2)
+            b.votes = {"满意": total - unhappy - basic - unknown, "基本满意": basic, "不满意": unhappy, "不了解": unknown}
+            branches.append(b)
+    return branches
+
+
+def write_inbox(folder: Path, branches: list[Branch], ballots: bool, rng: random.Random) -> None:
+    folder.mkdir(parents=True)
+    towns = sorted({b.town for b in branches})
+    for town in towns:
+        members = [b for b in branches if b.town == town]
+        roster_book(town, 2027, members).save(folder / f"{town}名册.xlsx")
+        summary_book(town, 2027, [(b, b.votes, sum(b.votes.values()), _rate_text(b.votes)) for b in members]).save(
+            folder / f"{town}汇总表.xlsx")
+        score_book(town, 2027, [(b, b.scores, None) for b in members]).save(folder / f"{town}附件4.xlsx")
+        if not ballots:
+            continue
+        for b in members:
+            ballots_book(b, 2027, _ballot_rows(rng, b.votes)).save(folder / f"{b.id}测评表.xlsx")
+            self_scores = {n: min(m, b.scores.get(n, m - 1) + 1) for n, m in INDICATORS}
+            self_eval_book(b, 2027, self_scores, "较好").save(folder / f"{b.id}自评表.xlsx")
+
+
+def inbox(name: str, towns: int, per_town: int, ballots: bool) -> Path:
+    folder = CACHE / name
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        started = time.perf_counter()
+        write_inbox(folder, make_branches(random.Random(2027), towns, per_town), ballots, random.Random(7))
+        marker.write_text("ok")
+        print(f"  生成 {name}：{sum(1 for _ in folder.glob('*.xlsx'))} 个工作簿，{time.perf_counter() - started:.1f} 秒")
+    return folder
+
+
+def raw_read(folder: Path) -> float:
+    """The floor: python-calamine reading every sheet of every workbook, nothing else."""
+    started = time.perf_counter()
+    for path in sorted(folder.glob("*.xlsx")):
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        for index in range(len(book.sheet_names)):
+            book.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    return time.perf_counter() - started
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def pages_of(paths) -> int:
+    import subprocess
+    total = 0
+    for path in paths:
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+        total += next((int(line.split()[-1]) for line in info.splitlines() if line.startswith("Pages:")), 0)
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-province", action="store_true")
+    parser.add_argument("--skip-documents", action="store_true")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    print(f"机器：{os.cpu_count()} 核；Python {sys.version.split()[0]}；workers={args.workers}")
+    county = inbox("county", 20, 15, ballots=True)
+    files = len(list(county.glob("*.xlsx")))
+    floor = raw_read(county)
+    print(f"县级收件：{files} 个工作簿")
+    print(f"  calamine 原始读取（下限）：{floor:.2f} 秒")
+    gc.collect()
+    started = time.perf_counter()
+    graded = run(RunOptions(county, "dingji", 2027, CACHE / "county-out", workers=args.workers, documents=False))
+    grading = time.perf_counter() - started
+    print(f"  fenji 读取+校验+定级（含写 results）：{grading:.2f} 秒，是下限的 {grading / floor:.2f} 倍；"
+          f"{len(graded.results)} 个党组织，退出码 {graded.exit_code}")
+    if not args.skip_documents:
+        started = time.perf_counter()
+        documented = run(RunOptions(county, "dingji", 2027, CACHE / "county-docs", workers=args.workers, documents=True))
+        total = time.perf_counter() - started
+        pages = pages_of(documented.documents)
+        print(f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
+              f"文书部分约 {(total - grading) / max(pages, 1):.3f} 秒/页")
+    print(f"  峰值内存（RSS，含子进程）：{peak_rss_mb():.0f} MB")
+    if not args.skip_province:
+        province = inbox("province", 200, 100, ballots=False)
+        started = time.perf_counter()
+        result = run(RunOptions(province, "dingji", 2027, CACHE / "province-out", workers=args.workers, documents=False))
+        print(f"省级（{len(result.results)} 个党组织，汇总表代替测评表）：定级 {time.perf_counter() - started:.1f} 秒，"
+              f"峰值内存 {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
