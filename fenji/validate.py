@@ -197,6 +197,11 @@ def _ballot_option(ctx: Context, row: Row, column: str, options: list[str], name
         ctx.notice("ballot-blank", f"第 {text(row.cells.get('票号'))} 号票“{column}”未填，按无效票计。", ctx.table.ref(row, column), name)
         return None
     option = parse_option(raw, options)
+    marked = [o for o in options if o in squash(raw)]
+    if option is None and len(marked) > 1:
+        ctx.warning("ballot-multiple-marks", f"第 {text(row.cells.get('票号'))} 号票“{column}”同时选了"
+                    f"“{'”“'.join(marked)}”，按无效票计（计入收回票数，不计入有效票数）。", ctx.table.ref(row, column), name)
+        return None
     if option is None:
         hint = "（在单个选项列中打“√”不是标准填法）" if squash(raw) in ("√", "✓", "✔", "v", "V") else ""
         ctx.error("option-unknown", f"第 {text(row.cells.get('票号'))} 号票“{column}”填写为“{text(raw)}”{hint}，"
