@@ -18,7 +18,7 @@ import pandas as pd
 from fenji import __version__
 from fenji.discover import InputFile, discover, sha256_file
 from fenji.grade import PENDING, UNGRADED, Graded, grade
-from fenji.outputs import write_csv, write_json, write_problems, write_results_xlsx
+from fenji.outputs import OutputLocked, output_lock, write_csv, write_json, write_problems, write_results_xlsx
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile, load_profile
 from fenji.read import read_file
@@ -78,7 +78,14 @@ def check(options: RunOptions) -> RunResult:
 
 def run(options: RunOptions) -> RunResult:
     """Read, validate, grade, and write results, problems, run.json and documents to OUT."""
-    return _pipeline(options, write=True)
+    if options.out is None:
+        return _pipeline(options, write=False)
+    try:
+        with output_lock(Path(options.out)):
+            return _pipeline(options, write=True)
+    except OutputLocked:
+        return RunResult(EXIT_NOTHING_GRADED, message=f"另一个 fenji 正在向 {options.out} 写入结果。"
+                         "请等它结束后再运行，或换一个输出文件夹。")
 
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:

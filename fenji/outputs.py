@@ -110,3 +110,23 @@ def replace_dir(new: Path, target: Path) -> None:
     os.replace(new, target)
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
+
+
+class OutputLocked(Exception):
+    """Another fenji process is writing the same output folder."""
+
+
+@contextmanager
+def output_lock(out: Path):
+    """An exclusive lock on OUT for the whole run, so that two runs never interleave their files."""
+    import fcntl
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / ".fenji.lock", "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputLocked(str(out)) from None
+        yield
+    finally:
+        handle.close()

@@ -1,0 +1,45 @@
+"""Outputs: atomic writes, a lock against concurrent runs, no formula injection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from fenji.api import RunOptions, run
+from fenji.outputs import atomic_path, csv_safe, output_lock, write_csv, write_results_xlsx
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_workbooks" / "dingji"
+
+
+def test_second_run_on_same_out_refuses(tmp_path: Path):
+    with output_lock(tmp_path):
+        result = run(RunOptions(SAMPLE, "dingji", 2027, tmp_path, documents=False))
+    assert result.exit_code == 2 and "另一个 fenji" in result.message
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_failed_write_leaves_previous_file(tmp_path: Path):
+    target = tmp_path / "results.csv"
+    target.write_text("old", encoding="utf-8")
+    try:
+        with atomic_path(target) as tmp:
+            tmp.write_text("half", encoding="utf-8")
+            raise RuntimeError("killed")
+    except RuntimeError:
+        pass
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def test_formula_looking_text_is_escaped(tmp_path: Path):
+    frame = pd.DataFrame({"名称": ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "清溪村"],
+                          "单位": ["甲镇"] * 4})
+    write_csv(frame, tmp_path / "r.csv")
+    text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'+cmd" in text and "'@SUM" in text
+    assert csv_safe("清溪村") == "清溪村"
+    write_results_xlsx(frame, "单位", tmp_path / "r.xlsx", "结果")
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"]
+    assert sheet["A3"].value.startswith("=HYPERLINK") and sheet["A3"].data_type == "s"
