@@ -59,7 +59,10 @@ def header_key(value) -> str:
 def header_max(value) -> Decimal | None:
     """The maximum in a header's trailing （N分）, if any."""
     match = re.search(r"[（(]\s*([\d.]+)\s*分\s*[)）]$", squash(value))
-    return Decimal(match.group(1)) if match else None
+    try:
+        return Decimal(match.group(1)) if match else None
+    except InvalidOperation:   # `（1.2.3分）`, `（.分）`
+        return None
 
 
 def normalize_name(value) -> str:
@@ -95,8 +98,8 @@ def parse_count(value) -> int | None:
     if isinstance(value, str) and squash(value).endswith(("票", "张", "人")):
         value = squash(value)[:-1]
     number = parse_number(value)
-    if number is None or number != number.to_integral_value() or number < 0:
-        return None
+    if number is None or number != number.to_integral_value() or number < 0 or number >= 10 ** 12:
+        return None   # (the bound also keeps int() clear of Python's limit on huge integer strings)
     return int(number)
 
 
@@ -106,7 +109,7 @@ def parse_percent(value) -> Decimal | None:
         raw = squash(value)
         if raw.endswith("%"):
             number = parse_number(raw[:-1])
-            return None if number is None else number / 100
+            return None if number is None or number < 0 else number / 100
     number = parse_number(value)
     if number is None or number < 0:
         return None

@@ -208,9 +208,25 @@ def _fields(sheet: Sheet, title_row: int, header: int, end: int) -> dict[str, Fi
     for r in spans:
         for c, value in enumerate(sheet.rows[r]):
             if isinstance(value, str) and ("：" in value or ":" in value):
-                for label, content in split_labels(value):
-                    found.setdefault(label, Field(content, cell_ref(r, c)))
+                pairs = split_labels(value)
+                for n, (label, content) in enumerate(pairs):
+                    where = cell_ref(r, c)
+                    if not content and n == len(pairs) - 1:   # `填报日期：` | 2027-03-28 (a real date) in the next cell
+                        content, where = _value_after(sheet.rows[r], r, c) or (content, where)
+                    found.setdefault(label, Field(content, where))
     return found
+
+
+def _value_after(values: list, row: int, col: int) -> tuple[str, str] | None:
+    """The first non-empty cell right of a `标签：` cell, unless it is itself a label."""
+    for c in range(col + 1, len(values)):
+        value = values[c]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, str) and ("：" in value or ":" in value):
+            return None
+        return text(value), cell_ref(row, c)
+    return None
 
 
 def find_tables(sheet: Sheet, extra_children: dict[str, tuple[str, ...]] | None = None):

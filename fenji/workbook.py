@@ -7,6 +7,7 @@ gigabytes is refused without being decompressed. Input files are opened read-onl
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,9 +94,12 @@ def _check_format(path: Path, head: bytes, limits: Limits) -> None:
 
 
 def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):   # Excel's "Unicode 文本" (UTF-16, tab-separated)
+        decoded = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+        return "\t" in decoded or "," in decoded or "\n" in decoded
     for encoding in ("utf-8", "gb18030"):
-        try:
-            decoded = head.decode(encoding)
+        try:   # not final: the 512-byte head may end inside a multibyte character
+            decoded = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
             continue
         return "\x00" not in decoded and ("," in decoded or "\t" in decoded or "\n" in decoded)
@@ -114,7 +118,7 @@ def _check_zip(path: Path, limits: Limits) -> None:
         raise WorkbookError("workbook-too-large", f"工作簿解压后过大（{total / 1048576:.0f} MB），超过读取上限，"
                             "为防止恶意文件未予读取。请检查文件来源。")
     names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names:
+    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):  # .docx has one too
         raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
 
 
