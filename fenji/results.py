@@ -11,9 +11,11 @@ import pandas as pd
 
 from fenji.arith import fmt_decimal, fmt_percent
 from fenji.grade import Graded
-from fenji.profiles import Profile
+from fenji.profiles import STAR_SYSTEMS, Profile
 
 COMMON = ["编号", "名称", "单位", "类别", "得分", "等次", "说明"]
+# xingji-*: 不参评情形 is sensitive personal information; results.csv is an internal file, never a 公示
+STAR_COLUMNS = ["群众评议", "评议人数", "领导小组评议", "审定意见", "上次星级", "初定等次", "不参评情形", "数据来源"]
 
 
 def results_table(graded: Graded, profile: Profile) -> pd.DataFrame:
@@ -22,7 +24,22 @@ def results_table(graded: Graded, profile: Profile) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COMMON + profile_columns(profile))
 
 
+def _own_columns(profile: Profile):
+    """The module giving shengji's / shixing's columns (`result_columns`, `result_values`), else None."""
+    if profile.system == "shengji":
+        from fenji import score_shengji
+        return score_shengji
+    if profile.system == "shixing":
+        from fenji import score_shixing
+        return score_shixing
+    return None
+
+
 def profile_columns(profile: Profile) -> list[str]:
+    if _own_columns(profile) is not None:
+        return _own_columns(profile).result_columns(profile)
+    if profile.system in STAR_SYSTEMS:
+        return list(STAR_COLUMNS)
     indicators = [i.name for i in profile.indicators if i.source == "score_sheet"]
     return (["满意率", "有效票", "群众评价"] + indicators +
             ["自评得分", "自评等次", "初定等次", "否决情形", "上年等次", "数据来源"])
@@ -41,7 +58,18 @@ def _row(row: dict, profile: Profile) -> dict:
         # 群众评价 is exact (25 × 满意率): shown to two places so that a reviewer can retrace the total
         places = d + 1 if indicator.source == "satisfaction" else d
         out[indicator.name] = "" if value is None else fmt_decimal(value, places)
+    if profile.system in STAR_SYSTEMS:
+        out.update(_star_values(row, d))
+    if _own_columns(profile) is not None:
+        out.update(_own_columns(profile).result_values(row, profile))
     return out
+
+
+def _star_values(row: dict, d: int) -> dict:
+    """群众评议 is an exact mean: one more place, so that a reviewer can retrace 0.8 × 群众评议 + 0.2 × 领导小组评议."""
+    return {"群众评议": fmt_decimal(row.get("群众评议"), d + 1), "评议人数": _int(row.get("评议人数")),
+            "领导小组评议": fmt_decimal(row.get("领导小组评议"), d), "审定意见": row.get("审定意见") or "",
+            "上次星级": row.get("上次星级") or "", "不参评情形": row.get("不参评情形") or ""}
 
 
 def _int(value) -> str:

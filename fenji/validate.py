@@ -15,6 +15,8 @@ from fenji.forms import Row, Table
 from fenji.problems import Problems
 from fenji.profiles import Profile
 from fenji.records import (BallotTally, Decision, FileResult, RosterEntry, ScoreRow, SelfEval, Source)
+from fenji import validate_stars   # the star forms (xingji-*); registered in VALIDATORS below
+from fenji import validate_shixing   # the 十星评定表 (shixing); registered in VALIDATORS below
 
 
 class Context:
@@ -121,7 +123,8 @@ def self_eval(ctx: Context) -> None:
     for indicator in ctx.profile.indicators:
         row = rows.get(indicator.name)
         if row is None:
-            ctx.error("indicator-missing", f"自评表缺少“{indicator.name}”一行。请按标准表样补齐七项指标。", subject=name)
+            ctx.error("indicator-missing", f"自评表缺少“{indicator.name}”一行。请按标准表样补齐七项指标。",
+                      ctx.table.ref(ctx.table.header_row, "定级指标"), name)
             continue
         refs[indicator.name] = ctx.table.ref(row, "自评得分")
         value = score_value(ctx, row, "自评得分", indicator.max, name)
@@ -349,6 +352,10 @@ VALIDATORS = {
     "summary": summary,
     "score_sheet": score_sheet,
     "decisions": decisions,
+    "star_roster": validate_stars.star_roster,
+    "public_votes": validate_stars.public_votes,
+    "panel": validate_stars.panel,
+    "ten_stars": validate_shixing.ten_stars,
 }
 
 

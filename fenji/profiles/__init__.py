@@ -5,6 +5,7 @@ No grading constant lives in code: every number of rules.md is a profile setting
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from fenji.arith import to_decimal
 from fenji.problems import FatalError
 
 BUILTIN = ("dingji", "shengji", "xingji-daan", "xingji-dashui", "shixing")
-SYSTEMS = ("dingji",)  # scoring systems implemented; other profiles add theirs
+SYSTEMS = ("dingji", "xingji", "shengji", "shixing")  # scoring systems implemented; other profiles add theirs
+STAR_SYSTEMS = ("xingji",)      # 星级评定 of persons and households (xingji-daan, xingji-dashui)
+STAR_COLUMNS = {"群众评议", "领导小组评议"}  # frame columns a star profile may name as tie-breakers
 
 
 class ProfileError(FatalError):
@@ -85,6 +88,8 @@ class Profile:
     sha256: str
     text: str
     raw: dict = field(repr=False, default_factory=dict)
+    stars: dict = field(default_factory=dict)   # the parsed [stars] table (star systems only)
+    rules: dict = field(default_factory=dict)   # shengji [classes] / shixing [ten_stars], [year_on_year], parsed
 
     @property
     def grades(self) -> list[str]:
@@ -107,6 +112,26 @@ _INDICATOR = {"name": (str, True, None), "max": (_NUMBER, True, None),
               "source": (str, True, None)}
 _QUOTA = {"grade": (str, True, None), "kind": (str, True, None), "share": (_NUMBER, True, None),
           "category": (str, False, ""), "tolerance": (_NUMBER, False, "5%")}
+_STAR_ITEM = {"name": (str, True, None), "max": (_NUMBER, True, None), "categories": (list, False, [])}
+_STAR_TARGET = {"unit": (str, False, ""), "category": (str, True, None), "at_least": (str, True, None),
+                "share": (_NUMBER, True, None)}
+_STARS = {
+    "categories": (list, False, []),
+    "public_weight": (_NUMBER, False, "1"),
+    "panel_weight": (_NUMBER, False, "0"),
+    "min_public_scores": (int, False, 1),
+    "score_max": (_NUMBER, False, 100),
+    "panel_required": (bool, False, False),
+    "review": (bool, False, False),
+    "reject_words": (list, False, ["不同意"]),
+    "items": ([_STAR_ITEM], False, []),
+    "eligibility": (dict, False, {}),
+    "lifetime_before": (str, False, ""),
+    "targets": ([_STAR_TARGET], False, []),
+    "card_months": (int, False, 6),
+    "card_title": (str, False, "五星卡"),
+    "card_benefits": (list, False, []),
+}
 _SCHEMA = {
     "name": (str, True, None),
     "title": (str, True, None),
@@ -139,6 +164,16 @@ _SCHEMA = {
         "period_days": (int, False, 7), "phone": (str, False, ""),
         "hotline_12380": (bool, False, True),
     }, False, {}),
+    "stars": (_STARS, False, {}),   # star systems only: categories, weights, panel items, eligibility …
+    # shengji: score and 满意率 intervals per class, e.g. { "先进" = "[90,100]" }
+    "classes": ({"score": (dict, False, {}), "satisfaction": (dict, False, {}), "goals": (dict, False, {})}, False, {}),
+    # shengji / shixing: last year's grades (ledger or roster 上年等次) and the yearly targets
+    "year_on_year": ({"promotion_from": (str, False, "中间"), "promotion_to": (str, False, "先进"),
+                      "promotion_target": (_NUMBER, False, "10%"), "conversion_from": (str, False, "后进"),
+                      "conversion_target": (_NUMBER, False, "100%")}, False, {}),
+    # shixing: the ten stars and the words the town writes for 达标 / 未达标
+    "ten_stars": ({"names": (list, False, []), "met": (list, False, ["达标"]),
+                   "not_met": (list, False, ["未达标", "不达标"])}, False, {}),
 }
 
 _TYPE_NAMES = {str: "文字", int: "整数", bool: "true/false", list: "列表", dict: "表"}
@@ -225,6 +260,7 @@ def _build(data: dict, where: str, text: str) -> Profile:
     _check_indicators(indicators, where)
     quotas = [_quota(q, i, grades, where) for i, q in enumerate(checked["quotas"])]
     _check_known(checked, grades, indicators, where)
+    stars = _stars(checked, grades, quotas, where)
     return Profile(
         name=checked["name"], title=checked["title"], system=checked["system"],
         subject=checked["subject"], unit=checked["unit"], decimals=checked["decimals"],
@@ -235,7 +271,7 @@ def _build(data: dict, where: str, text: str) -> Profile:
         self_evaluation={"deviation": _number(checked["self_evaluation"]["deviation"], "self_evaluation.deviation", where)},
         totals={"tolerance": _number(checked["totals"]["tolerance"], "totals.tolerance", where)},
         notice=checked["notice"], source=where, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        text=text, raw=data,
+        text=text, raw=data, stars=stars, rules=_system_rules(checked, grades, where),
     )
 
 
@@ -252,9 +288,9 @@ def _check_bands(bands: list[Band], where: str) -> None:
 
 def _check_indicators(indicators: list[Indicator], where: str) -> None:
     for i, ind in enumerate(indicators):
-        if ind.source not in ("score_sheet", "satisfaction"):
-            raise ProfileError(f"规则配置 {where} 的 `indicators[{i}].source` 应为 \"score_sheet\" 或 "
-                               f"\"satisfaction\"，实际为 {ind.source!r}。")
+        if ind.source not in ("score_sheet", "satisfaction", "score_sheet_optional"):
+            raise ProfileError(f"规则配置 {where} 的 `indicators[{i}].source` 应为 \"score_sheet\"、"
+                               f"\"score_sheet_optional\"（附件4 中可缺的列，如 shengji）或 \"satisfaction\"，实际为 {ind.source!r}。")
         if ind.max <= 0:
             raise ProfileError(f"规则配置 {where} 的 `indicators[{i}].max` 应大于 0。")
     if indicators and sum(i.max for i in indicators) != 100:
@@ -277,7 +313,7 @@ def _check_known(checked: dict, grades: list[str], indicators: list[Indicator], 
     veto_grade = checked["veto"]["grade"]
     if veto_grade and veto_grade not in grades:
         raise ProfileError(f"规则配置 {where} 的 `veto.grade` 为 {veto_grade!r}，不是 bands 中的等次。")
-    names = {i.name for i in indicators}
+    names = {i.name for i in indicators} | (STAR_COLUMNS if checked["system"] in STAR_SYSTEMS else set())
     for i, column in enumerate(checked["tie_breakers"]):
         if column not in names:
             raise ProfileError(f"规则配置 {where} 的 `tie_breakers[{i}]` 为 {column!r}，不是 indicators 中的指标。")
@@ -303,6 +339,83 @@ def _cross(section: dict, grades: list[str], where: str) -> dict:
     if section["grade"] not in grades:
         raise ProfileError(f"规则配置 {where} 的 `cross_condition.grade` 应为 bands 中的等次。")
     return {**section, "min_rate": parse_share(section["min_rate"], "cross_condition.min_rate", where)}
+
+
+# --- star profiles (xingji-*) ------------------------------------------------------------------
+
+def _stars(checked: dict, grades: list[str], quotas: list[Quota], where: str) -> dict:
+    """The [stars] table, required by the star systems and checked against bands and quotas."""
+    if checked["system"] not in STAR_SYSTEMS:
+        return {}
+    if not checked["stars"].get("categories"):
+        raise ProfileError(f"规则配置 {where} 缺少必填的键 `stars.categories`（星级评定的类别，如 [\"党员干部\", \"群众\"]）。")
+    section = dict(checked["stars"])
+    categories = [str(c) for c in section["categories"]]
+    section["public_weight"] = _number(section["public_weight"], "stars.public_weight", where)
+    section["panel_weight"] = _number(section["panel_weight"], "stars.panel_weight", where)
+    if section["public_weight"] + section["panel_weight"] != 1 or min(section["public_weight"], section["panel_weight"]) < 0:
+        raise ProfileError(f"规则配置 {where} 的 `stars.public_weight` 与 `stars.panel_weight` 应为非负数且相加等于 1，"
+                           f"实际为 {section['public_weight']} 与 {section['panel_weight']}。")
+    if section["min_public_scores"] < 1:
+        raise ProfileError(f"规则配置 {where} 的 `stars.min_public_scores` 应至少为 1。")
+    section["score_max"] = _number(section["score_max"], "stars.score_max", where)
+    section["items"] = _star_items(section["items"], categories, section, where)
+    section["eligibility"] = {str(k).strip(): str(v) for k, v in section["eligibility"].items()}
+    section["lifetime_before"] = _star_date(section["lifetime_before"], "stars.lifetime_before", where)
+    section["targets"] = [_star_target(t, i, categories, grades, where) for i, t in enumerate(section["targets"])]
+    for i, quota in enumerate(quotas):
+        if quota.category and quota.category not in categories:
+            raise ProfileError(f"规则配置 {where} 的 `quotas[{i}].category` 为 {quota.category!r}，不是 stars.categories 中的类别。")
+    if section["card_months"] < 1:
+        raise ProfileError(f"规则配置 {where} 的 `stars.card_months` 应至少为 1（五星卡有效月数）。")
+    return {**section, "categories": categories}
+
+
+def _star_items(items: list[dict], categories: list[str], section: dict, where: str) -> list[dict]:
+    parsed = []
+    for i, item in enumerate(items):
+        maximum = _number(item["max"], f"stars.items[{i}].max", where)
+        if maximum <= 0:
+            raise ProfileError(f"规则配置 {where} 的 `stars.items[{i}].max` 应大于 0。")
+        for category in item["categories"]:
+            if category not in categories:
+                raise ProfileError(f"规则配置 {where} 的 `stars.items[{i}].categories` 含未知类别 {category!r}。")
+        parsed.append({"name": item["name"], "max": maximum, "categories": list(item["categories"])})
+    if section["panel_weight"] > 0:
+        for category in categories:
+            total = sum((p["max"] for p in parsed if not p["categories"] or category in p["categories"]), Decimal(0))
+            if total != section["score_max"]:
+                raise ProfileError(f"规则配置 {where} 的 `stars.items` 对类别“{category}”的分值合计为 {total}，"
+                                   f"应为 {section['score_max']}（领导小组评议计入得分时各项满分之和须等于总分）。")
+    return parsed
+
+
+def _star_date(value: str, key: str, where: str):
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ProfileError(f"规则配置 {where} 的 `{key}` 应为日期（如 \"1949-10-01\"），实际为 {value!r}。") from None
+
+
+def _star_target(target: dict, i: int, categories: list[str], grades: list[str], where: str) -> dict:
+    if target["category"] not in categories:
+        raise ProfileError(f"规则配置 {where} 的 `stars.targets[{i}].category` 为 {target['category']!r}，不是 stars.categories 中的类别。")
+    if target["at_least"] not in grades:
+        raise ProfileError(f"规则配置 {where} 的 `stars.targets[{i}].at_least` 为 {target['at_least']!r}，不是 bands 中的等次。")
+    return {**target, "share": parse_share(target["share"], f"stars.targets[{i}].share", where)}
+
+
+def _system_rules(checked: dict, grades: list[str], where: str) -> dict:
+    """shengji / shixing tables parsed and checked by their scorer modules (imported here on use)."""
+    if checked["system"] == "shengji":
+        from fenji.score_shengji import check_profile
+        return check_profile(checked, grades, where)
+    if checked["system"] == "shixing":
+        from fenji.score_shixing import check_profile
+        return check_profile(checked, grades, where)
+    return {}
 
 
 # --- loading --------------------------------------------------------------------------------

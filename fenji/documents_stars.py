@@ -1,0 +1,267 @@
+"""Stage 8 for the star systems (xingji-*): per village the 星级评定结果公示, the 星级评定汇总表 and
+the 五星卡 sheet; the county report is the common one (fenji.documents.report_doc).
+
+Each document has one dataclass here; its template (`templates/stars_*.html`) sees it as `doc` and
+may use nothing else. What the public notice may show is decided here: `StarGroup` holds names
+only, and subjects who are 不参评 (a sensitive reason: 涉嫌黄赌毒, 治安拘留 …), 不列入星级,
+未评定 or 待定 are not on it at all.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from fenji import render
+from fenji.arith import fmt_decimal, fmt_percent
+from fenji.documents import (DASH, DocMeta, Plan, Signature, _band_text, _clean, _doc_date, _issuer, _meta, _note,
+                             _rows, _single, _units, report_doc, safe_name)
+from fenji.grade import M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
+from fenji.profiles import Profile
+from fenji.score_stars import target_report
+
+KIND = "星级评定"           # <单位><年度>年度星级评定汇总表.pdf, …星级评定结果公示.pdf
+CARDS_PER_PAGE = 4          # 2 × 2 cards on an A4 sheet, cut along the dashed lines
+
+
+# --- data objects ---------------------------------------------------------------------------
+
+@dataclass
+class StarGroup:
+    """One star level and category on the public notice: names only (a village group where two share a name)."""
+
+    grade: str
+    category: str
+    names: list[str]
+
+
+@dataclass
+class StarNoticeDoc:
+    """星级评定结果公示 of one village for the village board: who earned which star, by category."""
+
+    meta: DocMeta
+    title_lines: list[str]
+    unit: str
+    year: int
+    title: str                     # the profile's title
+    summary: str                   # 五星 3 名（户）、四星 9 名（户）……
+    groups: list[StarGroup]
+    starred: int
+    unsettled: int                 # 待定 / 未评定: their results are announced later (no names)
+    period_start: str
+    period_end: str
+    issuer: str
+    phone: str
+    address: str
+    hotline_12380: bool
+    signature: Signature
+
+
+@dataclass
+class StarLine:
+    """One subject's row of the 星级评定汇总表 (internal: everything, 不参评情形 included)."""
+
+    number: int
+    id: str
+    name: str
+    category: str
+    group: str
+    previous: str
+    public: str
+    voters: str
+    panel: str
+    opinion: str
+    score: str
+    initial: str
+    grade: str
+    note: str
+    ineligible: str
+
+
+@dataclass
+class StarSummaryDoc:
+    """星级评定汇总表 of one village, landscape, for the file: every subject, score, adjustment and reason."""
+
+    meta: DocMeta
+    title_lines: list[str]
+    unit: str
+    year: int
+    show_panel: bool               # the panel's points count (xingji-daan); else only its 审定意见
+    rows: list[StarLine]
+    quotas: list[str]
+    targets: list[str]
+    notes: list[str]
+    signature: Signature
+    marking: str = "内部资料"
+
+
+@dataclass
+class Card:
+    """One 五星卡: who, which village, issued when and valid until when, and what it entitles to."""
+
+    title: str
+    name: str
+    id: str
+    category: str
+    unit: str
+    issued: str
+    valid_until: str
+    benefits: list[str]
+    issuer: str
+
+
+@dataclass
+class CardsDoc:
+    """A village's 五星卡, several per A4 sheet with dashed cut lines."""
+
+    meta: DocMeta
+    pages: list[list[Card]]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def card_valid_until(issued: dt.date, months: int) -> dt.date:
+    """Valid for `months` from the issue date, the day before the same date `months` later
+    (2027-01-15, 6 → 2027-07-14; a day the month lacks is its last day: 2027-08-31 → 2028-02-28)."""
+    month = issued.month - 1 + months
+    year, month = issued.year + month // 12, month % 12 + 1
+    day = min(issued.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day) - dt.timedelta(days=1)
+
+
+def _groups_by_id(outcome) -> dict[str, str]:
+    return {entry.id: entry.kind for entry in outcome.scored.roster}
+
+
+def _shown_names(rows: list[dict], groups: dict[str, str]) -> dict[str, str]:
+    """Names as printed: where two subjects of the village share a name, their village group is added
+    (their 编号 where the group is shared too), so that the board shows who is meant."""
+    names = Counter(str(r["名称"]) for r in rows)
+    pairs = Counter((str(r["名称"]), groups.get(r["编号"], "")) for r in rows)
+    shown = {}
+    for r in rows:
+        name, group = str(r["名称"]), groups.get(r["编号"], "")
+        label = "" if names[name] == 1 else group if group and pairs[(name, group)] == 1 else str(r["编号"])
+        shown[r["编号"]] = f"{name}（{label}）" if label else name
+    return shown
+
+
+# --- 结果公示 ---------------------------------------------------------------------------------
+
+def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
+    """The village's notice: starred subjects by star and category; nobody else, no scores, no reasons."""
+    profile, year = outcome.profile, options.year
+    start = _doc_date(options)
+    end = getattr(options, "notice_end", None) or start + dt.timedelta(days=profile.notice["period_days"] - 1)
+    issuer = _issuer(profile, options, unit)
+    title = f"关于{unit}{year}年度{profile.title}结果的公示"
+    rows = _rows(outcome.graded.subjects, unit)
+    names = _shown_names(rows, _groups_by_id(outcome))
+    stars = profile.grades[:-1]              # the lowest band is 不列入星级: not announced
+    groups = [StarGroup(grade, category, [names[r["编号"]] + ("（终身）" if M_LIFETIME in (r.get("markers") or []) else "")
+                                          for r in rows if r["等次"] == grade and r["类别"] == category])
+              for grade in stars for category in profile.stars["categories"]]
+    groups = [g for g in groups if g.names]
+    counts = Counter(r["等次"] for r in rows)
+    summary = "、".join(f"{g} {counts[g]} 名（户）" for g in stars if counts[g])
+    phone = getattr(options, "notice_phone", "") or profile.notice["phone"]
+    return StarNoticeDoc(_meta(title, issuer, start), render.balance_lines(title), unit, year, profile.title, summary,
+                         groups, sum(counts[g] for g in stars), counts[PENDING] + counts[UNGRADED],
+                         render.cn_date(start), render.cn_date(end), issuer, phone, getattr(options, "notice_address", ""),
+                         bool(profile.notice["hotline_12380"]), Signature(issuer, render.cn_date(start)))
+
+
+# --- 星级评定汇总表 -----------------------------------------------------------------------------
+
+def star_summary_doc(outcome, options, unit: str) -> StarSummaryDoc:
+    """Every subject of the village with its scores, grades, markers and (internal) 不参评情形."""
+    profile, year = outcome.profile, options.year
+    day, issuer = _doc_date(options), _issuer(profile, options, unit)
+    title = f"{unit}{year}年度{profile.title}汇总表"
+    groups, d = _groups_by_id(outcome), profile.decimals
+    lines = [StarLine(n, str(r["编号"]), str(r["名称"]), str(r["类别"]), groups.get(r["编号"], ""),
+                      str(r.get("上次星级") or "") or DASH, _fmt(r.get("群众评议"), d + 1), _count(r.get("评议人数")),
+                      _fmt(r.get("领导小组评议"), d), str(r.get("审定意见") or "") or DASH, _fmt(r["得分"], d),
+                      str(r["初定等次"]), str(r["等次"]), _note(r), str(r.get("不参评情形") or ""))
+             for n, r in enumerate(_rows(outcome.graded.subjects, unit), start=1)]
+    quotas = [f"{c.category}{c.label}：{c.n} 名（户）中{'最多' if c.kind == 'cap' else '约'} {c.allowed}，实际 {c.actual}，"
+              f"{'符合' if c.ok else '不符合'}" for c in outcome.graded.quota_checks if c.unit == unit]
+    subjects = outcome.graded.subjects
+    targets = [t.text for t in target_report(subjects[subjects["单位"] == unit], profile)]
+    return StarSummaryDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year,
+                          profile.stars["panel_weight"] > 0, lines, quotas, targets, _summary_notes(profile),
+                          Signature(issuer, render.cn_date(day)))
+
+
+def _fmt(value, places: int) -> str:
+    value = _clean(value)
+    return DASH if value is None else fmt_decimal(value, places)
+
+
+def _count(value) -> str:
+    value = _clean(value)
+    return DASH if value is None else str(int(value))
+
+
+def _summary_notes(profile: Profile) -> list[str]:
+    stars = profile.stars
+    rounding = f"四舍五入保留 {profile.decimals} 位小数"
+    if stars["panel_weight"] > 0:
+        formula = (f"得分 = 群众评议 × {fmt_percent(stars['public_weight'], 0)} + 领导小组评议 × "
+                   f"{fmt_percent(stars['panel_weight'], 0)}，{rounding}")
+    else:
+        formula = f"得分即群众评议，{rounding}；领导小组只作审定，审定意见为“不同意”的不列入星级"
+    notes = [f"群众评议为各代表所评分数的平均数（未评分的代表不计）；{formula}。", f"星级：{_band_text(profile)}。"]
+    if profile.raw.get("one_step"):
+        notes.append("首次评定后每次最多晋升一级（上次未评上星级的按零星计），标“限晋一级”；降级不受限制。")
+    if stars["lifetime_before"]:
+        notes.append(f"{render.cn_date(stars['lifetime_before'])}前（不含当日）入党的老党员为终身五星，不占比例。")
+    if stars["eligibility"]:
+        codes = "；".join(f"{code}. {reason}" for code, reason in stars["eligibility"].items())
+        notes.append(f"不参评情形（{codes}）的对象不参加评定、不计入比例基数；此列属个人信息，仅供存档，不得公示。")
+    notes.append(f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定，"
+                 f"“{NOT_PARTICIPATING}”为有不参评情形。")
+    return notes
+
+
+# --- 五星卡 -----------------------------------------------------------------------------------
+
+def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
+    """The village's 五星卡 (None when nobody earned five stars)."""
+    profile, stars = outcome.profile, outcome.profile.stars
+    issued, issuer = _doc_date(options), _issuer(profile, options, unit)
+    valid = render.cn_date(card_valid_until(issued, stars["card_months"]))
+    top = profile.grades[0]
+    cards = [Card(f"{unit}“五带头”{stars['card_title']}", str(r["名称"]), str(r["编号"]), str(r["类别"]), unit,
+                  render.cn_date(issued), "长期（终身五星）" if M_LIFETIME in (r.get("markers") or []) else valid,
+                  list(stars["card_benefits"]), issuer)
+             for r in _rows(outcome.graded.subjects, unit) if r["等次"] == top]
+    if not cards:
+        return None
+    title = f"{unit}{options.year}年度{stars['card_title']}"
+    pages = [cards[i:i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
+    return CardsDoc(_meta(title, issuer, issued), pages)
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+def plan_star_documents(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
+    """Per village: 汇总表, 结果公示 and 五星卡; then the county report (paths under `root`)."""
+    plan = Plan()
+    for unit in _units(outcome.graded.subjects):
+        folder = root / safe_name(unit)
+        stem = f"{safe_name(unit)}{options.year}年度"
+        _single(plan, env, outcome, "stars_summary.html", star_summary_doc(outcome, options, unit),
+                folder / f"{stem}{KIND}汇总表.pdf")
+        _single(plan, env, outcome, "stars_notice.html", star_notice_doc(outcome, options, unit),
+                folder / f"{stem}{KIND}结果公示.pdf")
+        cards = cards_doc(outcome, options, unit)
+        if cards is not None:
+            _single(plan, env, outcome, "stars_cards.html", cards, folder / f"{stem}五星卡.pdf")
+    _single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
+    return plan
