@@ -1,0 +1,359 @@
+"""The ledger (台账): every run's results, year after year, for the year-on-year rules and `fenji history`.
+
+SQLite through the standard library by default (a file path, or a `sqlite:///` URL); a county's
+shared database through SQLAlchemy (`postgresql+psycopg://…`) when SQLAlchemy is installed. All SQL
+uses named parameters (`:name`), which both drivers accept.
+
+The schema is created and upgraded by the named, ordered `MIGRATIONS`; each applied name is kept in
+the `migrations` table, so an older ledger is upgraded in place the first time a newer fenji opens it.
+
+Per run: the profile (name and sha256), the year, every input (path, sha256, forms). Per subject:
+final score, grade, markers, source cells and the profile's own columns. Results are keyed by
+(profile, year, unit, subject): re-running a year for a unit replaces that unit's results of that
+year, while the `runs` table keeps every run; another year adds. One run is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fenji.problems import FatalError
+
+DEFAULT_DB = Path("fenji.db")
+
+
+class LedgerError(FatalError):
+    """The ledger cannot be opened, upgraded or written; the message says which and what to do."""
+
+
+# --- schema ---------------------------------------------------------------------------------
+# `{pk}` is the dialect's auto-numbered primary key.
+
+MIGRATION_1 = [
+    """CREATE TABLE runs (
+        id {pk},
+        profile TEXT NOT NULL,
+        profile_sha256 TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        finished TEXT NOT NULL,
+        fenji_version TEXT NOT NULL,
+        exit_status INTEGER NOT NULL)""",
+    """CREATE TABLE inputs (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        forms TEXT NOT NULL)""",
+    """CREATE TABLE results (
+        profile TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        score TEXT NOT NULL,
+        grade TEXT NOT NULL,
+        markers TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        PRIMARY KEY (profile, year, unit, subject_id))""",
+]
+
+MIGRATION_2 = [
+    # the profile's own columns (满意率, 分数等次, 达标星 …) and the units a run graded
+    "ALTER TABLE results ADD COLUMN details TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE runs ADD COLUMN units TEXT NOT NULL DEFAULT '[]'",
+    "CREATE INDEX results_by_subject ON results (subject_id, profile, year)",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("001_runs_inputs_results", MIGRATION_1),
+    ("002_result_details", MIGRATION_2),
+]
+
+MIGRATIONS_TABLE = "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+PRIMARY_KEYS = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "SERIAL PRIMARY KEY"}
+
+
+# --- records --------------------------------------------------------------------------------
+
+@dataclass
+class RunRecord:
+    """What was run: the `runs` and `inputs` rows of one run."""
+
+    profile: str
+    profile_sha256: str
+    year: int
+    inputs: list[tuple[str, str, list[str]]]          # (path, sha256, forms)
+    fenji_version: str = ""
+    exit_status: int = 0
+    finished: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
+
+
+@dataclass
+class SubjectRecord:
+    """One subject's result as kept in the ledger; `score` is the printed text (`87.5`, `7`, or empty)."""
+
+    id: str
+    name: str
+    unit: str
+    category: str
+    score: str
+    grade: str
+    markers: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+    year: int = 0
+    profile: str = ""
+    run_id: int = 0
+
+
+# --- connections ----------------------------------------------------------------------------
+
+class _SqliteConnection:
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+
+    def execute(self, sql: str, params: dict | None = None) -> list[tuple]:
+        return self.connection.execute(sql, params or {}).fetchall()
+
+    def insert(self, sql: str, params: dict) -> int:
+        return self.connection.execute(sql, params).lastrowid
+
+
+class _AlchemyConnection:
+    def __init__(self, connection, text):
+        self.connection, self.text = connection, text
+
+    def execute(self, sql: str, params: dict | None = None) -> list[tuple]:
+        result = self.connection.execute(self.text(sql), params or {})
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+    def insert(self, sql: str, params: dict) -> int:
+        return self.connection.execute(self.text(sql + " RETURNING id"), params).scalar_one()
+
+
+class _SqliteStore:
+    dialect = "sqlite"
+
+    def __init__(self, path: Path):
+        self.where = str(path)
+        if not path.parent.is_dir():
+            raise LedgerError(f"台账数据库 {path} 所在的文件夹不存在。请先建立该文件夹，或用 --db 指定其他位置。")
+        try:
+            # autocommit mode: transactions are begun and ended explicitly below
+            self.connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self.connection.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"无法打开台账数据库 {path}：{exc}。") from None
+
+    @contextmanager
+    def transaction(self):
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteConnection(self.connection)
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class _AlchemyStore:
+    def __init__(self, url: str):
+        try:
+            import sqlalchemy
+        except ImportError:
+            raise LedgerError(f"台账数据库 {_hide_password(url)} 是数据库网址，需要先安装 SQLAlchemy 及数据库驱动"
+                              "（如 pip install sqlalchemy \"psycopg[binary]\"）；或改用 SQLite 文件路径，如 --db fenji.db。") from None
+        self.where = _hide_password(url)
+        try:
+            self.engine = sqlalchemy.create_engine(url)
+        except Exception as exc:   # unknown dialect, missing driver: both name the package to install
+            raise LedgerError(f"无法连接台账数据库 {self.where}：{exc}。") from None
+        self.dialect = self.engine.dialect.name
+        if self.dialect not in PRIMARY_KEYS:
+            raise LedgerError(f"台账数据库 {self.where} 的类型 {self.dialect} 不受支持；请使用 SQLite 或 PostgreSQL。")
+        self.text = sqlalchemy.text
+
+    @contextmanager
+    def transaction(self):
+        with self.engine.begin() as connection:
+            yield _AlchemyConnection(connection, self.text)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _hide_password(url: str) -> str:
+    head, at, tail = url.rpartition("@")
+    if not at or "://" not in head:
+        return url
+    scheme, _, credentials = head.partition("://")
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{tail}"
+
+
+def _store(target: str | Path):
+    text = str(target)
+    if text.startswith("sqlite:///"):
+        return _SqliteStore(Path(text[len("sqlite:///"):]))
+    if "://" in text:
+        return _AlchemyStore(text)
+    return _SqliteStore(Path(text))
+
+
+def exists(target: str | Path) -> bool:
+    """Whether there is a ledger to read: a database URL is assumed to exist, a file must."""
+    text = str(target)
+    if text.startswith("sqlite:///"):
+        return Path(text[len("sqlite:///"):]).is_file()
+    return "://" in text or Path(text).is_file()
+
+
+# --- the ledger -----------------------------------------------------------------------------
+
+class Ledger:
+    """An open ledger, upgraded to the current schema. Use as a context manager or call `close()`."""
+
+    def __init__(self, target: str | Path = DEFAULT_DB):
+        self.store = _store(target)
+        self.where = self.store.where
+        try:
+            self.applied = self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.store.close()
+            raise LedgerError(f"{self.where} 不是可用的台账数据库（{exc}）。请用 --db 指定 fenji 的台账文件。") from None
+        except BaseException:
+            self.store.close()
+            raise
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _migrate(self) -> list[str]:
+        with self.store.transaction() as db:
+            db.execute(MIGRATIONS_TABLE)
+            done = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY name")]
+            known = [name for name, _ in MIGRATIONS]
+            unknown = [name for name in done if name not in known]
+            if unknown:
+                raise LedgerError(f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
+                                  "本版本无法安全写入。请升级 fenji。")
+            for name, statements in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in statements:
+                    db.execute(statement.replace("{pk}", PRIMARY_KEYS[self.store.dialect]))
+                db.execute("INSERT INTO migrations (name, applied) VALUES (:name, :applied)",
+                           {"name": name, "applied": dt.datetime.now().isoformat(timespec="seconds")})
+                done.append(name)
+        return done
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def record(self, run: RunRecord, subjects: list[SubjectRecord]) -> int:
+        """Keep one run and its results, in one transaction; returns the run's id."""
+        units = sorted({s.unit for s in subjects})
+        with self.store.transaction() as db:
+            run_id = db.insert(
+                "INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status, units) "
+                "VALUES (:profile, :sha, :year, :finished, :version, :status, :units)",
+                {"profile": run.profile, "sha": run.profile_sha256, "year": run.year, "finished": run.finished,
+                 "version": run.fenji_version, "status": run.exit_status, "units": _dump(units)})
+            for path, sha256, forms in run.inputs:
+                db.execute("INSERT INTO inputs (run_id, path, sha256, forms) VALUES (:run, :path, :sha, :forms)",
+                           {"run": run_id, "path": path, "sha": sha256, "forms": _dump(forms)})
+            for unit in units:
+                db.execute("DELETE FROM results WHERE profile = :profile AND year = :year AND unit = :unit",
+                           {"profile": run.profile, "year": run.year, "unit": unit})
+            for subject in subjects:
+                db.execute(_INSERT_RESULT, _result_params(run, run_id, subject))
+        return run_id
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def results(self, profile: str, year: int) -> dict[str, SubjectRecord]:
+        """The kept results of one profile and year, by subject id."""
+        rows = self._select("WHERE r.profile = :profile AND r.year = :year ORDER BY r.unit, r.subject_id",
+                            {"profile": profile, "year": year})
+        return {row.id: row for row in rows}
+
+    def history(self, subject_id: str, profile: str | None = None) -> list[SubjectRecord]:
+        """One subject's results over the years (every profile unless one is named), oldest first."""
+        where = "WHERE r.subject_id = :id" + (" AND r.profile = :profile" if profile else "")
+        return self._select(where + " ORDER BY r.year, r.profile, r.unit", {"id": subject_id, "profile": profile or ""})
+
+    def runs(self) -> list[dict]:
+        """Every run kept, oldest first: id, profile, sha256, year, finished, exit status, input count."""
+        with self.store.transaction() as db:
+            rows = db.execute("SELECT r.id, r.profile, r.profile_sha256, r.year, r.finished, r.exit_status, "
+                              "(SELECT COUNT(*) FROM inputs i WHERE i.run_id = r.id) FROM runs r ORDER BY r.id")
+        keys = ("id", "profile", "profile_sha256", "year", "finished", "exit_status", "inputs")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def inputs(self, run_id: int) -> list[tuple[str, str, list[str]]]:
+        with self.store.transaction() as db:
+            rows = db.execute("SELECT path, sha256, forms FROM inputs WHERE run_id = :run ORDER BY path", {"run": run_id})
+        return [(path, sha, json.loads(forms)) for path, sha, forms in rows]
+
+    def _select(self, where: str, params: dict) -> list[SubjectRecord]:
+        sql = ("SELECT r.subject_id, r.name, r.unit, r.category, r.score, r.grade, r.markers, r.sources, r.details, "
+               "r.year, r.profile, r.run_id FROM results r " + where)
+        with self.store.transaction() as db:
+            rows = db.execute(sql, params)
+        return [SubjectRecord(ident, name, unit, category, score, grade, json.loads(markers), json.loads(sources),
+                              json.loads(details), int(year), profile, int(run_id))
+                for ident, name, unit, category, score, grade, markers, sources, details, year, profile, run_id in rows]
+
+
+_INSERT_RESULT = ("INSERT INTO results (profile, year, unit, subject_id, run_id, name, category, score, grade, markers, "
+                  "sources, details) VALUES (:profile, :year, :unit, :id, :run, :name, :category, :score, :grade, "
+                  ":markers, :sources, :details)")
+
+
+def _result_params(run: RunRecord, run_id: int, s: SubjectRecord) -> dict:
+    return {"profile": run.profile, "year": run.year, "unit": s.unit, "id": s.id, "run": run_id, "name": s.name,
+            "category": s.category, "score": s.score, "grade": s.grade, "markers": _dump(s.markers),
+            "sources": _dump(s.sources), "details": _dump(s.details)}
+
+
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=isinstance(value, dict))
+
+
+# --- from a run -----------------------------------------------------------------------------
+
+def subject_records(graded_frame, results_frame) -> list[SubjectRecord]:
+    """The ledger rows of a run: printed values from results.csv, markers and sources from the graded frame."""
+    common = ["编号", "名称", "单位", "类别", "得分", "等次", "说明"]
+    extra = [c for c in results_frame.columns if c not in common and c != "数据来源"]
+    records = []
+    for graded, printed in zip(graded_frame.to_dict("records"), results_frame.to_dict("records")):
+        records.append(SubjectRecord(
+            str(printed["编号"]), str(printed["名称"]), str(printed["单位"]), str(printed["类别"] or ""),
+            str(printed["得分"] or ""), str(printed["等次"]), list(dict.fromkeys(graded.get("markers") or [])),
+            {str(k): str(v) for k, v in (graded.get("sources") or {}).items()},
+            {c: _text(printed.get(c)) for c in extra}))
+    return records
+
+
+def _text(value) -> str:
+    return "" if value is None or value != value else str(value)
+
+
+def record_outcome(target: str | Path, run: RunRecord, graded_frame, results_frame) -> int:
+    """Open (creating or upgrading) the ledger at `target` and keep one run; returns the run id."""
+    with Ledger(target) as ledger:
+        return ledger.record(run, subject_records(graded_frame, results_frame))
