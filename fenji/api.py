@@ -25,6 +25,10 @@ from fenji.read import read_file
 from fenji.records import FileResult
 from fenji.results import grade_counts, results_table
 from fenji.score import Scored, score_dingji
+from fenji.history import HISTORY_SYSTEMS, load_history
+from fenji.score_shengji import after_grading as shengji_after_grading, score_shengji
+from fenji.score_shixing import score_shixing
+from fenji.score_stars import score_stars
 
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED = 0, 1, 2
 
@@ -52,6 +56,11 @@ class RunOptions:
     pdf_variant: str | None = None
     notice_date: dt.date | None = None
     progress: Progress = _quiet
+    notice_end: dt.date | None = None       # last day of the 公示 period (default: notice_date + period_days - 1)
+    notice_phone: str = ""                  # 公示 contact phone (default: the profile's notice.phone)
+    notice_address: str = ""                # 公示 address for letters and visits
+    notice_issuer: str = ""                 # issuing body, overrides the profile's notice.issuer ({unit} allowed)
+    county: str = ""                        # the county named on the 汇总报告 cover
 
 
 @dataclass
@@ -66,9 +75,12 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
+    history: object = None          # fenji.history.History: last year's ledger results (shengji, shixing)
 
 
-SCORERS = {"dingji": score_dingji}
+SCORERS = {"dingji": score_dingji, "xingji": score_stars}
+SCORERS.update({"shengji": score_shengji, "shixing": score_shixing})
+AFTER_GRADING = {"shengji": shengji_after_grading}   # markers that need the final grade
 
 
 def check(options: RunOptions) -> RunResult:
@@ -97,13 +109,18 @@ def _pipeline(options: RunOptions, write: bool) -> RunResult:
         results = read_all(files, profile, options.workers, options.progress)
         for result in results:
             problems.extend(result.problems)
-        scored = SCORERS[profile.system](results, profile, problems)
+        history = load_history(options.db, profile, options.year) if profile.system in HISTORY_SYSTEMS else None
+        extra = {"history": history} if profile.system in HISTORY_SYSTEMS else {}
+        scored = SCORERS[profile.system](results, profile, problems, **extra)
         graded = grade(scored.subjects, profile, scored.decisions, problems)
+        if profile.system in AFTER_GRADING:
+            graded = AFTER_GRADING[profile.system](graded, profile)
     except FatalError as exc:
         return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
                          seconds=time.monotonic() - started)
     table = results_table(graded, profile)
     outcome = RunResult(_exit_code(problems, graded), profile, problems, table, graded, scored, results)
+    outcome.history = history
     if write and options.out is not None:
         _write(options, outcome, files)
     outcome.seconds = time.monotonic() - started
@@ -169,10 +186,24 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> N
     if options.documents:
         from fenji.documents import write_documents
         outcome.documents = write_documents(outcome, options, out)
+    _write_ledger(options, outcome, files)
     write_csv(outcome.results, out / "results.csv")
     write_results_xlsx(outcome.results, "单位", out / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果")
     write_problems(outcome.problems.sorted(), out / "problems.csv")
     write_json(run_info(options, outcome, files), out / "run.json")
+
+
+def _write_ledger(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:
+    """Keep the run in the ledger (`--db`, default fenji.db); a failure is an error in the problem list."""
+    from fenji.ledger import RunRecord, record_outcome
+    forms = {r.rel: r.forms for r in outcome.files}
+    run = RunRecord(outcome.profile.name, outcome.profile.sha256, options.year,
+                    [(f.rel, f.sha256, forms.get(f.rel, [])) for f in files], __version__, outcome.exit_code)
+    try:
+        record_outcome(options.db or Path("fenji.db"), run, outcome.graded.subjects, outcome.results)
+    except FatalError as exc:
+        outcome.problems.error("ledger-write-failed", f"结果未能写入台账：{exc}")
+        outcome.exit_code = max(outcome.exit_code, EXIT_NEEDS_ATTENTION)
 
 
 def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> dict:
@@ -229,7 +260,7 @@ def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda n
         if not inbox.is_dir():
             continue
         progress(name)
-        options = RunOptions(inbox, name, DEMO_YEAR, Path(out) / name, workers=workers,
+        options = RunOptions(inbox, name, DEMO_YEAR, Path(out) / name, workers=workers, db=Path(out) / "fenji.db",
                              notice_date=dt.date(DEMO_YEAR, 4, 10))
         runs.append((name, run(options)))
     if not runs:
@@ -237,6 +268,45 @@ def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda n
     return runs
 
 
+def history(subject_id: str, db: str | Path | None = None, profile: str | None = None) -> list:
+    """A subject's kept results over the years (`fenji history`), oldest first; FatalError without a ledger."""
+    from fenji.ledger import DEFAULT_DB, Ledger, exists
+    target = db or DEFAULT_DB
+    if not exists(target):
+        raise FatalError(f"台账数据库 {target} 不存在。请用 --db 指定台账文件（fenji run 时的 --db，默认 fenji.db）。")
+    with Ledger(target) as ledger:
+        return ledger.history(subject_id, profile)
+
+
 def doctor():
     from fenji.doctor import doctor as run_doctor
     return run_doctor()
+
+
+# --- blank forms ----------------------------------------------------------------------------
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from fenji.blankforms import FormsResult
+
+
+def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballots: int = 0) -> "FormsResult":
+    """Blank forms for `profile`, pre-filled from the roster workbook, written under `out` (see
+    fenji.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
+    branch and numbers the 附件3 rows to match. Raises FatalError for a bad profile or roster."""
+    from fenji.blankforms import write_forms
+    return write_forms(load_profile(profile), Path(roster), Path(out), year or dt.date.today().year, ballots)
+
+
+# --- drop-folder mode -----------------------------------------------------------------------
+
+def watch(options: RunOptions, *, settle: float = 3.0, rescan: float = 30.0, polling: bool = False,
+          on_event: Callable | None = None, stop=None) -> int:
+    """Watch `options.inbox` and grade into `options.out` until `stop` (a threading.Event) is set; each
+    batch of settled files is checked, filed to 已处理 or 退回, and graded (see fenji.watch). `on_event`
+    receives every fenji.watch.Event. Raises FatalError when it cannot start; returns EXIT_OK."""
+    import threading
+    from fenji.watch import Watcher
+    Watcher(options, settle=settle, rescan=rescan, polling=polling, on_event=on_event).run(stop or threading.Event())
+    return EXIT_OK

@@ -165,12 +165,101 @@ def profiles_show(name: str = typer.Argument(..., help=PROFILE_HELP)) -> None:
 
 
 @app.command()
+def forms(profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
+          roster: Path = typer.Option(..., "--roster", help="名册工作簿（党组织名册或评定对象名册）。Roster workbook."),
+          out: Path = typer.Option(..., "--out", help="输出文件夹（不覆盖已有文件）。Output folder; existing files are never overwritten."),
+          year: Optional[int] = typer.Option(None, "--year", help="评定年度（默认今年）。Grading year (default: this year)."),
+          ballots: int = typer.Option(0, "--ballots", min=0, help="每个党组织印 N 张满意度测评票（PDF），附件3 预留 N 行。"
+                                      "Print N paper ballots per branch (PDF) and number N rows in 附件3."),
+          ) -> None:
+    """生成预填名称和编号、带下拉选项和数值校验的空白表。Write blank forms pre-filled from the roster, with drop-downs and range checks."""
+    try:
+        result = api.forms(profile, roster, out, year=year, ballots=ballots)
+    except FatalError as exc:
+        console.print(f"[bold red]未能生成空白表：[/]{exc}")
+        raise typer.Exit(2)
+    for note in result.notes:
+        out_console.print(f"[yellow]{note}[/]")
+    out_console.print(f"已为 {len(result.units)} 个单位、{result.subjects} 个对象写入 {len(result.forms)} 个文件"
+                      f"（用时 {result.seconds:.1f} 秒）：", highlight=False)
+    for label, count in result.counts().items():
+        out_console.print(f"  {label} {count} 份", highlight=False)
+    for unit in result.units:
+        out_console.print(f"  {unit} → {result.folder(unit)}", highlight=False)
+    if result.ballots:
+        out_console.print(f"每个党组织 {result.ballots} 张满意度测评票（满意度测评票-*.pdf），附件3 已预留 {result.ballots} 行。",
+                          highlight=False)
+    out_console.print("工作表已保护（无密码）：只有填写栏可以输入。", highlight=False)
+
+
+@app.command()
 def doctor() -> None:
     """检查字体、库和版本。Check fonts, libraries and versions."""
     report = api.doctor()
     for line in report.lines:
         out_console.print(line)
     raise typer.Exit(report.exit_code)
+
+
+@app.command("history")
+def history_command(subject: str = typer.Argument(..., help="对象编号（名册中的编号）。Subject id from the roster."),
+                    db: Optional[Path] = typer.Option(None, "--db", help="台账数据库（默认 fenji.db）。Ledger database."),
+                    profile: Optional[str] = typer.Option(None, "--profile", help="只看这一规则。Only this profile.")) -> None:
+    """某个对象历年的等次（来自台账）。A subject's grades over the years, from the ledger."""
+    try:
+        rows = api.history(subject, db, profile)
+    except FatalError as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2)
+    if not rows:
+        out_console.print(f"台账中没有编号 {subject} 的记录。", highlight=False)
+        raise typer.Exit(1)
+    lines = ["年度\t规则\t单位\t名称\t得分\t等次\t说明"]   # tab-separated, as typed: scripts read it
+    lines += [f"{r.year}\t{r.profile}\t{r.unit}\t{r.name}\t{r.score}\t{r.grade}\t{'；'.join(r.markers)}" for r in rows]
+    typer.echo("\n".join(lines))
+
+
+WATCH_STYLES = {"退回": "yellow", "重复": "yellow", "暂缓": "yellow", "未能定级": "red", "出错": "bold red", "定级": "green"}
+
+
+@app.command()
+def watch(inbox: Path = typer.Argument(..., help=INBOX_HELP),
+          profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
+          year: int = typer.Option(..., "--year", help=YEAR_HELP),
+          out: Path = typer.Option(..., "--out", help="输出文件夹（不能在收件文件夹里面）。Output folder (not inside INBOX)."),
+          db: Optional[Path] = typer.Option(None, "--db", help="台账数据库（默认 fenji.db）。Ledger database."),
+          workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
+          no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
+          settle: float = typer.Option(3.0, "--settle", min=0.1, help="文件大小和修改时间保持不变多少秒后才读取。"
+                                       "Seconds a file's size and mtime must stay unchanged before it is read."),
+          polling: bool = typer.Option(False, "--polling", help="用轮询代替系统文件通知（网络共享文件夹）。"
+                                       "Poll instead of using inotify (network shares)."),
+          rescan: float = typer.Option(30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。"
+                                       "Seconds between full rescans of INBOX."),
+          ) -> None:
+    """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
+    Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
+    import os
+    import signal
+    import threading
+    stop = threading.Event()
+
+    def request_stop(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()   # only a flag here: the watcher finishes its current write, then returns
+        os.write(2, "正在完成当前写入后退出……（再按一次 Ctrl-C 立即退出）\n".encode())
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    options = api.RunOptions(inbox, profile, year, out, db=db, workers=workers, documents=not no_documents)
+    show = lambda event: out_console.print(event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False)
+    try:
+        code = api.watch(options, settle=settle, rescan=rescan, polling=polling, on_event=show, stop=stop)
+    except FatalError as exc:
+        console.print(f"[bold red]无法开始监视：[/]{exc}")
+        raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def main() -> None:
