@@ -104,6 +104,7 @@ def _pipeline(options: RunOptions, write: bool) -> RunResult:
     started = time.monotonic()
     problems = Problems()
     try:
+        _check_dates(options)
         profile = load_profile(options.profile)
         files = _inputs(options, problems)
         results = read_all(files, profile, options.workers, options.progress)
@@ -125,6 +126,12 @@ def _pipeline(options: RunOptions, write: bool) -> RunResult:
         _write(options, outcome, files)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _check_dates(options: RunOptions) -> None:
+    if options.notice_end and options.notice_end < (options.notice_date or dt.date.today()):
+        raise FatalError(f"公示结束日期 {options.notice_end} 早于开始日期 {options.notice_date or dt.date.today()}。"
+                         "请检查 --notice-date 和 --notice-end。")
 
 
 def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:

@@ -88,12 +88,25 @@ def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
         html: bool = typer.Option(False, "--html", help="同时输出 HTML。Also write the HTML."),
         pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
         no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
-        notice_date: Optional[str] = typer.Option(None, "--notice-date", help="公示开始日期 YYYY-MM-DD（默认今天）。First day of the notice period."),
+        notice_date: Optional[str] = typer.Option(None, "--notice-date", help="公示开始日期 YYYY-MM-DD（默认今天），也是文书落款日期。"
+                                                  "First day of the notice period, also the documents' date."),
+        notice_end: Optional[str] = typer.Option(None, "--notice-end", help="公示结束日期 YYYY-MM-DD（默认按规则配置的公示天数）。"
+                                                 "Last day of the notice period."),
+        phone: str = typer.Option("", "--phone", help="公示受理电话（默认规则配置的 notice.phone）。Phone for objections."),
+        address: str = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits."),
+        issuer: str = typer.Option("", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."),
+        county: str = typer.Option("", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."),
         ) -> None:
     """读取、校验、定级并输出结果和文书。Read, validate, grade, and write results and documents."""
+    try:
+        start, end = (dt.date.fromisoformat(d) if d else None for d in (notice_date, notice_end))
+    except ValueError as exc:
+        console.print(f"[bold red]日期格式不对（应为 YYYY-MM-DD，如 2027-04-10）：[/]{exc}")
+        raise typer.Exit(2)
     options = api.RunOptions(inbox, profile, year, out, decisions=decisions, workers=workers,
                              documents=not no_documents, templates=templates, html=html, pdf_variant=pdf_variant,
-                             notice_date=dt.date.fromisoformat(notice_date) if notice_date else None, db=db)
+                             notice_date=start, db=db, notice_end=end, notice_phone=phone,
+                             notice_address=address, notice_issuer=issuer, county=county)
     result = _run_with_progress(api.run, options)
     _finish(result, show_problems=False)
     if result.exit_code != api.EXIT_NOTHING_GRADED:

@@ -636,7 +636,7 @@ def _scope(outcome, options, units: list[str]) -> tuple[str, str]:
     named = "、".join(units[:3])
     more = len(units) > 3
     return (named + (f"等 {len(units)} 个{profile.unit}" if more else ""),
-            f"{named}{'等' if more else ''}{profile.unit}党委")
+            f"{named}{'等' if more else ''}党委")   # `清溪镇、白河镇党委`: the towns issue it jointly
 
 
 def _count(frame, unit: str, grade: str) -> int:
