@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,35 @@ def test_input_files_are_not_modified(tmp_path: Path):
     fenji("run", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", str(tmp_path / "o"), "--no-documents")
     after = {p: p.stat().st_mtime_ns for p in SAMPLE.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_notice_period_contacts_and_county_are_run_settings(tmp_path: Path):
+    inbox = tmp_path / "收件"
+    shutil.copytree(SAMPLE / "清溪镇", inbox)
+    out = tmp_path / "out"
+    done = fenji("run", str(inbox), "--profile", "dingji", "--year", "2027", "--out", str(out), "--workers", "1",
+                 "--db", str(tmp_path / "l.db"), "--notice-date", "2027-04-12", "--notice-end", "2027-04-18",
+                 "--phone", "0851-8888 1234", "--address", "清溪镇人民政府二楼组织办", "--county", "示例县")
+    assert done.returncode == 1, done.stderr
+    notice = _pdf_text(out / "documents" / "清溪镇" / "清溪镇2027年度分类定级结果公示.pdf")
+    assert "公示期为2027年4月12日至2027年4月18日" in notice
+    assert "0851-88881234" in notice and "清溪镇人民政府二楼组织办" in notice
+    report = _pdf_text(out / "documents" / "汇总报告.pdf")
+    assert "示例县2027年度" in report and "中共示例县委员会组织部" in report
+
+
+def test_notice_end_before_start_exits_2(tmp_path: Path):
+    done = fenji("run", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", str(tmp_path / "o"),
+                 "--notice-date", "2027-04-12", "--notice-end", "2027-04-01", "--no-documents")
+    assert done.returncode == 2
+    assert "早于开始日期" in done.stderr
+    bad = fenji("run", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", str(tmp_path / "o"),
+                "--notice-date", "4月12日", "--no-documents")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def _pdf_text(pdf: Path) -> str:
+    """The PDF's text without white space (pdftotext -raw), as a reader copying it would get it."""
+    done = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return "".join(done.stdout.split())
