@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from pathlib import Path
 
 import jinja2
@@ -491,3 +492,48 @@ def plan_ledger_documents(outcome, options, env: jinja2.Environment, root: Path)
     """Every document of a shengji or shixing run (called by fenji.documents.plan_documents)."""
     planner = plan_shengji if outcome.profile.system == "shengji" else plan_shixing
     return planner(outcome, options, env, root)
+
+
+# --- every profile's 汇总报告: last year's distribution beside this year's ------------------------
+
+@dataclass
+class DistributionRow:
+    """One unit's grade counts in one year: (count, share) per grade, e.g. ("3", "18.8%")."""
+
+    unit: str
+    year: str
+    total: int
+    cells: list[tuple[str, str]]
+
+
+def last_year_section(outcome, options, grades: list[str]) -> dict:
+    """The report's 上年与本年等次分布 when the ledger has last year's results of this profile, else {}.
+
+    Per unit of this run (and 合计): last year's kept grades counted beside this year's, in the grades
+    seen in either year. Last year's subjects of units not in this run are left out, so that a
+    town's run is compared with that town.
+    """
+    history = getattr(outcome, "history", None)
+    if history is None or not history.kept:
+        return {}
+    frame = outcome.graded.subjects
+    units = _units(frame)
+    kept = [r for r in history.kept.values() if r.unit in units]
+    if not kept:
+        return {}
+    present = {r.grade for r in kept} | {str(g) for g in frame["等次"]}
+    shown = [g for g in list(grades) + sorted(present - set(grades)) if g in present]   # grades seen in either year
+    rows = []
+    for unit in units + ["合计"]:
+        before = [r.grade for r in kept if unit == "合计" or r.unit == unit]
+        now = [str(g) for g, u in zip(frame["等次"], frame["单位"].astype(str)) if unit == "合计" or u == unit]
+        rows.append(_distribution(unit, f"{history.year}年", before, shown))
+        rows.append(_distribution("", f"{options.year}年", now, shown))
+    note = f"上年数据取自台账中 {history.year} 年的运行结果，共 {len(kept)} 个对象"
+    return {"last_year": rows, "last_year_grades": shown, "last_year_note": note}
+
+
+def _distribution(unit: str, year: str, grades: list[str], shown: list[str]) -> DistributionRow:
+    counts, n = Counter(grades), len(grades)
+    cells = [(str(counts[g]), fmt_percent(Fraction(counts[g], n)) if n and counts[g] else "") for g in shown]
+    return DistributionRow(unit, year, n, cells)

@@ -25,7 +25,7 @@ from fenji.problems import Problems
 from fenji.profiles import Profile
 from fenji.records import RosterEntry
 
-HISTORY_SYSTEMS = ("shengji", "shixing")
+HISTORY_SYSTEMS = ("shengji", "shixing", "xingji")
 FROM_LEDGER = "台账"
 FROM_ROSTER = "名册"
 
@@ -48,31 +48,40 @@ class LastGrade:
     record: SubjectRecord | None = None
 
 
-def load_history(db: str | Path | None, profile: Profile, year: int) -> History:
+def load_history(db: str | Path | None, profile: Profile, year: int, problems: Problems | None = None) -> History:
     """Last year's results of `profile` from the ledger at `db` (default fenji.db), if it exists.
 
-    Reading never creates a ledger; an existing one is upgraded to the current schema on opening.
+    Reading never creates a ledger file; an existing one is upgraded to the current schema on
+    opening. A ledger that cannot be read stops the run (LedgerError) for the profiles whose rules
+    need last year (HISTORY_SYSTEMS); for the others, where only the report's comparison needs it,
+    it is a warning `ledger-read-failed` in `problems` and no history.
     """
-    target = db or ledger_module.DEFAULT_DB
+    target = db or ledger_module.default_db()
     if not ledger_module.exists(target):
         return History(year - 1, {}, str(target))
-    with ledger_module.Ledger(target) as ledger:
-        return History(year - 1, ledger.results(profile.name, year - 1), ledger.where)
+    try:
+        with ledger_module.Ledger(target) as ledger:
+            return History(year - 1, ledger.results(profile.name, year - 1), ledger.where)
+    except ledger_module.LedgerError as exc:
+        if problems is None or profile.system in HISTORY_SYSTEMS:
+            raise
+        problems.warning("ledger-read-failed", f"未能读取台账，汇总报告中不列上年比较：{exc}")
+        return History(year - 1, {}, str(target))
 
 
 def last_grades(roster: list[RosterEntry], history: History | None, profile: Profile, problems: Problems,
-                normalise: Callable[[str], str | None] | None = None) -> dict[str, LastGrade]:
-    """Each roster subject's grade last year: the ledger's, else the roster's 上年等次 (normalised)."""
+                normalise: Callable[[str], str | None] | None = None, label: str = "上年等次") -> dict[str, LastGrade]:
+    """Each roster subject's grade last year: the ledger's, else the roster's `label` column (normalised)."""
     normalise = normalise or (lambda typed: typed if typed in profile.grades else None)
     history = history or History(0)
     found: dict[str, LastGrade] = {}
     for entry in roster:
         kept = history.kept.get(entry.id)
         kept = kept if kept is not None and kept.grade in profile.grades else None
-        typed = _typed(entry, normalise, problems)
+        typed = _typed(entry, normalise, problems, label)
         if kept is not None:
             if typed is not None and typed != kept.grade:
-                problems.warning("history-mismatch", f"{entry.name}（{entry.id}）名册填写的上年等次为“{entry.last_grade}”，"
+                problems.warning("history-mismatch", f"{entry.name}（{entry.id}）名册填写的{label}为“{entry.last_grade}”，"
                                  f"台账中 {history.year} 年的结果为“{kept.grade}”；以台账为准。请核对名册。",
                                  file=entry.source.file, sheet=entry.source.sheet, cell=entry.source.cell, subject=entry.id)
             found[entry.id] = LastGrade(kept.grade, FROM_LEDGER, kept)
@@ -81,13 +90,34 @@ def last_grades(roster: list[RosterEntry], history: History | None, profile: Pro
     return found
 
 
-def _typed(entry: RosterEntry, normalise, problems: Problems) -> str | None:
+def previous_ranks(roster: list[RosterEntry], history: History | None, profile: Profile,
+                   problems: Problems) -> dict[str, LastGrade]:
+    """Star profiles (xingji-*): each subject's last rating, the ledger's grade else the roster's 上次星级.
+
+    A kept 不列入星级 is a rating of no star (rank 0); a kept 不参评 or 未评定 is no rating, so the
+    roster's 上次星级 (if typed) is used. The one-step rule (第五条) reads the rank via `star_rank`.
+    """
+    from fenji.cells import parse_stars
+
+    def normalise(typed: str) -> str | None:
+        rank = parse_stars(typed)
+        return None if rank is None or rank >= len(profile.grades) else profile.grades[len(profile.grades) - 1 - rank]
+
+    return last_grades(roster, history, profile, problems, normalise, label="上次星级")
+
+
+def star_rank(grade_name: str, profile: Profile) -> int:
+    """五星 → 5 … 不列入星级 → 0 (the rank from the bottom of the profile's grades)."""
+    return len(profile.grades) - 1 - profile.grades.index(grade_name)
+
+
+def _typed(entry: RosterEntry, normalise, problems: Problems, label: str = "上年等次") -> str | None:
     text = (entry.last_grade or "").strip()
     if not text:
         return None
     grade = normalise(text)
     if grade is None:
-        problems.warning("history-grade-unknown", f"{entry.name}（{entry.id}）名册填写的上年等次“{text}”不是本规则的等次，"
+        problems.warning("history-grade-unknown", f"{entry.name}（{entry.id}）名册填写的{label}“{text}”不是本规则的等次，"
                          "已忽略。请改为规定的等次或留空。", file=entry.source.file, sheet=entry.source.sheet,
                          cell=entry.source.cell, subject=entry.id)
     return grade
@@ -165,3 +195,23 @@ def _gone(history: History | None, roster_ids: set[str], unit: str) -> list[Subj
     if history is None:
         return []
     return [r for r in history.kept.values() if r.id not in roster_ids and (unit == "合计" or r.unit == unit)]
+
+
+def rates_info(outcome) -> dict:
+    """run.json's `year_on_year` for shengji: each unit's (and 合计's) 提升率 and 转化率, exact and as text.
+
+    `{}` for other profiles. Per rate: unit, name, target, base (the ids counted), hits (those that
+    reached it), gone (last year's no longer in the roster), value (`"1/4"`), percent (`"25.0%"`), met.
+    """
+    profile = getattr(outcome, "profile", None)
+    if profile is None or profile.system != "shengji" or outcome.graded is None:
+        return {}
+    return {"year_on_year": [_rate_info(rate) for rate in year_on_year(outcome.graded.subjects, profile, outcome.history)]}
+
+
+def _rate_info(rate: Rate) -> dict:
+    value = rate.value
+    return {"unit": rate.unit, "name": rate.name, "rule": rate.rule, "target": fmt_percent(Fraction(rate.target)),
+            "base": [m.id for m in rate.base], "hits": [m.id for m in rate.hits], "gone": [m.id for m in rate.gone],
+            "value": None if value is None else f"{len(rate.hits)}/{len(rate.base)}",
+            "percent": None if value is None else fmt_percent(value), "met": rate.ok}

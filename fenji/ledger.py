@@ -1,8 +1,10 @@
 """The ledger (台账): every run's results, year after year, for the year-on-year rules and `fenji history`.
 
-SQLite through the standard library by default (a file path, or a `sqlite:///` URL); a county's
-shared database through SQLAlchemy (`postgresql+psycopg://…`) when SQLAlchemy is installed. All SQL
-uses named parameters (`:name`), which both drivers accept.
+SQLite through the standard library by default (a file path, or a plain `sqlite:///` URL); any
+other SQLAlchemy URL through SQLAlchemy Core, an optional extra (`pip install 'fenji[postgresql]'`):
+`postgresql+psycopg://…` for a county's shared database, or `sqlite+pysqlite:///…` for SQLite
+through SQLAlchemy. All SQL uses named parameters (`:name`), which both drivers accept; database
+errors while writing become a `LedgerError` that names the database (never its password).
 
 The schema is created and upgraded by the named, ordered `MIGRATIONS`; each applied name is kept in
 the `migrations` table, so an older ledger is upgraded in place the first time a newer fenji opens it.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +28,11 @@ from pathlib import Path
 from fenji.problems import FatalError
 
 DEFAULT_DB = Path("fenji.db")
+
+
+def default_db() -> Path:
+    """The ledger used when no --db is given: $FENJI_DB if set (a clerk sets it once), else ./fenji.db."""
+    return Path(os.environ.get("FENJI_DB") or DEFAULT_DB)
 
 
 class LedgerError(FatalError):
@@ -161,6 +169,9 @@ class _SqliteStore:
             raise
         self.connection.execute("COMMIT")
 
+    def lock_results(self, db) -> None:
+        """BEGIN IMMEDIATE already holds SQLite's write lock."""
+
     def close(self) -> None:
         self.connection.close()
 
@@ -184,11 +195,35 @@ class _AlchemyStore:
 
     @contextmanager
     def transaction(self):
-        with self.engine.begin() as connection:
+        import sqlalchemy
+        try:
+            connection = self.engine.connect()
+        except sqlalchemy.exc.SQLAlchemyError as exc:   # refused, unknown host, bad password, no database
+            raise LedgerError(f"无法连接台账数据库 {self.where}：{_first_line(exc)}。请检查网址、用户名和密码，"
+                              "以及数据库服务器是否已启动。") from None
+        with connection, connection.begin():
             yield _AlchemyConnection(connection, self.text)
+
+    def lock_results(self, db) -> None:
+        """PostgreSQL: one writer at a time (two towns' runs at once would clash on the same keys)."""
+        if self.dialect == "postgresql":
+            db.execute("LOCK TABLE results IN SHARE ROW EXCLUSIVE MODE")
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """The drivers' error classes: sqlite3's, and SQLAlchemy's when it is installed."""
+    try:
+        import sqlalchemy.exc
+    except ImportError:
+        return (sqlite3.Error,)
+    return (sqlite3.Error, sqlalchemy.exc.SQLAlchemyError)
 
 
 def _hide_password(url: str) -> str:
@@ -209,10 +244,11 @@ def _store(target: str | Path):
 
 
 def exists(target: str | Path) -> bool:
-    """Whether there is a ledger to read: a database URL is assumed to exist, a file must."""
+    """Whether there is a ledger to read: a server's database URL is assumed to exist, a file must."""
     text = str(target)
-    if text.startswith("sqlite:///"):
-        return Path(text[len("sqlite:///"):]).is_file()
+    if text.startswith("sqlite") and ":///" in text:        # sqlite:///…, sqlite+pysqlite:///…
+        path = text.split(":///", 1)[1].split("?", 1)[0]
+        return path in ("", ":memory:") or Path(path).is_file()
     return "://" in text or Path(text).is_file()
 
 
@@ -226,9 +262,12 @@ class Ledger:
         self.where = self.store.where
         try:
             self.applied = self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except FatalError:
             self.store.close()
-            raise LedgerError(f"{self.where} 不是可用的台账数据库（{exc}）。请用 --db 指定 fenji 的台账文件。") from None
+            raise
+        except _database_errors() as exc:
+            self.store.close()
+            raise LedgerError(f"{self.where} 不是可用的台账数据库（{_first_line(exc)}）。请用 --db 指定 fenji 的台账文件。") from None
         except BaseException:
             self.store.close()
             raise
@@ -264,9 +303,21 @@ class Ledger:
     # --- writing ------------------------------------------------------------------------------
 
     def record(self, run: RunRecord, subjects: list[SubjectRecord]) -> int:
-        """Keep one run and its results, in one transaction; returns the run's id."""
+        """Keep one run and its results, in one transaction; returns the run's id.
+
+        Nothing is kept when any statement fails: the error is a LedgerError naming the database.
+        """
+        try:
+            return self._record(run, subjects)
+        except FatalError:
+            raise
+        except _database_errors() as exc:
+            raise LedgerError(f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）。") from None
+
+    def _record(self, run: RunRecord, subjects: list[SubjectRecord]) -> int:
         units = sorted({s.unit for s in subjects})
         with self.store.transaction() as db:
+            self.store.lock_results(db)
             run_id = db.insert(
                 "INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status, units) "
                 "VALUES (:profile, :sha, :year, :finished, :version, :status, :units)",

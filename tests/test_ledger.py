@@ -158,7 +158,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path):
     bad = SubjectRecord("A2", None, "甲乡", "", "7", "七星")       # NOT NULL name: the insert fails
     with Ledger(db) as ledger:
         ledger.record(RunRecord("shixing", "x" * 64, 2026, [("a.xlsx", "0" * 64, ["roster"])]), [good])
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(LedgerError, match="写入台账数据库 .* 失败"):
             ledger.record(RunRecord("shixing", "x" * 64, 2026, [("b.xlsx", "1" * 64, ["roster"])]), [good, bad])
         assert len(ledger.runs()) == 1 and list(ledger.results("shixing", 2026)) == ["A1"]
     assert _count(db, "SELECT COUNT(*) FROM inputs") == 1
@@ -183,3 +183,163 @@ def test_the_generator_writes_both_years(tmp_path: Path):
     write_shengji_samples(tmp_path)
     assert (tmp_path / "shengji-2026" / "石板乡" / "石板乡党组织名册.xlsx").is_file()
     assert (tmp_path / "shengji" / "石板乡" / "石板乡党组织名册.xlsx").is_file()
+
+
+# --- xingji-daan: the one-step rule (第五条) fed from the ledger alone ---------------------------
+
+def _daan_village(folder: Path, year: int, people: list) -> Path:
+    """One village's roster, 民主评议计分表 and 领导小组评议表 (panel items all 20: 领导小组评议 100)."""
+    from fenji.samples_stars import panel_grid, roster_grid, save, votes_grid
+    items = ["忠诚于党我带头", "服务人民我带头", "加快发展我带头", "优良作风我带头", "廉洁自律我带头"]
+    save([roster_grid("甲村", year, people)], folder / "甲村" / "甲村评定对象名册.xlsx")
+    save([votes_grid("甲村", f"{year}年1月10日", people, 3)], folder / "甲村" / "甲村民主评议计分表.xlsx")
+    save([panel_grid("甲村", f"{year}年1月12日", people, items)], folder / "甲村" / "甲村领导小组评议表.xlsx")
+    return folder
+
+
+def _daan_people(public: dict[str, int], previous: dict[str, str] | None = None) -> list:
+    """final = 0.8 × public + 0.2 × 100: public 65 → 72 一星, 50 → 60 不列入, 77 → 81.6 三星, 83 → 86.4 四星."""
+    from fenji.samples_stars import Person
+    previous = previous or {}
+    return [Person(ident, name, "党员干部", "第1党支部", previous=previous.get(ident, ""), votes=[score] * 3, items=[20] * 5)
+            for (ident, score), name in zip(public.items(), ["赵甲", "钱乙", "孙丙", "李丁"])]
+
+
+def test_one_step_rule_from_the_ledger_alone(tmp_path: Path):
+    db = tmp_path / "fenji.db"
+    first = _daan_village(tmp_path / "2026", 2026, _daan_people({"P1": 65, "P2": 50, "P3": 77, "P4": 60}))
+    done = _run(first, 2026, db, tmp_path / "a", profile="xingji-daan")
+    assert done.results.set_index("编号")["等次"].to_dict() == {"P1": "一星", "P2": "不列入星级", "P3": "三星",
+                                                               "P4": "不列入星级"}
+    # 2027: the roster's 上次星级 is left blank, except P3's typed wrong (ledger 三星, roster 二星)
+    second = _daan_village(tmp_path / "2027", 2027, _daan_people({"P1": 90, "P2": 83, "P3": 83, "P4": 62}, {"P3": "二星"}))
+    result = _run(second, 2027, db, tmp_path / "b", profile="xingji-daan")
+    table = result.results.set_index("编号")
+    assert table["等次"].to_dict() == {"P1": "二星", "P2": "一星", "P3": "四星", "P4": "不列入星级"}
+    assert "限晋一级" in table.loc["P1", "说明"] and "限晋一级" in table.loc["P2", "说明"]
+    assert "限晋一级" not in table.loc["P3", "说明"]
+    assert table["上次星级"].to_dict() == {"P1": "一星", "P2": "无", "P3": "三星", "P4": "无"}
+    mismatch = [p for p in result.problems if p.code == "history-mismatch"]
+    assert [p.subject for p in mismatch] == ["P3"] and "上次星级" in mismatch[0].message and "三星" in mismatch[0].message
+    # without the ledger the same folder is a first rating for P1, P2 (P1's 五星 is over the 5 % cap of
+    # 4 subjects, 0) and P3's roster 二星 caps it at 三星
+    alone = _run(second, 2027, tmp_path / "empty.db", tmp_path / "c", profile="xingji-daan")
+    table = alone.results.set_index("编号")
+    assert table["等次"].to_dict() == {"P1": "四星", "P2": "四星", "P3": "三星", "P4": "不列入星级"}
+    assert "超比例调整" in table.loc["P1", "说明"] and "限晋一级" in table.loc["P3", "说明"]
+
+
+# --- SQLAlchemy URLs (the optional extra): SQLite through SQLAlchemy, PostgreSQL when one is given ----
+
+def _alchemy_targets(tmp_path: Path) -> list[str]:
+    """`sqlite+pysqlite:///` always; a PostgreSQL URL from FENJI_TEST_POSTGRES_URL when set (a scratch database)."""
+    import os
+    targets = [f"sqlite+pysqlite:///{tmp_path / 'alchemy.db'}"]
+    if os.environ.get("FENJI_TEST_POSTGRES_URL"):
+        targets.append(os.environ["FENJI_TEST_POSTGRES_URL"])
+    return targets
+
+
+def _drop_all(url: str) -> None:
+    """Empty a PostgreSQL scratch database, so that the test starts from no ledger."""
+    if not url.startswith("postgresql"):
+        return
+    import sqlalchemy
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        for table in ("results", "inputs", "runs", "migrations"):
+            connection.execute(sqlalchemy.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine.dispose()
+
+
+def test_two_years_and_a_rerun_through_a_sqlalchemy_url(tmp_path: Path):
+    pytest.importorskip("sqlalchemy")
+    for url in _alchemy_targets(tmp_path):
+        _drop_all(url)
+        assert ledger_module.exists(url) == url.startswith("postgresql")   # reading never creates a file
+        _run(SAMPLES / "shengji-2026", 2026, url, tmp_path / "a")
+        _run(SAMPLES / "shengji", 2027, url, tmp_path / "b")
+        second = _run(SAMPLES / "shengji", 2027, url, tmp_path / "c")
+        with Ledger(url) as ledger:
+            assert type(ledger.store).__name__ == "_AlchemyStore" and ledger.applied == [n for n, _ in MIGRATIONS]
+            assert [r["id"] for r in ledger.runs()] == [1, 2, 3]
+            assert len(ledger.results("shengji", 2026)) == 16 and len(ledger.results("shengji", 2027)) == 16
+            assert {r.run_id for r in ledger.results("shengji", 2027).values()} == {3}
+            assert [(r.year, r.grade) for r in ledger.history("LQ05")] == [(2026, "后进"), (2027, "中间")]
+        table = second.results.set_index("编号")
+        assert table.loc["SB04", "上年等次"] == "后进" and table.loc["SB04", "上年等次来源"] == "台账"
+        assert "history-mismatch" in {p.code for p in second.problems}
+        assert "ledger-write-failed" not in {p.code for p in second.problems}
+        _drop_all(url)
+
+
+def test_an_older_schema_is_upgraded_through_a_sqlalchemy_url(tmp_path: Path):
+    pytest.importorskip("sqlalchemy")
+    db = tmp_path / "old.db"
+    _old_ledger(db)
+    with Ledger(f"sqlite+pysqlite:///{db}") as ledger:
+        assert ledger.applied == [name for name, _ in MIGRATIONS]
+        assert ledger.results("shengji", 2026)["SB04"].details == {}
+        run_id = ledger.record(RunRecord("shengji", "b" * 64, 2027, [("a.xlsx", "0" * 64, ["roster"])]),
+                               [SubjectRecord("SB04", "黄泥村党支部", "石板乡", "", "66.0", "后进", details={"满意率": "65.0%"})])
+    assert run_id == 2 and _count(db, "SELECT COUNT(*) FROM results") == 2
+
+
+def test_sqlalchemy_errors_are_ledger_errors(tmp_path: Path):
+    pytest.importorskip("sqlalchemy")
+    bad = tmp_path / "bad.db"
+    bad.write_text("这不是数据库\n" * 200, encoding="utf-8")
+    with pytest.raises(LedgerError, match="不是可用的台账数据库"):
+        Ledger(f"sqlite+pysqlite:///{bad}")
+    with pytest.raises(LedgerError, match="无法连接台账数据库"):
+        Ledger(f"sqlite+pysqlite:///{tmp_path / 'no such folder' / 'x.db'}")
+    with pytest.raises(LedgerError, match="无法连接台账数据库 mysql") as caught:
+        Ledger("mysql+nosuchdriver://fenji:secret@127.0.0.1/county")     # a driver that is not installed
+    assert "secret" not in str(caught.value)
+    good = SubjectRecord("A1", "甲村", "甲乡", "", "7", "七星")
+    with Ledger(f"sqlite+pysqlite:///{tmp_path / 'ok.db'}") as ledger:
+        with pytest.raises(LedgerError, match="本次结果未写入台账"):
+            ledger.record(RunRecord("shixing", "x" * 64, 2026, []), [good, SubjectRecord("A2", None, "甲乡", "", "7", "七星")])
+        assert ledger.runs() == []
+
+
+def test_the_cli_takes_a_database_url(tmp_path: Path):
+    pytest.importorskip("sqlalchemy")
+    url = f"sqlite+pysqlite:///{tmp_path / '县 台账.db'}"
+    for inbox, year in ((SAMPLES / "shengji-2026", "2026"), (SAMPLES / "shengji", "2027")):
+        done = subprocess.run([sys.executable, "-m", "fenji", "run", str(inbox), "--profile", "shengji", "--year", year,
+                               "--out", str(tmp_path / year), "--db", url, "--no-documents"],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert done.returncode in (0, 1), done.stderr
+        assert "ledger-write-failed" not in (tmp_path / year / "problems.csv").read_text(encoding="utf-8-sig")
+    shown = subprocess.run([sys.executable, "-m", "fenji", "history", "SB05", "--db", url],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert [line.split("\t")[5] for line in shown.stdout.strip().splitlines()[1:]] == ["后进", "中间"]
+    assert not (tmp_path / "fenji.db").exists()
+
+
+def test_a_star_report_shows_last_years_distribution_from_the_ledger(tmp_path: Path):
+    import re
+    db = tmp_path / "fenji.db"
+    _run(_daan_village(tmp_path / "2026", 2026, _daan_people({"P1": 65, "P2": 50, "P3": 77, "P4": 60})), 2026, db,
+         tmp_path / "a", profile="xingji-daan")
+    second = _daan_village(tmp_path / "2027", 2027, _daan_people({"P1": 90, "P2": 83, "P3": 83, "P4": 62}))
+    result = run(RunOptions(second, "xingji-daan", 2027, tmp_path / "b", db=db, workers=1))
+    report = next(p for p in result.documents if p.name == "汇总报告.pdf")
+    done = subprocess.run(["pdftotext", "-raw", str(report), "-"], capture_output=True, text=True, timeout=60)
+    text = re.sub(r"\s+", "", done.stdout)
+    assert "上年与本年星级分布" in text and "共4个对象" in text
+    # 2026: 三星 1, 一星 1, 不列入星级 2; 2027: 四星 1, 二星 1, 一星 1, 不列入星级 1 (only grades seen are columns)
+    assert "四星三星二星一星不列入星级" in text
+    assert "2026年4" + "0" + "125.0%" + "0" + "125.0%" + "250.0%" in text
+    assert "2027年4" + "125.0%" + "0" + "125.0%" + "125.0%" + "125.0%" in text
+
+
+def test_an_unreadable_ledger_stops_shengji_but_not_dingji(tmp_path: Path):
+    db = tmp_path / "fenji.db"
+    db.write_text("这不是数据库\n" * 200, encoding="utf-8")
+    stopped = check(RunOptions(SAMPLES / "shengji", "shengji", 2027, db=db))
+    assert stopped.exit_code == 2 and "不是可用的台账数据库" in stopped.message
+    graded = check(RunOptions(SAMPLES / "dingji", "dingji", 2027, db=db))
+    assert graded.exit_code != 2 and "ledger-read-failed" in {p.code for p in graded.problems}

@@ -220,3 +220,51 @@ def test_report_shows_the_rates_against_targets_and_who_is_behind_them(documents
     assert "1/4（25.0%）10%以上✓达到" in report and "2/2（100.0%）100%✓达到" in report
     assert "青杠村党支部（先进）" in report and "柏杨村党支部（中间）" in report
     assert "满意率为90.0%" in report              # 水井村: 临界 by its 满意率, with the reason
+
+
+def test_rates_in_run_json_as_computed_by_hand(tmp_path: Path):
+    import json
+    _sample(tmp_path, with_last_year=True)
+    info = json.loads((tmp_path / "2027" / "run.json").read_text(encoding="utf-8"))
+    rates = {(r["unit"], r["name"]): (r["value"], r["percent"], r["met"]) for r in info["year_on_year"]}
+    # by hand from the samples: 2026 中间 → 2027 先进 / 2026 后进 → 2027 not 后进, over those still in the roster
+    assert rates == {("石板乡", "提升率"): ("0/4", "0.0%", False), ("石板乡", "转化率"): ("1/2", "50.0%", False),
+                     ("龙泉乡", "提升率"): ("1/4", "25.0%", True), ("龙泉乡", "转化率"): ("2/2", "100.0%", True),
+                     ("合计", "提升率"): ("1/8", "12.5%", True), ("合计", "转化率"): ("3/4", "75.0%", False)}
+    gone = {(r["unit"], r["name"]): r["gone"] for r in info["year_on_year"]}
+    assert gone["石板乡", "提升率"] == ["SB08"] and info["year_on_year"][0]["target"] == "10.0%"
+
+
+def test_no_rates_without_last_year(tmp_path: Path):
+    import json
+    run(RunOptions(SAMPLES / "shengji-2026", "shengji", 2026, tmp_path / "2026", db=tmp_path / "fenji.db", documents=False))
+    info = json.loads((tmp_path / "2026" / "run.json").read_text(encoding="utf-8"))
+    assert {r["value"] for r in info["year_on_year"]} == {None} and {r["met"] for r in info["year_on_year"]} == {None}
+
+
+def test_report_shows_last_years_distribution_beside_this_years(documents):
+    _, folder = documents
+    report = flat(folder / "汇总报告.pdf")
+    assert "上年与本年等次分布" in report and "上年数据取自台账中2026年的运行结果，共8个对象" in report
+    # 龙泉乡 2026: 先进 2 (LQ01, LQ08), 中间 4, 后进 2; 2027: 先进 2, 中间 5, 后进 1 (石板乡 is not in this run)
+    assert "2026年8225.0%450.0%225.0%" in report and "2027年8225.0%562.5%112.5%" in report
+
+
+def test_demo_grades_last_year_first(tmp_path: Path):
+    from fenji.api import _demo_last_year
+    from fenji.ledger import Ledger
+    _demo_last_year(SAMPLES, "shengji", tmp_path, 1)
+    _demo_last_year(SAMPLES, "dingji", tmp_path, 1)               # no dingji-2026 sample: nothing to do
+    with Ledger(tmp_path / "fenji.db") as ledger:
+        assert [(r["profile"], r["year"]) for r in ledger.runs()] == [("shengji", 2026)]
+    assert (tmp_path / "shengji-2026" / "results.csv").is_file()
+
+
+def test_two_years_through_the_ledger_match_golden(tmp_path: Path):
+    """What `fenji demo` shows: 2026 graded into the ledger, then 2027 with last year's classes from it."""
+    result = _sample(tmp_path, with_last_year=True)
+    assert result.exit_code == 1
+    for year, golden in (("2026", "shengji-2026.csv"), ("2027", "shengji-2027-ledger.csv")):
+        produced = pd.read_csv(tmp_path / year / "results.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        expected = pd.read_csv(ROOT / "tests" / "golden" / golden, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(produced, expected)
