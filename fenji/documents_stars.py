@@ -1,5 +1,6 @@
 """Stage 8 for the star systems (xingji-*): per village the 星级评定结果公示, the 星级评定汇总表 and
-the 五星卡 sheet; the county report is the common one (fenji.documents.report_doc).
+the 五星卡 sheet; the county report is the common one (fenji.documents.report_doc) with the
+three-year targets (stars.targets) as its annex.
 
 Each document has one dataclass here; its template (`templates/stars_*.html`) sees it as `doc` and
 may use nothing else. What the public notice may show is decided here: `StarGroup` holds names
@@ -12,16 +13,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import jinja2
 
 from fenji import render
 from fenji.arith import fmt_decimal, fmt_percent
-from fenji.documents import (DASH, DocMeta, Plan, Signature, _band_text, _clean, _doc_date, _issuer, _meta, _note,
-                             _rows, _single, _units, report_doc, safe_name)
-from fenji.grade import M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
+from fenji.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, _band_text, _clean, _doc_date, _issuer, _meta,
+                             _note, _rows, _single, _units, report_doc, safe_name)
+from fenji.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
 from fenji.profiles import Profile
 from fenji.score_stars import target_report
 
@@ -98,6 +99,7 @@ class StarSummaryDoc:
     notes: list[str]
     signature: Signature
     marking: str = "内部资料"
+    show_ineligible: bool = True   # the profile has 不参评情形 codes (xingji-daan); else the column is left out
 
 
 @dataclass
@@ -153,8 +155,25 @@ def _shown_names(rows: list[dict], groups: dict[str, str]) -> dict[str, str]:
 
 # --- 结果公示 ---------------------------------------------------------------------------------
 
+PUBLIC_MARKS = {M_LIFETIME: "终身", M_DECISION: M_DECISION}   # markers the board may see, as printed
+
+
+def _public_marks(row: dict) -> str:
+    """`（终身）`, `（经党委研究调整）`: a committee decision is printed wherever the grade is (rules.md §0);
+    no other marker (限晋一级, 超比例调整 …) and never a reason."""
+    marks = [PUBLIC_MARKS[m] for m in dict.fromkeys(row.get("markers") or []) if m in PUBLIC_MARKS]
+    return f"（{'，'.join(marks)}）" if marks else ""
+
+
+def _public_score(row: dict, profile: Profile) -> str:
+    """` 96.0分` only where the profile says `notice.show_scores = true` (documents.md); else nothing."""
+    score = _clean(row.get("得分"))
+    return f" {fmt_decimal(score, profile.decimals)}分" if profile.notice["show_scores"] and score is not None else ""
+
+
 def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
-    """The village's notice: starred subjects by star and category; nobody else, no scores, no reasons."""
+    """The village's notice: starred subjects by star and category; nobody else, no reasons, and no scores
+    unless the profile's `notice.show_scores`."""
     profile, year = outcome.profile, options.year
     start = _doc_date(options)
     end = getattr(options, "notice_end", None) or start + dt.timedelta(days=profile.notice["period_days"] - 1)
@@ -163,8 +182,8 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     rows = _rows(outcome.graded.subjects, unit)
     names = _shown_names(rows, _groups_by_id(outcome))
     stars = profile.grades[:-1]              # the lowest band is 不列入星级: not announced
-    groups = [StarGroup(grade, category, [names[r["编号"]] + ("（终身）" if M_LIFETIME in (r.get("markers") or []) else "")
-                                          for r in rows if r["等次"] == grade and r["类别"] == category])
+    shown = {r["编号"]: names[r["编号"]] + _public_marks(r) + _public_score(r, profile) for r in rows}
+    groups = [StarGroup(grade, category, [shown[r["编号"]] for r in rows if r["等次"] == grade and r["类别"] == category])
               for grade in stars for category in profile.stars["categories"]]
     groups = [g for g in groups if g.names]
     counts = Counter(r["等次"] for r in rows)
@@ -195,7 +214,7 @@ def star_summary_doc(outcome, options, unit: str) -> StarSummaryDoc:
     targets = [t.text for t in target_report(subjects[subjects["单位"] == unit], profile)]
     return StarSummaryDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year,
                           profile.stars["panel_weight"] > 0, lines, quotas, targets, _summary_notes(profile),
-                          Signature(issuer, render.cn_date(day)))
+                          Signature(issuer, render.cn_date(day)), show_ineligible=bool(profile.stars["eligibility"]))
 
 
 def _fmt(value, places: int) -> str:
@@ -234,18 +253,59 @@ def _summary_notes(profile: Profile) -> list[str]:
 def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
     """The village's 五星卡 (None when nobody earned five stars)."""
     profile, stars = outcome.profile, outcome.profile.stars
-    issued, issuer = _doc_date(options), _issuer(profile, options, unit)
+    issued, issuer = getattr(options, "card_date", None) or _doc_date(options), _issuer(profile, options, unit)
     valid = render.cn_date(card_valid_until(issued, stars["card_months"]))
     top = profile.grades[0]
-    cards = [Card(f"{unit}“五带头”{stars['card_title']}", str(r["名称"]), str(r["编号"]), str(r["类别"]), unit,
-                  render.cn_date(issued), "长期（终身五星）" if M_LIFETIME in (r.get("markers") or []) else valid,
-                  list(stars["card_benefits"]), issuer)
+    # A lifetime title (终身五星) is for life; its card's benefits run half a year like everyone's.
+    cards = [Card(f"{unit}“五带头”{stars['card_title']}", str(r["名称"]), str(r["编号"]),
+                  str(r["类别"]) + ("（终身五星）" if M_LIFETIME in (r.get("markers") or []) else ""), unit,
+                  render.cn_date(issued), valid, list(stars["card_benefits"]), issuer)
              for r in _rows(outcome.graded.subjects, unit) if r["等次"] == top]
     if not cards:
         return None
     title = f"{unit}{options.year}年度{stars['card_title']}"
     pages = [cards[i:i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
     return CardsDoc(_meta(title, issuer, issued), pages)
+
+
+# --- 汇总报告 ---------------------------------------------------------------------------------
+
+@dataclass
+class TargetLine:
+    """One village's three-year target against this year's share, for the county report."""
+
+    unit: str
+    category: str
+    goal: str                      # 四星及以上 70%
+    actual: str                    # 5/22（22.7%）
+    mark: str                      # ✓ 达到 / ✗ 未达到
+
+
+@dataclass
+class StarReportDoc(ReportDoc):
+    """The common county report, then each village's three-year targets (stars.targets) vs the actual shares."""
+
+    targets: list[TargetLine] = field(default_factory=list)
+    lifetime: bool = False         # lifetime five-stars exist under the profile: they count as 五星
+
+
+def target_lines(outcome) -> list[TargetLine]:
+    """Every `stars.targets` entry per village (fenji.score_stars.target_report), as printed."""
+    lines = []
+    for t in target_report(outcome.graded.subjects, outcome.profile):
+        grade = t.at_least if t.at_least == outcome.profile.grades[0] else f"{t.at_least}及以上"
+        actual = f"{t.reached}/{t.n}（{fmt_percent(t.share)}）" if t.share is not None else DASH
+        mark = "—（无已评定对象）" if t.share is None else "✓ 达到" if t.met else "✗ 未达到"
+        lines.append(TargetLine(t.unit, t.category, f"{grade} {fmt_percent(t.target, 0)}", actual, mark))
+    order = {unit: n for n, unit in enumerate(_units(outcome.graded.subjects))}
+    return sorted(lines, key=lambda line: order.get(line.unit, len(order)))     # stable: by village, then as listed
+
+
+def star_report_doc(outcome, options) -> StarReportDoc:
+    """The common report's fields, whatever they are, and the targets annex."""
+    base = report_doc(outcome, options)
+    return StarReportDoc(**{f.name: getattr(base, f.name) for f in fields(base)}, targets=target_lines(outcome),
+                         lifetime=bool(outcome.profile.stars["lifetime_before"]))
 
 
 # --- plan -----------------------------------------------------------------------------------
@@ -263,5 +323,5 @@ def plan_star_documents(outcome, options, env: jinja2.Environment, root: Path) -
         cards = cards_doc(outcome, options, unit)
         if cards is not None:
             _single(plan, env, outcome, "stars_cards.html", cards, folder / f"{stem}五星卡.pdf")
-    _single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
+    _single(plan, env, outcome, "stars_report.html", star_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan

@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.arith import cap_count, floor_count, fmt_percent
+from fenji.arith import cap_count, floor_count, fmt_decimal, fmt_percent
 from fenji.problems import Problems
-from fenji.profiles import Profile, Quota
+from fenji.profiles import STAR_SYSTEMS, Profile, Quota
 
 UNGRADED = "未评定"
 PENDING = "待定"
@@ -306,7 +306,8 @@ def _report_about(frame, index, unit, category, quota: Quota, problems) -> Quota
     check = QuotaCheck(unit, category, quota.grade, "about", quota.share, n, round_share(quota.share, n), actual, ok)
     if not ok:
         problems.warning("quota-about-off", f"{unit}{category}{quota.grade} {actual} 个，占 {fmt_percent(share)}，"
-                         f"与“{quota.grade}{fmt_percent(quota.share, 0)}左右”相差超过 {fmt_percent(quota.tolerance, 0)}。")
+                         f"与“{quota.grade}{fmt_percent(quota.share, 0)}左右”相差超过 {fmt_decimal(quota.tolerance * 100, 0)} 个百分点"
+                         "（“左右”只作对照，不据此调整）。")
     return check
 
 
@@ -324,9 +325,16 @@ def _decisions(frame, profile, decisions: list, problems: Problems, adjustments:
     matcher = Matcher(entries)
     position = {frame.at[i, "编号"]: i for i in frame.index}
     for decision in decisions:
-        entry, reason = matcher.find(decision.id, decision.name)
+        # star villages have namesakes: a decision that gives a 编号 is matched by it alone (never by name)
+        by_id_only = profile.system in STAR_SYSTEMS and decision.id
+        entry, reason = matcher.find(decision.id) if by_id_only else matcher.find(decision.id, decision.name)
         where = dict(file=decision.source.file, sheet=decision.source.sheet, cell=decision.source.cell,
                      subject=decision.id or decision.name)
+        if entry is None and reason == "ambiguous":      # villages have namesakes: the 编号 is needed
+            ids = "、".join(e.id for e in matcher.ambiguous(decision.name))
+            problems.error("name-ambiguous", f"决定调整表中的“{decision.name}”没有填编号，而名册中有多个同名的对象（{ids}），"
+                           "该决定未执行。请填写编号。", **where)
+            continue
         if entry is None:
             problems.error("decision-subject-unknown", f"决定调整表中的“{decision.id or decision.name}”在名册中找不到，"
                            "该决定未执行。请核对编号或名称。", **where)

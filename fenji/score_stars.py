@@ -17,12 +17,13 @@ import pandas as pd
 from fenji.arith import fmt_percent, half_up
 from fenji.cells import normalize_name, parse_stars
 from fenji.grade import NOT_PARTICIPATING, grade_rank
+from fenji.history import FROM_LEDGER, previous_ranks, star_rank
 from fenji.match import Matcher
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile
 from fenji.records import FileResult, RosterEntry
 from fenji.score import Scored, collect, latest
-from fenji.validate_stars import PanelReview, PublicVotes
+from fenji.validate_stars import PanelReview, PublicVotes, star_name
 
 MISSING_PUBLIC = "缺民主评议"
 MISSING_PANEL = "缺领导小组评议"
@@ -30,9 +31,14 @@ INCOMPLETE_PANEL = "领导小组评议不完整"
 BAD_CATEGORY = "类别不明"
 
 
-def score_stars(results: list[FileResult], profile: Profile, problems: Problems) -> Scored:
-    """The subjects table of a star profile: one row per person or household of the villages' rosters."""
+def score_stars(results: list[FileResult], profile: Profile, problems: Problems, history=None) -> Scored:
+    """The subjects table of a star profile: one row per person or household of the villages' rosters.
+
+    `history` (fenji.history.History) gives last year's ratings from the ledger; they win over the
+    roster's 上次星级 (fenji.history.previous_ranks), for the one-step rule.
+    """
     roster = build_star_roster(results, problems)
+    previous = previous_ranks(roster, history, profile, problems)
     lookup = VillageLookup(roster)
     mtimes = {r.rel: r.mtime for r in results}
     votes = lookup.group(collect(results, "public_votes"), problems, "民主评议计分表")
@@ -41,7 +47,7 @@ def score_stars(results: list[FileResult], profile: Profile, problems: Problems)
     for entry in roster:
         vote = latest(votes[entry.id], problems, "民主评议计分表", mtimes) if entry.id in votes else None
         review = latest(panels[entry.id], problems, "领导小组评议表", mtimes) if entry.id in panels else None
-        rows.append(subject_row(entry, vote, review, profile, problems))
+        rows.append(subject_row(entry, vote, review, profile, problems, previous.get(entry.id)))
     _report_unreviewed(roster, panels, profile, problems)
     frame = pd.DataFrame(rows)
     frame["previous_rank"] = pd.Series([r["previous_rank"] for r in rows], index=frame.index, dtype=object)
@@ -134,15 +140,24 @@ def _report_unmatched(record, reason: str, matcher: Matcher, problems: Problems,
 # --- one subject ----------------------------------------------------------------------------
 
 def subject_row(entry: RosterEntry, vote: PublicVotes | None, review: PanelReview | None,
-                profile: Profile, problems: Problems) -> dict:
-    """The subject's frame row: public and panel scores, the final score and what grading needs."""
+                profile: Profile, problems: Problems, last=None) -> dict:
+    """The subject's frame row: public and panel scores, the final score and what grading needs.
+
+    `last` (fenji.history.LastGrade) is the previous rating, from the ledger or the roster; without
+    it the roster's 上次星级 is read as typed.
+    """
     stars = profile.stars
     previous = parse_stars(entry.last_grade) if entry.last_grade else None
+    shown = entry.last_grade
+    if last is not None:
+        previous = star_rank(last.grade, profile)
+        shown = star_name(previous) if last.source == FROM_LEDGER else entry.last_grade
     cutoff = stars["lifetime_before"]
     row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": entry.category, "得分": None,
            "exact": None, "missing": [], "sources": {}, "否决情形": "", "veto_source": "", "initial_grade": "",
            "群众评议": None, "评议人数": None, "领导小组评议": None, "审定意见": "",
-           "上次星级": entry.last_grade, "previous_rank": previous, "入党时间": entry.joined,
+           "上次星级": shown, "上次星级来源": last.source if last else "",
+           "previous_rank": previous, "入党时间": entry.joined,
            "ineligible": entry.ineligible, "不参评情形": entry.ineligible,
            "lifetime": bool(cutoff and entry.joined and entry.joined < cutoff), "quota_exempt": False}
     public = _public(vote, stars, row)

@@ -75,6 +75,17 @@ def star_name(rank: int | None) -> str:
     return "" if rank is None else STAR_NAMES[rank]
 
 
+def star_grade(typed: str, profile) -> str:
+    """A star level as typed (`5星`, `五星级`, `★★★★`, `无`) → the profile's grade name (五星 … 不列入星级);
+    anything else, or under a profile that is not a star system, is returned as typed."""
+    if profile.system not in STAR_SYSTEMS or typed in profile.grades:
+        return typed
+    rank = parse_stars(typed)
+    if rank is None or rank >= len(profile.grades):
+        return typed
+    return profile.grades[len(profile.grades) - 1 - rank]
+
+
 def _applies(ctx: Context) -> bool:
     if ctx.profile.system in STAR_SYSTEMS:
         return True

@@ -484,3 +484,144 @@ def test_public_notice_never_shows_who_is_not_rated_or_why(tmp_path: Path, profi
     cards = pdf_text(folder / "大安村2027年度五星卡.pdf")
     assert "许顺利" in cards and "2027年7月14日" in cards and "陈落选" not in cards
     assert not [p for p in result.problems if p.code in ("template-error", "glyph-missing")]
+
+
+# --- audit additions: 临界, 四星左右, what the board sees, the samples' documents ----------------
+
+@pytest.mark.parametrize("profile, score, grade, critical", [
+    (DAAN, 70, "一星", True), (DAAN, 69.9, "不列入星级", False), (DAAN, 70.1, "一星", False),
+    (DASHUI, 65, "一星", True), (DASHUI, 64.9, "不列入星级", False),
+])
+def test_score_on_the_seeds_overlapping_boundary_is_critical(tmp_path: Path, profile, score, grade, critical):
+    # 第六条: "70至75分（不含75分）为一星级" and "70分以下不列入星级" both hold 70 (大水村: 65)
+    items = DAAN_ITEMS if profile == DAAN else DASHUI_ITEMS["群众"]
+    rows = by_id(grade_folder(village(tmp_path, [person("A1", score)], items=items), profile))
+    assert rows.loc["A1", "等次"] == grade
+    assert ("临界" in rows.loc["A1", "说明"]) is critical
+
+
+@pytest.mark.parametrize("fours, warned", [(2, False), (3, False), (4, True), (0, True)])
+def test_four_star_about_share_is_reported_and_warned_beyond_five_points(tmp_path: Path, fours: int, warned: bool):
+    # N = 20 群众, 四星 about 10 %: 2 → 10 %, 3 → 15 % (exactly 5 points off: no warning), 4 → 20 %, 0 → 0 %
+    people = [person(f"F{i:02d}", 86) for i in range(fours)] + crowd(20 - fours, top=82, step=0.1, prefix="T")
+    result = grade_folder(village(tmp_path, people))
+    about = next(c for c in result.graded.quota_checks if c.kind == "about" and c.category == "群众")
+    assert (about.n, about.actual, about.allowed, about.ok) == (20, fours, 2, not warned)
+    off = [p for p in result.problems if p.code == "quota-about-off"]
+    assert len(off) == (1 if warned else 0)
+    assert list(result.results["等次"]).count("四星") == fours         # never enforced
+
+
+def test_notice_marks_decisions_and_lifetime_titles_card_dates(tmp_path: Path):
+    import datetime as dt
+    cadres = [person("C1", 97, category="党员干部", name="王顺利"), person("C2", 91, category="党员干部", name="陈决定"),
+              person("L1", 70, category="党员干部", name="穆老党", joined="1946年3月")]
+    cadres += crowd(6, top=82, step=0.5, prefix="F", category="党员干部")
+    folder = village(tmp_path / "in", cadres, "大水村", items=DASHUI_ITEMS["党员干部"],
+                     decisions=[("C2", "陈决定", "五星", "群众公认，经村支部委员会研究", "支委会纪要〔2027〕2号")])
+    out = tmp_path / "out"
+    result = run(RunOptions(folder, DASHUI, 2027, out, db=tmp_path / "a.db", notice_date=dt.date(2027, 1, 5),
+                            card_date=dt.date(2027, 1, 15)))
+    rows = by_id(result)
+    assert (rows.loc["C2", "等次"], rows.loc["L1", "等次"]) == ("五星", "五星")
+    assert "decision-breaks-quota" in codes(result)                    # N = 8: 15 % → 1; C1 and C2 make 2
+    documents = out / "documents" / "大水村"
+    notice = pdf_text(documents / "大水村2027年度星级评定结果公示.pdf").replace(" ", "").replace("\n", "")
+    assert "陈决定（经党委研究调整）" in notice and "穆老党（终身）" in notice
+    assert "纪要" not in notice and "群众公认" not in notice            # the decision's reason stays in the file
+    assert "2027年1月5日" in notice
+    cards = pdf_text(documents / "大水村2027年度五星卡.pdf").replace(" ", "")
+    assert cards.count("2027年1月15日") == 3 and cards.count("2027年7月14日") == 3   # the lifetime card too
+    assert "党员干部（终身五星）" in cards and "长期" not in cards
+
+
+SCORE_LIKE = r"\d+\.\d"          # 95.4, 87.33: no score may print on a 公示
+
+
+@pytest.mark.parametrize("profile", [DAAN, DASHUI])
+def test_sample_notices_show_no_scores_no_ineligible_person_and_no_reason(tmp_path: Path, profile: str):
+    import datetime as dt
+    import re
+    out = tmp_path / "out"
+    result = run(RunOptions(ROOT / "sample_workbooks" / profile, profile, 2027, out, db=tmp_path / "fenji.db",
+                            notice_date=dt.date(2027, 1, 15)))
+    notices = sorted((out / "documents").glob("*/*结果公示.pdf"))
+    assert len(notices) == 2
+    rows = result.graded.subjects
+    reasons = list(load_profile(DAAN).stars["eligibility"].values())
+    for path in notices:
+        unit = path.parent.name
+        text = pdf_text(path).replace(" ", "").replace("\n", "")
+        assert not re.search(SCORE_LIKE, text), re.search(SCORE_LIKE, text)
+        for secret in ["不参评", "不列入星级", "审定", "不同意", "限晋一级", "超比例调整", "%", *reasons]:
+            assert secret not in text, (unit, secret)
+        village_rows = rows[rows["单位"] == unit]
+        listed = set(village_rows[village_rows["等次"].isin(load_profile(profile).grades[:-1])]["名称"])
+        for name in village_rows[village_rows["等次"].isin(["不参评", "未评定", "不列入星级"])]["名称"]:
+            if name not in listed:                                   # a namesake with a star may be listed
+                assert name not in text, (unit, name)
+        starred = village_rows[village_rows["等次"] == "五星"]
+        cards = pdf_text(path.parent / f"{unit}2027年度五星卡.pdf").replace(" ", "")
+        assert cards.count("有效期至：2027年7月14日") == len(starred) > 0
+    report = pdf_text(out / "documents" / "汇总报告.pdf").replace(" ", "")
+    assert "三年目标完成情况" in report                              # documents.md: shares vs 3-year targets
+    expected = (["石门村党员干部五星100%1/7", "服务行业四星及以上100%2/4"] if profile == DASHUI
+                else ["大安村党员干部四星及以上70%", "新寨村群众四星及以上40%"])
+    for line in expected:
+        assert line in report.replace("\n", ""), line
+    assert not [p for p in result.problems if p.code in ("template-error", "glyph-missing")]
+
+
+def test_name_only_decision_for_a_namesake_is_ambiguous_and_not_applied(tmp_path: Path):
+    people = [person("D1", 80, name="何正义"), person("D2", 86, name="何正义")]
+    folder = village(tmp_path, people, decisions=[("", "何正义", "五星", "研究决定", "纪要〔2027〕3号")])
+    result = grade_folder(folder)
+    ambiguous = [p for p in result.problems if p.code == "name-ambiguous"]
+    assert len(ambiguous) == 1 and "D1、D2" in ambiguous[0].message and "决定调整表" in ambiguous[0].message
+    rows = by_id(result)
+    assert (rows.loc["D1", "等次"], rows.loc["D2", "等次"]) == ("三星", "四星")
+
+
+def test_pending_subjects_are_left_off_the_notice_and_announced_later(tmp_path: Path):
+    import datetime as dt
+    tied = [person("T1", 95.5, name="许并列", votes=[95, 96, 95.5]), person("T2", 95.5, name="罗并列", votes=[96, 95, 95.5])]
+    people = tied + crowd(18, top=88, step=0.1, prefix="F")            # N = 20: one five-star, two tied for it
+    out = tmp_path / "out"
+    result = run(RunOptions(village(tmp_path / "in", people), DAAN, 2027, out, db=tmp_path / "a.db",
+                            notice_date=dt.date(2027, 1, 15)))
+    assert result.exit_code == 1
+    folder = out / "documents" / "大安村"
+    notice = pdf_text(folder / "大安村2027年度星级评定结果公示.pdf").replace(" ", "").replace("\n", "")
+    assert "许并列" not in notice and "罗并列" not in notice and "待定" not in notice
+    assert "另有2名（户）的评定结果尚待确定" in notice
+    summary = pdf_text(folder / "大安村2027年度星级评定汇总表.pdf").replace(" ", "")
+    assert summary.count("待定") >= 2 and "许并列" in summary
+    assert not (folder / "大安村2027年度五星卡.pdf").exists()         # nobody holds five stars yet
+
+
+def test_decision_grades_are_read_in_every_star_spelling(tmp_path: Path):
+    people = [person("A1", 80), person("A2", 80), person("A3", 80), person("A4", 80)]
+    result = grade_folder(village(tmp_path, people, decisions=[
+        ("A1", "村民A1", "5星", "理由", "纪要1号"), ("A2", "村民A2", "★★★★", "理由", "纪要1号"),
+        ("A3", "村民A3", "无星", "理由", "纪要1号"), ("A4", "村民A4", "优秀", "理由", "纪要1号")]))
+    rows = by_id(result)
+    assert list(rows.loc[["A1", "A2", "A3", "A4"], "等次"]) == ["五星", "四星", "不列入星级", "三星"]
+    assert [p.cell for p in result.problems if p.code == "decision-grade-unknown"] == ["C7"]
+
+
+def test_decision_with_an_unknown_id_is_not_matched_by_name(tmp_path: Path):
+    people = [person("A1", 80, name="陈伦"), person("A2", 80, name="罗本恩")]
+    result = grade_folder(village(tmp_path, people, decisions=[("A9", "陈伦", "五星", "研究决定", "纪要1号")]))
+    assert "decision-subject-unknown" in codes(result)
+    assert by_id(result).loc["A1", "等次"] == "三星"
+
+
+def test_scores_print_on_the_notice_only_where_the_profile_says_so(tmp_path: Path):
+    import datetime as dt
+    custom = tmp_path / "我村.toml"
+    custom.write_text(builtin_text(DAAN).replace("show_scores = false", "show_scores = true"), encoding="utf-8")
+    people = [person("A1", 86, name="许顺利"), person("A2", 50, name="陈落选")]
+    out = tmp_path / "out"
+    run(RunOptions(village(tmp_path / "in", people), custom, 2027, out, db=tmp_path / "a.db", notice_date=dt.date(2027, 1, 15)))
+    notice = pdf_text(out / "documents" / "大安村" / "大安村2027年度星级评定结果公示.pdf").replace(" ", "")
+    assert "许顺利86.0分" in notice and "陈落选" not in notice and "50.0" not in notice
