@@ -9,8 +9,8 @@ INBOX as it returns):
         附件4-<town>评分定级表.xlsx                 one row per branch
         <town>党委研究决定调整表.xlsx               blank
         村级表格/<编号>-<branch>/
-            附件2-<branch>自评表.xlsx
-            附件3-<branch>满意度测评表.xlsx         N numbered rows with --ballots N
+            附件2-<branch>自评表.xlsx               dingji only (shengji does not read it)
+            附件3-<branch>满意度测评表.xlsx         N rows with --ballots N (票号 left to type)
             满意度测评票-<branch>.pdf               --ballots N: N paper ballots
     OUT/<town>/                                  shixing
         <town>党组织名册.xlsx, <town>十星评定表.xlsx (one row per village), <town>党委研究决定调整表.xlsx
@@ -44,6 +44,9 @@ from fenji.records import RosterEntry
 
 STAR_SYSTEMS = ("xingji",)
 BRANCH_SYSTEMS = ("dingji", "shengji")
+SELF_EVAL_SYSTEMS = ("dingji",)          # the systems whose grading reads 附件2 (fenji.score.score_dingji)
+CAMPAIGNS = {"dingji": "分类定级", "shengji": "分类升级", "shixing": "“十星”创建", "xingji": "星级评定"}
+SCORE_TITLES = {"shengji": "村党组织分类升级上级党组织评分定级表"}   # 附件4 titles other than the reference one
 REPRESENTATIVES = 9          # 代表 columns of the 民主评议计分表, as the reference form
 BRANCH_FOLDER = "村级表格"
 KIND_LABELS = {"roster": "党组织名册", "summary": "满意度测评汇总表", "score_sheet": "附件4 上级党组织评分定级表",
@@ -167,21 +170,31 @@ def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: i
                     lambda u=unit, m=members: fw.summary_book(u, m, sat["options"], sat["weights"], ballots or None)),
             Planned(folder / f"附件4-{safe_name(unit)}评分定级表.xlsx", "score_sheet", unit, "",
                     lambda u=unit, m=members: fw.score_book(u, m, profile.indicators, profile.grades, computed,
-                                                            profile.veto.get("column", "否决情形"))),
+                                                            profile.veto.get("column", "否决情形"), **_score_title(profile))),
             Planned(folder / f"{safe_name(unit)}党委研究决定调整表.xlsx", "decisions", unit, "",
-                    lambda u=unit: fw.decisions_book(u, profile.grades)),
+                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign(profile))),
         ]
         for entry in members:
             plan += _branch_forms(profile, entry, folder / BRANCH_FOLDER / safe_name(f"{entry.id}-{entry.name}"), ballots)
     return plan
 
 
+def campaign(profile: Profile) -> str:
+    """The word that opens a form's title: 分类定级, 分类升级, “十星”创建, 星级评定."""
+    return CAMPAIGNS.get(profile.system, "分类定级")
+
+
+def _score_title(profile: Profile) -> dict:
+    title = SCORE_TITLES.get(profile.system)
+    return {"title": title} if title else {}
+
+
 def _branch_forms(profile: Profile, entry: RosterEntry, folder: Path, ballots: int) -> list[Planned]:
     sat, name = profile.satisfaction, safe_name(entry.name)
     plan = [Planned(folder / f"附件3-{name}满意度测评表.xlsx", "ballots", entry.unit, entry.id,
                     lambda: fw.ballots_book(entry.name, entry.id, sat["options"], ballots or fw.DEFAULT_ROWS,
-                                            numbered=ballots > 0, column=sat["column"]))]
-    if profile.indicators:
+                                            printed=ballots > 0, column=sat["column"]))]
+    if profile.indicators and profile.system in SELF_EVAL_SYSTEMS:
         plan.insert(0, Planned(folder / f"附件2-{name}自评表.xlsx", "self_eval", entry.unit, entry.id,
                                lambda: fw.self_eval_book(entry.name, entry.id, profile.indicators, profile.grades)))
     return plan
@@ -204,7 +217,8 @@ def star_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int
             plan.append(Planned(folder / f"{name}领导小组评议表.xlsx", "panel", village, "",
                                 lambda v=village, g=groups: fw.panel_book(v, g, ("同意", *stars["reject_words"]))))
         plan.append(Planned(folder / f"{name}决定调整表.xlsx", "decisions", village, "",
-                            lambda v=village: fw.decisions_book(v, profile.grades, label="村党组织（盖章）", issuer=v)))
+                            lambda v=village: fw.decisions_book(v, profile.grades, label="村党组织（盖章）", issuer=v,
+                                                                campaign=campaign(profile))))
     return plan
 
 
@@ -221,7 +235,7 @@ def ten_stars_plan(profile: Profile, entries: list[RosterEntry], out: Path, year
             Planned(folder / f"{name}十星评定表.xlsx", "ten_stars", unit, "",
                     lambda u=unit, m=members: fw.ten_stars_book(u, m, rules["stars"], marks)),
             Planned(folder / f"{name}党委研究决定调整表.xlsx", "decisions", unit, "",
-                    lambda u=unit: fw.decisions_book(u, profile.grades)),
+                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign(profile))),
         ]
     return plan
 
@@ -347,7 +361,7 @@ def ballot_doc(profile: Profile, unit: str, members: list[RosterEntry], year: in
     column = sat["column"]
     items = [i for i in fw.BALLOT_ITEMS if i != column] + [column]
     instructions = [
-        "本票不记名。请在每一项所选意见下的“☐”内打“√”，每项只选一项。",
+        "本票不记名。请在每一项所选意见下的方框内打“√”，每项只选一项。",
         "多选、不选或在方框外另写意见的，该项视为无效。",
         f"“{column}”是计算满意率的依据，请务必填写。",
         "填好后请对折，投入票箱。",

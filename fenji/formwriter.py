@@ -58,6 +58,7 @@ POINTS = {  # 附件2 评分要点 of the reference form, by indicator name
     "群众评价": "党员群众满意度测评结果",
 }
 BALLOT_NOTE = "说明：每项在“{options}”中选填一项。"
+BALLOT_ROWS = "收回的每张票录入一行，从第一行起连续录入，票号照票面填写（每行都要填票号）；未收回的票不录入。"
 ROW_HEIGHT = 22            # points, of a table row
 DEFAULT_ROWS = 50          # input rows of a 附件3 without a ballot count, and of the free tables
 
@@ -135,10 +136,12 @@ def number_guard(what: str) -> DataValidation:
 
 
 def label_guard(ref: str, label: str, example: str) -> DataValidation:
-    """A `标签：` cell filled by typing after the label; the label itself must stay."""
+    """A `标签：` cell filled by typing after the label; the label itself (all the cell's text, e.g.
+    `村（社区）：大安村　　　　评议日期：`) must stay."""
     formula = f'LEFT({ref},{len(label)})="{label}"'
-    return _guard("custom", f"在“{label}”后填写", f"保留“{label}”，在其后填写，如：{label}{example}",
-                  f"请保留“{label}”字样，在其后填写，如：{label}{example}", formula1=formula)
+    last = label.split(GAP)[-1].strip("\u3000")
+    return _guard("custom", f"在“{last}”后填写", f"保留“{label}”，在其后填写，如：{last}{example}",
+                  f"请保留“{label}”字样，在其后填写，如：{last}{example}", formula1=formula)
 
 
 def text_guard(what: str, prompt: str) -> DataValidation:
@@ -291,7 +294,7 @@ def self_eval_book(name: str, ident: str, indicators: Iterable, grades: Sequence
         s.value(r, 1, NUMERALS[i] if i < len(NUMERALS) else i + 1)
         s.value(r, 2, indicator)
         s.value(r, 3, int(maximum) if maximum == maximum.to_integral_value() else float(maximum))
-        s.value(r, 4, POINTS.get(indicator), LEFT)
+        s.value(r, 4, POINTS.get(indicator))
         s.entry(r, 5, (indicator, "自评得分"), f"score-{maximum}", lambda m=maximum: score_guard(m, "自评得分"))
         s.entry(r, 6, (indicator, "扣分说明"), "reason", lambda: text_guard("扣分说明", "有扣分的，写明扣分原因。"), align=LEFT)
         s.ws.row_dimensions[r].height = 32
@@ -320,10 +323,12 @@ def _grade_row(s: Sheet, row: int, grades: Sequence[str]) -> None:
 
 # --- 附件3 满意度测评表 -----------------------------------------------------------------------------
 
-def ballots_book(name: str, ident: str, options: Sequence[str], rows: int = DEFAULT_ROWS, numbered: bool = False,
+def ballots_book(name: str, ident: str, options: Sequence[str], rows: int = DEFAULT_ROWS, printed: bool = False,
                  column: str = "总体评价", categories: Sequence[str] = CATEGORIES) -> Form:
-    """附件3 满意度测评表 of one branch, one row a ballot. `numbered`: 票号 1..rows filled in (the rows of
-    the printed ballots); otherwise the clerk types the 票号. Row keys are the row numbers 1..rows."""
+    """附件3 满意度测评表 of one branch, one row a ballot. `printed`: the `rows` rows are those of the
+    paper ballots printed by `fenji forms --ballots`. The 票号 is never filled in: a row with a 票号 is
+    a returned ballot, so numbers typed ahead would count the ballots not returned as blank ones.
+    Row keys are the row numbers 1..rows."""
     items = [i for i in BALLOT_ITEMS if i != column]
     headers = ["票号", "测评人类别", *items, column, "备注"]
     form, s = _new("ballots", "测评表", (6, 12, *[10] * (len(items) + 1), 12))
@@ -335,15 +340,14 @@ def ballots_book(name: str, ident: str, options: Sequence[str], rows: int = DEFA
     s.headers(4, headers)
     s.ws.row_dimensions[4].height = 30
     for n in range(1, rows + 1):
-        _ballot_row(s, 4 + n, n, headers, options, categories, numbered)
-    s.note(4 + rows + 2, BALLOT_NOTE.format(options="、".join(options)) +
-           ("收回的票按顺序录入；多余的行请清除票号（或删除整行），否则按收回的空白票计。" if numbered else ""))
+        _ballot_row(s, 4 + n, n, headers, options, categories)
+    s.note(4 + rows + 2, BALLOT_NOTE.format(options="、".join(options)) + (BALLOT_ROWS if printed else ""))
     s.finish("4:4", free_rows=True)
     return form
 
 
-def _ballot_row(s: Sheet, row: int, n: int, headers: list[str], options, categories, numbered: bool) -> None:
-    s.entry(row, 1, (n, "票号"), "number", lambda: number_guard("票号"), n if numbered else None)
+def _ballot_row(s: Sheet, row: int, n: int, headers: list[str], options, categories) -> None:
+    s.entry(row, 1, (n, "票号"), "number", lambda: number_guard("票号"))
     s.entry(row, 2, (n, "测评人类别"), "category", lambda: choice_guard(categories, "测评人类别"))
     for c, header in enumerate(headers[2:-1], start=3):
         s.entry(row, c, (n, header), "option", lambda: choice_guard(options, "测评意见"))
@@ -357,12 +361,12 @@ def summary_book(unit: str, subjects: Sequence, options: Sequence[str], weights:
     reference form lacks, so that rows match the roster by 编号). 满意率 is a formula from the counts
     and `weights` (the profile's satisfaction weights); `issued` pre-fills 发放票数."""
     n = len(options)
-    widths = (6, 8, 22, 9, 9, 9, *[8] * n, 10, 16)
+    widths = (6, 8, 22, 9, 9, 9, *[9 if len(o) > 3 else 8 for o in options], 10, 16)   # 基本满意 9, as the reference
     form, s = _new("summary", "汇总表", widths)
     last = len(widths)
     s.title(1, "基层党组织分类定级党员群众满意度测评汇总表")
-    s.label(2, 1, 6 + n // 2, f"乡镇（盖章）：{unit}")
-    s.label(2, 7 + n // 2, last, "统计日期：", key="统计日期", example="2027年4月2日")
+    s.label(2, 1, 7, f"乡镇（盖章）：{unit}")          # as the reference: the date from the second option column
+    s.label(2, 8, last, "统计日期：", key="统计日期", example="2027年4月2日")
     for c, text in enumerate(("序号", "编号", "党组织名称", "发放票数", "收回票数", "有效票数"), start=1):
         s.header(3, c, text, rows=2)
     s.header(3, 7, "总体评价票数", cols=n)
@@ -399,7 +403,7 @@ def _rate_formula(row: int, options: Sequence[str], weights: dict) -> str:
 # --- 附件4 上级党组织评分定级表 -----------------------------------------------------------------------
 
 def score_book(unit: str, subjects: Sequence, indicators: Iterable, grades: Sequence[str], computed: Iterable[str] = (),
-               veto_column: str = "否决情形") -> Form:
+               veto_column: str = "否决情形", title: str = "基层党组织分类定级上级党组织评分定级表") -> Form:
     """附件4 上级党组织评分定级表 of one town, one row a branch (序号, 编号, 党组织名称 filled). Indicators in
     `computed` (群众评价 under dingji) stay open but are normally left blank: fenji computes them."""
     pairs, computed = _pairs(indicators), set(computed)
@@ -407,7 +411,7 @@ def score_book(unit: str, subjects: Sequence, indicators: Iterable, grades: Sequ
     widths = (6, 8, 20, *[9] * k, 8, 16, 9, 16)
     form, s = _new("score_sheet", "评分定级表", widths)
     s.mark("附件4")
-    s.title(2, "基层党组织分类定级上级党组织评分定级表")
+    s.title(2, title)
     s.label(3, 1, 3 + k // 2, f"乡镇党委（盖章）：{unit}党委")
     s.label(3, 4 + k // 2, len(widths), "评定日期：", key="评定日期", example="2027年4月8日")
     rows = 2 if k else 1
@@ -462,11 +466,11 @@ def _total_guard(maximum: Decimal) -> DataValidation:
 # --- 决定调整表 ------------------------------------------------------------------------------------
 
 def decisions_book(unit: str, grades: Sequence[str], rows: int = 20, label: str = "乡镇党委（盖章）",
-                   issuer: str | None = None) -> Form:
+                   issuer: str | None = None, campaign: str = "分类定级") -> Form:
     """党委研究决定调整表 of one town (or village: pass `label` and `issuer`), blank: 编号 名称 调整后等次
-    理由 会议及文号. Row keys 1..rows."""
+    理由 会议及文号. `campaign` opens the title (分类定级, 分类升级, 星级评定 …). Row keys 1..rows."""
     form, s = _new("decisions", "决定调整表", (10, 22, 12, 36, 26))
-    s.title(1, "分类定级党委研究决定调整表")
+    s.title(1, f"{campaign}党委研究决定调整表")
     s.label(2, 1, 5, f"{label}：{issuer if issuer is not None else unit + '党委'}")
     s.headers(3, ["编号", "名称", "调整后等次", "理由", "会议及文号"])
     s.ws.row_dimensions[3].height = 30
@@ -513,9 +517,7 @@ def public_votes_book(village: str, subjects: Sequence, representatives: int = 9
     """民主评议计分表 of one village: 编号 姓名, then 代表1 … 代表N (scores 0—max, blank = did not score)."""
     form, s = _new("public_votes", "民主评议", (10, 12, *[7] * representatives))
     s.title(1, "“五带头”星级化管理民主评议计分表")
-    half = 2 + representatives // 2
-    s.label(2, 1, half, f"村（社区）：{village}")
-    s.label(2, half + 1, 2 + representatives, "评议日期：", key="评议日期", example="2027年1月10日")
+    s.label(2, 1, 2 + representatives, f"村（社区）：{village}{GAP}评议日期：", key="评议日期", example="2027年1月10日")
     s.headers(3, ["编号", "姓名", *[f"代表{n}" for n in range(1, representatives + 1)]])
     s.ws.row_dimensions[3].height = 30
     top = Decimal(str(score_max))
@@ -543,9 +545,8 @@ def _panel_sheet(form: Form, village: str, label: str, subjects, pairs, opinions
     k = len(pairs)
     s = _add_sheet(form, f"领导小组评议（{label}）" if several and label else "领导小组评议", (10, 12, *[11] * k, 8, 10, 16))
     s.title(1, "“五带头”星级化管理评定领导小组评议表" + (f"（{label}）" if several and label else ""))
-    half = 2 + (k + 3) // 2
-    s.label(2, 1, half, f"村（社区）：{village}")
-    s.label(2, half + 1, s.width, "评议日期：", key=f"评议日期（{label}）" if several else "评议日期", example="2027年1月12日")
+    s.label(2, 1, s.width, f"村（社区）：{village}{GAP}评议日期：", key=f"评议日期（{label}）" if several else "评议日期",
+            example="2027年1月12日")
     s.headers(3, ["编号", "姓名", *[f"{n}（{_points(m)}分）" for n, m in pairs], "合计", "审定意见", "备注"])
     s.ws.row_dimensions[3].height = 44
     for r, p in enumerate(subjects, start=4):
@@ -565,9 +566,7 @@ def ten_stars_book(unit: str, villages: Sequence, stars: Sequence[str], marks: S
     """村级组织“十星”创建评定表 of one town: 编号 村党组织, one column per star (达标 / 未达标), 备注."""
     form, s = _new("ten_stars", "十星评定表", (8, 18, *[7] * len(stars), 16))
     s.title(1, "村级组织“十星”创建评定表")
-    half = 2 + len(stars) // 2
-    s.label(2, 1, half, f"乡镇党委（盖章）：{unit}党委")
-    s.label(2, half + 1, s.width, "评定日期：", key="评定日期", example="2027年12月20日")
+    s.label(2, 1, s.width, f"乡镇党委（盖章）：{unit}党委{GAP}评定日期：", key="评定日期", example="2027年12月20日")
     s.headers(3, ["编号", "村党组织", *stars, "备注"])
     s.ws.row_dimensions[3].height = 44
     for r, v in enumerate(villages, start=4):

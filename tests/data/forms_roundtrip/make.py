@@ -10,9 +10,10 @@ the committed files):
                      openpyxl, then saved by LibreOffice as GENUINE Excel 97 files (`--convert-to xls`);
 * xlsx/              those .xls files opened again by LibreOffice and saved as .xlsx.
 
-So the tests prove, without LibreOffice at test time, that a form fenji wrote survives being saved by
-LibreOffice as .xls and back, with every value as typed. The fill plan (`fill`, `SELF`, `SCORES`, …) is
-imported by the tests, which compare what fenji reads with it.
+So the tests prove, even without LibreOffice at test time, that a form fenji wrote survives being saved
+by LibreOffice as .xls and back, with every value as typed (tests/test_forms.py also does it live, with
+`soffice` below, for the forms as written today). Run this again after changing fenji.formwriter. The
+fill plan (`fill`, `SELF`, `SCORES`, …) is imported by the tests, which compare what fenji reads with it.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent.parent))
 
-from fenji.formwriter import fill as fill_form  # noqa: E402
 
 YEAR = 2027
 ROSTER = [  # 编号, 名称, 乡镇, 类型, 党员人数, 书记, 上年等次
@@ -128,6 +128,10 @@ def write_star_roster(path: Path, categories: dict[str, str] | None = None) -> P
 
 # --- the fill plan: what a program types into the written forms ---------------------------------
 
+class After(str):
+    """Text typed after the label a `标签：` cell keeps (`评议日期：` → `评议日期：2027年1月10日`)."""
+
+
 def values(form, ballots_issued: int = 0) -> dict:
     """(row key, column) → value for one written form (a fenji.blankforms.WrittenForm). With
     `ballots_issued` N (forms written with --ballots N) each branch returns N - 1 ballots."""
@@ -137,7 +141,7 @@ def values(form, ballots_issued: int = 0) -> dict:
     for (row, column) in form.cells:
         label = next((d for d in DATES if str(column).startswith(d)), None)
         if row == "" and label:
-            found[(row, column)] = f"{label}：{DATES[label]}"
+            found[(row, column)] = After(DATES[label])
     return found
 
 
@@ -202,15 +206,22 @@ def _panel_values(cells: dict) -> dict:
 
 
 def fill(result) -> None:
-    """Fill every form of a fenji.blankforms.FormsResult in place, as a program would (openpyxl). Under
-    --ballots N the last numbered row of each 附件3 is a ballot not returned: its 票号 is cleared."""
+    """Fill every form of a fenji.blankforms.FormsResult in place, as a program would (openpyxl, which
+    ignores the data validation), through the form's map of input cells. Under --ballots N one
+    ballot of each branch is not returned: N - 1 rows are typed."""
     for form in result.forms:
         if form.kind in ("ballot_pdf", "roster", "star_roster") or (form.kind == "decisions" and result.profile.name != "dingji"):
             continue
-        plan = values(form, result.ballots)
-        if form.kind == "ballots" and result.ballots:
-            plan[(result.ballots, "票号")] = None
-        fill_form(form.path, form.cells, plan)
+        type_into(form.path, form.cells, values(form, result.ballots))
+
+
+def type_into(path: Path, cells: dict, typed: dict) -> None:
+    book = load_workbook(path)
+    for key, value in typed.items():
+        sheet, ref = cells[key]
+        cell = book[sheet][ref]
+        cell.value = f"{cell.value}{value}" if isinstance(value, After) else value
+    book.save(path)
 
 
 # --- generation ---------------------------------------------------------------------------------
