@@ -82,6 +82,7 @@ class Table:
     fields: dict[str, Field] = field(default_factory=dict)
     after: list[list] = field(default_factory=list)    # rows after the table (合计, 自评等次 …)
     after_start: int = 0
+    unread: list[int] = field(default_factory=list)    # rows below the table's end that still hold data
 
     @property
     def kind(self) -> str:
@@ -136,7 +137,23 @@ def extract(sheet: Sheet, spec: FormSpec, title: str, title_row: int, title_col:
     table.fields = _fields(sheet, title_row, header, end)
     table.after = sheet.rows[end:end + 10]
     table.after_start = end
+    table.unread = _unread_rows(sheet, end, columns, spec)
     return table
+
+
+def _unread_rows(sheet: Sheet, end: int, columns: dict[str, int], spec: FormSpec) -> list[int]:
+    """Rows from the end of the table to the next 合计/说明 row that still hold two or more values in
+    the table's columns. The table ends at the first row whose key cell is empty (forms.md), so a
+    ballot typed without its 票号 would otherwise drop it and every ballot below it without a word."""
+    used = [c for name, c in columns.items() if name not in ("备注", "序号") or name in spec.keys]
+    found = []
+    for r in range(end, len(sheet.rows)):
+        values = sheet.rows[r]
+        if _is_terminator(values):
+            break
+        if sum(not _blank(values, c) for c in used) >= 2:
+            found.append(r)
+    return found
 
 
 def _has_child_row(sheet: Sheet, header: int, children: tuple[str, ...]) -> bool:

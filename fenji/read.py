@@ -6,6 +6,7 @@ problem row; nothing here raises.
 
 from __future__ import annotations
 
+import time
 import traceback
 
 from fenji.discover import InputFile
@@ -14,22 +15,28 @@ from fenji.problems import Problems
 from fenji.profiles import Profile
 from fenji.records import FileResult
 from fenji.validate import VALIDATORS, Context
-from fenji.workbook import Limits, WorkbookError, read_workbook
+from fenji.workbook import Limits, WorkbookError, check_time, read_workbook
 
 
-def read_file(item: InputFile, profile: Profile, limits: Limits = Limits()) -> FileResult:
-    """Everything one file yields for `profile`; problems carry the file's path relative to INBOX."""
+def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -> FileResult:
+    """Everything one file yields for `profile`; problems carry the file's path relative to INBOX.
+
+    `limits` defaults to the profile's [limits]; a file over its time budget yields no records."""
     result = FileResult(item.rel, item.sha256, item.mtime)
     problems = Problems()
+    limits = limits or Limits.of(profile)
+    started = time.monotonic()
     try:
-        sheets = read_workbook(item.path, limits)
+        sheets = read_workbook(item.path, limits, started)
         for sheet in sheets:
             _read_sheet(sheet, result, problems, profile)
+            check_time(started, limits)
         if not result.forms and not any(p.code == "form-not-used" for p in problems):
             problems.notice("no-known-form", "文件中没有找到任何标准表（按表头标题识别）。如果这是报送材料，请使用标准表样。",
                             file=item.rel)
     except WorkbookError as exc:
         problems.error(exc.code, exc.message, file=item.rel)
+        result.records.clear()
     except Exception as exc:  # a bug or an unforeseen file: report it, keep the run going
         problems.error("internal-error", f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:100]}），"
                        "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。", file=item.rel)
@@ -61,4 +68,16 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
                         file=result.rel, sheet=sheet.name)
         return
     result.forms.append(spec.kind)
+    _report_unread_rows(table, result, problems)
     validator(Context(result, table, problems, profile))
+
+
+def _report_unread_rows(table, result: FileResult, problems: Problems) -> None:
+    if not table.unread:
+        return
+    key = next((k for k in table.spec.keys if k in table.columns), table.spec.keys[0])
+    end, last = table.after_start, table.unread[-1]
+    problems.error("row-without-key", f"第 {end + 1} 行的“{key}”为空，表格在此结束，但下面还有填写的内容："
+                   f"第 {table.unread[0] + 1} 行至第 {last + 1} 行共 {len(table.unread)} 行没有读取。"
+                   f"请在第 {end + 1} 行补填“{key}”（或删除该行），确认每一行都有“{key}”后重新报送。",
+                   file=result.rel, sheet=table.sheet.name, cell=table.ref(end, key))

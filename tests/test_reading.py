@@ -16,7 +16,7 @@ from fenji.discover import discover
 from fenji.problems import ERROR, NOTICE, WARNING, Problems
 from fenji.workbook import OLE_MAGIC, ZIP_MAGIC, read_workbook
 
-from helpers import DATA, case, found, make_inbox, read_case, records, summary_of, without_file
+from helpers import DATA, DINGJI, case, found, make_inbox, read_case, records, summary_of, without_file
 
 D = Decimal
 SIX = ["党组织带头人", "工作思路", "工作制度", "活动阵地", "保障机制", "工作业绩"]
@@ -469,3 +469,22 @@ def test_broken_files_never_stop_the_others(tmp_path):
         (NOTICE, "not-a-workbook", "说明.docx", "", ""),
         (NOTICE, "not-a-workbook", "选票照片.jpg", "", "")])
     assert all("lock" not in p.file and "~$" not in p.file for p in result.problems)
+
+
+def test_ballot_typed_without_its_number_is_an_error_not_a_silent_end(tmp_path):
+    """A ballot row with votes but no 票号 would end the table; it and every ballot below are named."""
+    import openpyxl
+    from fenji.read import read_file
+    from fenji.discover import InputFile
+    book = openpyxl.load_workbook(case("xlsx/ballots.xlsx"))
+    sheet = book.active
+    header = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "票号")
+    sheet.cell(header + 3, 1).value = None          # the third ballot lost its number
+    path = tmp_path / "附件3-清溪村党支部满意度测评表.xlsx"
+    book.save(path)
+    result = read_file(InputFile(path, path.name, path.stat().st_size, path.stat().st_mtime, ""), DINGJI)
+    (problem,) = found(result.problems, "row-without-key")
+    assert (problem.level, problem.cell) == (ERROR, f"A{header + 3}")
+    assert f"第 {header + 3} 行的“票号”为空" in problem.message and "共 8 行没有读取" in problem.message
+    (tally,) = records(result, "tallies")
+    assert tally.returned == 2                      # what was read is still there, and said to be partial
