@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -72,7 +73,9 @@ def _print_problems(result: api.RunResult, limit: int = 200) -> None:
 
 def _summary(result: api.RunResult) -> None:
     counts = result.results["等次"].value_counts()
-    parts = "，".join(f"{grade} {n} 个" for grade, n in counts.items())
+    order = [g for g in (result.profile.grades if result.profile else []) if g in counts.index]
+    order += [g for g in counts.index if g not in order]          # 待定, 未评定, 不参评 … after the grades
+    parts = "，".join(f"{grade} {counts[grade]} 个" for grade in order)
     out_console.print(f"共 {len(result.results)} 个对象：{parts}。用时 {result.seconds:.1f} 秒。")
 
 
@@ -81,7 +84,7 @@ def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
         profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
         year: int = typer.Option(..., "--year", help=YEAR_HELP),
         out: Path = typer.Option(..., "--out", help="输出文件夹。Output folder."),
-        db: Optional[Path] = typer.Option(None, "--db", help="台账数据库（默认 fenji.db）。Ledger database."),
+        db: Optional[str] = typer.Option(None, "--db", help="台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."),
         decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
         workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
         templates: Optional[Path] = typer.Option(None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."),
@@ -96,17 +99,20 @@ def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
         address: str = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits."),
         issuer: str = typer.Option("", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."),
         county: str = typer.Option("", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."),
+        card_date: Optional[str] = typer.Option(None, "--card-date", help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
+                                                "Issue date of the five-star cards (default: the notice date)."),
+        executor: Optional[str] = typer.Option(None, "--executor", help="在 Dask 集群上分批读取和生成文书：dask://主机:端口 或 dask-local（本机临时启动 --workers 个进程）；需 pip install 'fenji\\[dask]'。Read and render in batches on a Dask cluster."),
         ) -> None:
     """读取、校验、定级并输出结果和文书。Read, validate, grade, and write results and documents."""
     try:
-        start, end = (dt.date.fromisoformat(d) if d else None for d in (notice_date, notice_end))
+        start, end, issued = (dt.date.fromisoformat(d) if d else None for d in (notice_date, notice_end, card_date))
     except ValueError as exc:
         console.print(f"[bold red]日期格式不对（应为 YYYY-MM-DD，如 2027-04-10）：[/]{exc}")
         raise typer.Exit(2)
-    options = api.RunOptions(inbox, profile, year, out, decisions=decisions, workers=workers,
+    options = api.RunOptions(inbox, profile, year, out, decisions=decisions, workers=workers, card_date=issued,
                              documents=not no_documents, templates=templates, html=html, pdf_variant=pdf_variant,
                              notice_date=start, db=db, notice_end=end, notice_phone=phone,
-                             notice_address=address, notice_issuer=issuer, county=county)
+                             notice_address=address, notice_issuer=issuer, county=county, executor=executor)
     result = _run_with_progress(api.run, options)
     _finish(result, show_problems=False)
     if result.exit_code != api.EXIT_NOTHING_GRADED:
@@ -129,7 +135,7 @@ def check(inbox: Path = typer.Argument(..., help=INBOX_HELP),
 
 def _finish(result: api.RunResult, show_problems: bool) -> None:
     if result.exit_code == api.EXIT_NOTHING_GRADED:
-        console.print(f"[bold red]未能定级：[/]{result.message}")
+        console.print(f"[bold red]未能定级：[/]{escape(result.message)}")   # [dask] is not markup
         if len(result.problems):
             _print_problems(result)
         return
@@ -183,7 +189,7 @@ def forms(profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           out: Path = typer.Option(..., "--out", help="输出文件夹（不覆盖已有文件）。Output folder; existing files are never overwritten."),
           year: Optional[int] = typer.Option(None, "--year", help="评定年度（默认今年）。Grading year (default: this year)."),
           ballots: int = typer.Option(0, "--ballots", min=0, help="每个党组织印 N 张满意度测评票（PDF），附件3 预留 N 行。"
-                                      "Print N paper ballots per branch (PDF) and number N rows in 附件3."),
+                                      "Print N paper ballots per branch (PDF) and leave N rows for them in 附件3."),
           ) -> None:
     """生成预填名称和编号、带下拉选项和数值校验的空白表。Write blank forms pre-filled from the roster, with drop-downs and range checks."""
     try:
@@ -216,7 +222,7 @@ def doctor() -> None:
 
 @app.command("history")
 def history_command(subject: str = typer.Argument(..., help="对象编号（名册中的编号）。Subject id from the roster."),
-                    db: Optional[Path] = typer.Option(None, "--db", help="台账数据库（默认 fenji.db）。Ledger database."),
+                    db: Optional[str] = typer.Option(None, "--db", help="台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."),
                     profile: Optional[str] = typer.Option(None, "--profile", help="只看这一规则。Only this profile.")) -> None:
     """某个对象历年的等次（来自台账）。A subject's grades over the years, from the ledger."""
     try:
@@ -240,7 +246,7 @@ def watch(inbox: Path = typer.Argument(..., help=INBOX_HELP),
           profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           year: int = typer.Option(..., "--year", help=YEAR_HELP),
           out: Path = typer.Option(..., "--out", help="输出文件夹（不能在收件文件夹里面）。Output folder (not inside INBOX)."),
-          db: Optional[Path] = typer.Option(None, "--db", help="台账数据库（默认 fenji.db）。Ledger database."),
+          db: Optional[str] = typer.Option(None, "--db", help="台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."),
           workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
           no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
           settle: float = typer.Option(3.0, "--settle", min=0.1, help="文件大小和修改时间保持不变多少秒后才读取。"
