@@ -2,6 +2,9 @@
 
 Plain Python that prints figures (never a timed test). Inputs are generated with a fixed seed into
 bench/.cache/ (reused on later runs). Usage: python bench/run.py [--skip-province] [--skip-documents]
+[--skip-county] [--skip-dask] [--province-branches N] [--workers N]; the province also runs through
+a dask-local cluster (`--executor dask-local`, needs `pip install 'fenji[dask]'`). A quick check:
+python bench/run.py --skip-county --province-branches 500
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ sys.path.insert(0, str(ROOT))
 import python_calamine as calamine  # noqa: E402
 
 from fenji.api import RunOptions, run  # noqa: E402
+from fenji.problems import FatalError  # noqa: E402
 from fenji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
                            score_book, self_eval_book, summary_book)
 
 CACHE = ROOT / "bench" / ".cache"
+PROVINCE_BRANCHES = 20_000
 
 
 def make_branches(rng: random.Random, towns: int, per_town: int) -> list[Branch]:
@@ -104,8 +109,19 @@ def main() -> None:
     parser.add_argument("--skip-province", action="store_true")
     parser.add_argument("--skip-documents", action="store_true")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-county", action="store_true")
+    parser.add_argument("--skip-dask", action="store_true", help="no province run through a dask-local cluster")
+    parser.add_argument("--province-branches", type=int, default=PROVINCE_BRANCHES,
+                        help="province size (default 20000); small for a quick check")
     args = parser.parse_args()
     print(f"机器：{os.cpu_count()} 核；Python {sys.version.split()[0]}；workers={args.workers}")
+    if not args.skip_county:
+        county_figures(args)
+    if not args.skip_province:
+        province_figures(args)
+
+
+def county_figures(args) -> None:
     county = inbox("county", 20, 15, ballots=True)
     files = len(list(county.glob("*.xlsx")))
     floor = raw_read(county)
@@ -125,12 +141,42 @@ def main() -> None:
         print(f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
               f"文书部分约 {(total - grading) / max(pages, 1):.3f} 秒/页")
     print(f"  峰值内存（RSS，含子进程）：{peak_rss_mb():.0f} MB")
-    if not args.skip_province:
-        province = inbox("province", 200, 100, ballots=False)
-        started = time.perf_counter()
-        result = run(RunOptions(province, "dingji", 2027, CACHE / "province-out", workers=args.workers, documents=False))
-        print(f"省级（{len(result.results)} 个党组织，汇总表代替测评表）：定级 {time.perf_counter() - started:.1f} 秒，"
-              f"峰值内存 {peak_rss_mb():.0f} MB")
+
+
+def province_figures(args) -> None:
+    per_town = min(100, max(1, args.province_branches))
+    towns = max(1, args.province_branches // per_town)
+    name = "province" if args.province_branches == PROVINCE_BRANCHES else f"province-{towns * per_town}"
+    province = inbox(name, towns, per_town, ballots=False)
+    started = time.perf_counter()
+    result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-out", workers=args.workers, documents=False))
+    print(f"省级（{len(result.results)} 个党组织，汇总表代替测评表）：定级 {time.perf_counter() - started:.1f} 秒，"
+          f"峰值内存 {peak_rss_mb():.0f} MB")
+    if not args.skip_dask:
+        dask_figure(args, province, name, result)
+
+
+def dask_figure(args, province: Path, name: str, local) -> None:
+    """The same province with reading on a dask-local cluster of --workers processes (grading stays local)."""
+    from fenji import executors
+    started = time.perf_counter()
+    try:
+        with executors.connect("dask-local", args.workers):
+            pass
+    except FatalError as exc:
+        print(f"  经 Dask：未运行（{exc}）")
+        return
+    overhead = time.perf_counter() - started
+    started = time.perf_counter()
+    result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-dask-out", workers=args.workers, documents=False,
+                            executor="dask-local"))
+    seconds = time.perf_counter() - started
+    if result.results is None:
+        print(f"  经 Dask：失败（{result.message}）")
+        return
+    same = "一致" if result.results.equals(local.results) and result.problems.sorted() == local.problems.sorted() else "不一致！"
+    print(f"  经 Dask（dask-local，{args.workers} 个工作进程）：定级 {seconds:.1f} 秒，其中启动和关闭集群约 "
+          f"{overhead:.1f} 秒；结果与本机进程{same}；峰值内存 {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Callable
 
 import pandas as pd
 
-from fenji import __version__
+from fenji import __version__, executors
 from fenji.discover import InputFile, discover, sha256_file
 from fenji.grade import PENDING, UNGRADED, Graded, grade
 from fenji.outputs import OutputLocked, output_lock, write_csv, write_json, write_problems, write_results_xlsx
@@ -25,7 +25,7 @@ from fenji.read import read_file
 from fenji.records import FileResult
 from fenji.results import grade_counts, results_table
 from fenji.score import Scored, score_dingji
-from fenji.history import HISTORY_SYSTEMS, load_history
+from fenji.history import HISTORY_SYSTEMS, load_history, rates_info
 from fenji.score_shengji import after_grading as shengji_after_grading, score_shengji
 from fenji.score_shixing import score_shixing
 from fenji.score_stars import score_stars
@@ -61,6 +61,8 @@ class RunOptions:
     notice_address: str = ""                # 公示 address for letters and visits
     notice_issuer: str = ""                 # issuing body, overrides the profile's notice.issuer ({unit} allowed)
     county: str = ""                        # the county named on the 汇总报告 cover
+    card_date: dt.date | None = None        # 五星卡 issue date (default: the documents' date, notice_date)
+    executor: str | None = None             # dask://HOST:PORT or dask-local: read and render on Dask (fenji.executors)
 
 
 @dataclass
@@ -102,15 +104,24 @@ def run(options: RunOptions) -> RunResult:
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:
     started = time.monotonic()
+    try:
+        with executors.connect(options.executor, options.workers) as pool:
+            return _stages(options, write, pool)
+    except FatalError as exc:      # the executor could not start, or its cluster failed
+        return RunResult(EXIT_NOTHING_GRADED, message=str(exc), seconds=time.monotonic() - started)
+
+
+def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None") -> RunResult:
+    started = time.monotonic()
     problems = Problems()
     try:
         _check_dates(options)
         profile = load_profile(options.profile)
         files = _inputs(options, problems)
-        results = read_all(files, profile, options.workers, options.progress)
+        results = read_all(files, profile, options.workers, options.progress, pool)
         for result in results:
             problems.extend(result.problems)
-        history = load_history(options.db, profile, options.year) if profile.system in HISTORY_SYSTEMS else None
+        history = load_history(options.db, profile, options.year, problems)   # every 汇总报告 shows last year's
         extra = {"history": history} if profile.system in HISTORY_SYSTEMS else {}
         scored = SCORERS[profile.system](results, profile, problems, **extra)
         graded = grade(scored.subjects, profile, scored.decisions, problems)
@@ -123,7 +134,7 @@ def _pipeline(options: RunOptions, write: bool) -> RunResult:
     outcome = RunResult(_exit_code(problems, graded), profile, problems, table, graded, scored, results)
     outcome.history = history
     if write and options.out is not None:
-        _write(options, outcome, files)
+        _write(options, outcome, files, pool)
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -148,8 +159,11 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
     return files
 
 
-def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress) -> list[FileResult]:
-    """Read every file, in worker processes when asked; results keep the files' order."""
+def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress,
+             pool: "executors.DaskPool | None" = None) -> list[FileResult]:
+    """Read every file, in worker processes (or on the Dask `pool`) when asked; results keep the files' order."""
+    if pool is not None:
+        return pool.read(files, profile, progress)
     total = len(files)
     progress("读取", 0, total)
     if workers <= 1 or total < 8:
@@ -187,12 +201,12 @@ def _exit_code(problems: Problems, graded: Graded) -> int:
     return EXIT_OK
 
 
-def _write(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:
+def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool=None) -> None:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     if options.documents:
         from fenji.documents import write_documents
-        outcome.documents = write_documents(outcome, options, out)
+        outcome.documents = write_documents(outcome, options, out, pool)
     _write_ledger(options, outcome, files)
     write_csv(outcome.results, out / "results.csv")
     write_results_xlsx(outcome.results, "单位", out / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果")
@@ -202,12 +216,12 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> N
 
 def _write_ledger(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:
     """Keep the run in the ledger (`--db`, default fenji.db); a failure is an error in the problem list."""
-    from fenji.ledger import RunRecord, record_outcome
+    from fenji.ledger import RunRecord, default_db, record_outcome
     forms = {r.rel: r.forms for r in outcome.files}
     run = RunRecord(outcome.profile.name, outcome.profile.sha256, options.year,
                     [(f.rel, f.sha256, forms.get(f.rel, [])) for f in files], __version__, outcome.exit_code)
     try:
-        record_outcome(options.db or Path("fenji.db"), run, outcome.graded.subjects, outcome.results)
+        record_outcome(options.db or default_db(), run, outcome.graded.subjects, outcome.results)
     except FatalError as exc:
         outcome.problems.error("ledger-write-failed", f"结果未能写入台账：{exc}")
         outcome.exit_code = max(outcome.exit_code, EXIT_NEEDS_ATTENTION)
@@ -226,6 +240,7 @@ def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) ->
         "problems": {level: outcome.problems.count(level) for level in ("错误", "警告", "提示")},
         "documents": [str(p.relative_to(options.out)) for p in outcome.documents],
         "exit_status": outcome.exit_code,
+        **rates_info(outcome),          # shengji: 提升率 and 转化率 per unit
     }
 
 
@@ -267,6 +282,7 @@ def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda n
         if not inbox.is_dir():
             continue
         progress(name)
+        _demo_last_year(samples, name, Path(out), workers)
         options = RunOptions(inbox, name, DEMO_YEAR, Path(out) / name, workers=workers, db=Path(out) / "fenji.db",
                              notice_date=dt.date(DEMO_YEAR, 4, 10))
         runs.append((name, run(options)))
@@ -275,10 +291,19 @@ def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda n
     return runs
 
 
+def _demo_last_year(samples: Path, name: str, out: Path, workers: int) -> None:
+    """`sample_workbooks/<profile>-2026/` (shengji, shixing) is graded first, into the demo's ledger, so
+    that the 2027 run takes last year's grades from the ledger (提升率, 转化率, star changes)."""
+    inbox = samples / f"{name}-{DEMO_YEAR - 1}"
+    if inbox.is_dir():
+        run(RunOptions(inbox, name, DEMO_YEAR - 1, out / f"{name}-{DEMO_YEAR - 1}", workers=workers,
+                       db=out / "fenji.db", documents=False))
+
+
 def history(subject_id: str, db: str | Path | None = None, profile: str | None = None) -> list:
     """A subject's kept results over the years (`fenji history`), oldest first; FatalError without a ledger."""
-    from fenji.ledger import DEFAULT_DB, Ledger, exists
-    target = db or DEFAULT_DB
+    from fenji.ledger import Ledger, default_db, exists
+    target = db or default_db()
     if not exists(target):
         raise FatalError(f"台账数据库 {target} 不存在。请用 --db 指定台账文件（fenji run 时的 --db，默认 fenji.db）。")
     with Ledger(target) as ledger:

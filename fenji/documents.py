@@ -309,6 +309,10 @@ class ReportDoc:
     changes: list[ChangeRow]
     change_summary: str
     signature: Signature
+    # last year's distribution beside this year's, from the ledger (fenji.documents_ledger.last_year_section)
+    last_year: list = field(default_factory=list)
+    last_year_grades: list[str] = field(default_factory=list)
+    last_year_note: str = ""
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -345,8 +349,10 @@ def safe_name(text: str, limit: int = 60) -> str:
     table = str.maketrans({"/": "／", "\\": "＼", ":": "：", "*": "＊", "?": "？", '"': "＂",
                            "<": "＜", ">": "＞", "|": "｜"})
     cleaned = "".join(ch for ch in str(text).translate(table) if unicodedata.category(ch)[0] != "C")
-    cleaned = cleaned.strip().lstrip(".") or "未命名"
-    return cleaned[:limit]
+    cleaned = (cleaned.strip().lstrip(".") or "未命名")[:limit]
+    while len(cleaned.encode("utf-8")) > 2 * limit:   # names are capped in bytes (255), not characters
+        cleaned = cleaned[:-1]
+    return cleaned
 
 
 def _issuer(profile: Profile, options, unit: str) -> str:
@@ -623,7 +629,13 @@ def report_doc(outcome, options) -> ReportDoc:
         self_deviations=[_subject_row(r, profile, _self_remark(r, profile)) for r in records if M_SELF in (r.get("markers") or [])],
         critical=[_subject_row(r, profile, _critical_remark(r, profile)) for r in records if M_CRITICAL in (r.get("markers") or [])],
         **_year_on_year(records, profile, grades),
+        **_last_year(outcome, options, grades),
         signature=Signature(author, render.cn_date(day)))
+
+
+def _last_year(outcome, options, grades: list[str]) -> dict:
+    from fenji.documents_ledger import last_year_section      # it imports this module
+    return last_year_section(outcome, options, grades)
 
 
 def _scope(outcome, options, units: list[str]) -> tuple[str, str]:
@@ -831,7 +843,7 @@ class RenderStats:
 LAST_STATS = RenderStats()
 
 
-def write_documents(outcome, options, out: Path) -> list[Path]:
+def write_documents(outcome, options, out: Path, pool=None) -> list[Path]:
     """Render every document of the run into OUT/documents/, swapped into place in one step.
 
     Returns the PDF paths (under OUT/documents). Font fallbacks and uncovered characters become
@@ -849,7 +861,10 @@ def write_documents(outcome, options, out: Path) -> list[Path]:
         plan = plan_documents(outcome, options, env, staging)
         _glyph_problems(outcome, [job.html for job in plan.jobs])
         workers = options.workers if len(outcome.graded.subjects) >= POOL_MIN_SUBJECTS else 1
-        written = render.run_jobs(plan.jobs, options.pdf_variant, workers)
+        if pool is not None:           # a fenji.executors.DaskPool: batches of jobs on the cluster
+            written = pool.render(plan.jobs, options.pdf_variant)
+        else:
+            written = render.run_jobs(plan.jobs, options.pdf_variant, workers)
         if options.html:
             for path, html in plan.html.items():
                 path.parent.mkdir(parents=True, exist_ok=True)

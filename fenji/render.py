@@ -240,7 +240,8 @@ def grade_colour(grade: str, index: int) -> str:
 
 def svg_grouped_bars(groups: list[str], series: list[str], values: list[list[int]]) -> Markup:
     """Bars of counts: one group per unit, one bar per grade, a legend on top."""
-    width, height, left, right, top = 624, 300, 40, 614, 44
+    width, height, left, right = 624, 300, 40, 614
+    top = 44 + 16 * (len(_legend_lines(series, left, right)) - 1)      # a long legend wraps (shixing: 12)
     tilt = len(groups) > 6
     bottom = height - (70 if tilt else 34)
     peak = max((v for row in values for v in row), default=0)
@@ -258,16 +259,30 @@ def svg_grouped_bars(groups: list[str], series: list[str], values: list[list[int
         cx = left + g * slot + slot / 2
         rotate = f' transform="rotate(-35 {cx:.1f} {bottom + 14})"' if tilt else ""
         parts.append(_text(cx, bottom + 16, group, 11, "end" if tilt else "middle", rotate))
-    parts.extend(_legend(series, left, 16))
+    parts.extend(_legend(series, left, 16, right))
     return _svg(width, height, parts, "各单位等次分布")
 
 
-def _legend(series: list[str], x: float, y: float) -> list[str]:
-    parts = []
+def _legend_lines(series: list[str], x: float, limit: float) -> list[list[tuple[int, str, float]]]:
+    """The legend's entries (index, name, x) in lines that end before `limit`."""
+    lines, line, at = [], [], x
     for s, name in enumerate(series):
-        parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="12" height="12" fill="{grade_colour(name, s)}"/>')
-        parts.append(_text(x + 16, y + 1, name, 11, "start"))
-        x += 28 + 12 * len(name)
+        step = 28 + 12 * len(name)
+        if line and at + step - 12 > limit:
+            lines.append(line)
+            line, at = [], x
+        line.append((s, name, at))
+        at += step
+    return lines + [line] if line else lines
+
+
+def _legend(series: list[str], x: float, y: float, limit: float = 614) -> list[str]:
+    parts = []
+    for n, line in enumerate(_legend_lines(series, x, limit)):
+        for s, name, at in line:
+            row = y + 16 * n
+            parts.append(f'<rect x="{at:.1f}" y="{row - 9}" width="12" height="12" fill="{grade_colour(name, s)}"/>')
+            parts.append(_text(at + 16, row + 1, name, 11, "start"))
     return parts
 
 

@@ -2,12 +2,13 @@
 # Installs what fenji needs on a Debian machine, only what is missing:
 #   system: CJK fonts, poppler (pdftotext/pdffonts), Pango, HarfBuzz subsetting (without
 #           libharfbuzz-subset0 WeasyPrint takes ~15 s instead of 0.35 s per Chinese PDF);
-#   Python: a virtual environment .venv with fenji installed in editable mode (+ test extras).
+#   Python: a virtual environment .venv with fenji installed in editable mode (+ test extras,
+#           which include dask[distributed] so that tests/test_dask.py runs a real cluster).
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SYSTEM_PACKAGES=(fonts-noto-cjk poppler-utils libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
+SYSTEM_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
@@ -16,18 +17,32 @@ done
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
   missing+=(python3-venv python3-pip)
 fi
-if ((${#missing[@]})); then
-  echo "== 安装系统软件包：${missing[*]}"
+# For the tests only (scripts/test.sh sets FENJI_TEST_PACKAGES=1): LibreOffice headless saves the
+# forms `fenji forms` writes as genuine .xls and back (tests/test_forms.py). Without its
+# recommends: ~56 packages, ~270 MB, ~15 s from a mirror. The demo does not need it.
+BARE_PACKAGES=()
+[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui)
+bare=()
+for pkg in "${BARE_PACKAGES[@]+"${BARE_PACKAGES[@]}"}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || bare+=("$pkg")
+done
+if ((${#missing[@]} + ${#bare[@]})); then
+  echo "== 安装系统软件包：${missing[*]} ${bare[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if ((${#bare[@]})); then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null
+  fi
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
   echo "== 创建 Python 虚拟环境 .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed" >/dev/null 2>&1 \
    || [[ pyproject.toml -nt .venv/.fenji-installed ]]; then
   echo "== 安装 Python 依赖（pip install -e '.[test]'）"
   # (the local mirror configuration of some machines prints one harmless warning per package)
