@@ -245,6 +245,8 @@ def _summary_row(ctx: Context, row: Row, options: list[str]) -> BallotTally | No
     name = text(row.cells.get("党组织名称"))
     if not name:
         return None
+    if all(is_blank(row.cells.get(column)) for column in ["收回票数", "有效票数"] + options):
+        return None     # a row left blank (`fenji forms` lists every branch, 发放票数 maybe filled): no tally
     numbers = {}
     for column in ["发放票数", "收回票数", "有效票数"] + options:
         if column not in row.cells or is_blank(row.cells.get(column)):
@@ -337,6 +339,7 @@ def decisions(ctx: Context) -> None:
             ctx.error("decision-incomplete", f"决定调整表第 {row.index + 1} 行缺少“{missing}”。每条决定都要写明调整后等次和理由。",
                       ctx.table.ref(row, missing), subject)
             continue
+        grade = validate_stars.star_grade(grade, ctx.profile)     # `5星`, `★★★★★` → 五星 under a star profile
         if grade not in ctx.profile.grades:
             ctx.error("decision-grade-unknown", f"调整后等次“{grade}”不是规定的等次（{'、'.join(ctx.profile.grades)}）。",
                       ctx.table.ref(row, "调整后等次"), subject)
