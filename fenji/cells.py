@@ -152,7 +152,7 @@ def parse_stars(value) -> int | None:
     if raw in _NO_STAR:
         return 0
     if raw and set(raw) <= {"★", "☆"}:
-        return raw.count("★")
+        return raw.count("★") if len(raw) <= 5 else None   # six or more marks is not a rating
     match = re.fullmatch(r"([1-5一二两三四五])(星|星级)?", raw)
     if match:
         token = match.group(1)

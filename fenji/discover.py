@@ -60,6 +60,9 @@ def _skip_dir(path: Path, inbox: Path, problems: Problems) -> bool:
         problems.notice("symlink-skipped", f"“{_rel(path, inbox)}”是指向其他位置的链接，为安全起见未读取。",
                         file=_rel(path, inbox))
         return True
+    if path.name.lower().endswith(WORKBOOK_SUFFIXES) and not path.name.startswith("."):
+        problems.notice("folder-named-like-workbook", f"“{_rel(path, inbox)}”是一个文件夹，不是工作簿（名称像 Excel 文件）；"
+                        "其中的文件照常查找。", file=_rel(path, inbox))
     return path.name.startswith(".")
 
 

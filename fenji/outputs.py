@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -21,12 +22,17 @@ from openpyxl.utils import get_column_letter
 from fenji.problems import PROBLEM_COLUMNS, Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XML, so not in .xlsx either
+REPLACEMENT = "\ufffd"
 
 
 def csv_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection);
+    control characters (NUL …, which no spreadsheet keeps) become U+FFFD so that they stay visible."""
+    if isinstance(value, str):
+        value = CONTROL_CHARS.sub(REPLACEMENT, value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -74,7 +80,7 @@ def write_results_xlsx(frame: pd.DataFrame, unit_column: str, target: Path, titl
 
 
 def _sheet_name(unit: str, taken: list[str]) -> str:
-    name = "".join(ch for ch in unit if ch not in "[]:*?/\\")[:28] or "单位"
+    name = "".join(ch for ch in CONTROL_CHARS.sub("", unit) if ch not in "[]:*?/\\")[:28].strip("'") or "单位"
     candidate, n = name, 2
     while candidate in taken or candidate == "汇总":
         candidate, n = f"{name}{n}", n + 1
@@ -82,7 +88,7 @@ def _sheet_name(unit: str, taken: list[str]) -> str:
 
 
 def _fill_sheet(sheet, frame: pd.DataFrame, title: str) -> None:
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1, value=CONTROL_CHARS.sub(REPLACEMENT, title)).font = Font(bold=True, size=14)
     header_fill = PatternFill("solid", fgColor="DDDDDD")
     for c, column in enumerate(frame.columns, start=1):
         cell = sheet.cell(row=2, column=c, value=str(column))
@@ -92,7 +98,8 @@ def _fill_sheet(sheet, frame: pd.DataFrame, title: str) -> None:
     for r, values in enumerate(frame.itertuples(index=False), start=3):
         for c, value in enumerate(values, start=1):
             cell = sheet.cell(row=r, column=c)
-            cell.value = value if value is None or not isinstance(value, str) else value
+            # openpyxl refuses NUL and the like: they become U+FFFD, as in the CSV
+            cell.value = CONTROL_CHARS.sub(REPLACEMENT, value) if isinstance(value, str) else value
             if isinstance(value, str):
                 cell.data_type = "s"   # a name like "=HYPERLINK(…)" stays literal text
     sheet.freeze_panes = "C3"
@@ -127,6 +134,26 @@ def output_lock(out: Path):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputLocked(str(out)) from None
+        recover(out)
         yield
     finally:
         handle.close()
+
+
+def recover(out: Path) -> None:
+    """What a killed run left in OUT: put back a documents folder caught mid-swap, drop temporaries.
+
+    Call only while holding the lock. Temporaries are the hidden `.<output>.*.tmp` files of
+    `atomic_path` for the run's outputs (others, like watch's state file, are written outside the
+    lock and left alone) and the `.documents.*` staging folders of a run that never finished."""
+    old = out / ".documents.old"
+    if old.is_dir() and not (out / "documents").exists():
+        os.replace(old, out / "documents")       # killed between the two renames of replace_dir
+    for path in out.iterdir():
+        if path.name.startswith(".documents.") and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(RUN_TEMPORARIES) and path.name.endswith(".tmp") and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+RUN_TEMPORARIES = tuple(f".{name}." for name in ("results.csv", "results.xlsx", "problems.csv", "run.json"))

@@ -8,11 +8,15 @@ gigabytes is refused without being decompressed. Input files are opened read-onl
 from __future__ import annotations
 
 import codecs
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine as calamine
+
+from fenji.cells import cell_ref
+from fenji.xlsxscan import ScanRefused, scan_parts
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -27,6 +31,14 @@ class Limits:
     max_compression_ratio: int = 200
     max_cells: int = 2_000_000
     max_sheets: int = 100
+    max_cell_chars: int = 32767          # Excel's own limit: a longer text was not made by Excel
+    seconds: float = 60.0                # time budget per file (checked between sheets)
+
+    @classmethod
+    def of(cls, profile) -> "Limits":
+        """The profile's [limits] table over the defaults."""
+        settings = getattr(profile, "limits", None) or {}
+        return cls(**{key: value for key, value in settings.items() if key in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -53,8 +65,9 @@ class WorkbookError(Exception):
         self.message = message
 
 
-def read_workbook(path: Path, limits: Limits = Limits()) -> list[Sheet]:
-    """All sheets of the workbook at `path`, hidden ones included."""
+def read_workbook(path: Path, limits: Limits = Limits(), started: float | None = None) -> list[Sheet]:
+    """All sheets of the workbook at `path`, hidden ones included; `started` opens the time budget."""
+    started = time.monotonic() if started is None else started
     size = path.stat().st_size
     if size == 0:
         raise WorkbookError("empty-file", "文件是空的（0 字节），可能没有保存完整或传输失败。请重新报送。")
@@ -69,7 +82,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[Sheet]:
         raise WorkbookError("workbook-encrypted", "工作簿设置了打开密码，无法读取。请取消密码后重新报送。") from None
     except Exception as exc:  # calamine raises several types for corrupt files
         raise WorkbookError("workbook-corrupt", f"工作簿已损坏，无法打开（{_short(exc)}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
-    return _sheets(book, limits)
+    return _sheets(book, limits, started)
 
 
 def _head(path: Path) -> bytes:
@@ -120,14 +133,19 @@ def _check_zip(path: Path, limits: Limits) -> None:
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):  # .docx has one too
         raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
+    try:
+        scan_parts(path, infos, limits)
+    except ScanRefused as exc:
+        raise WorkbookError(exc.code, exc.message) from None
 
 
-def _sheets(book, limits: Limits) -> list[Sheet]:
+def _sheets(book, limits: Limits, started: float) -> list[Sheet]:
     metadata = book.sheets_metadata
     if len(metadata) > limits.max_sheets:
         raise WorkbookError("too-many-sheets", f"工作簿有 {len(metadata)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
     sheets, cells = [], 0
     for index, meta in enumerate(metadata):
+        check_time(started, limits)
         try:
             raw = book.get_sheet_by_index(index)
             cells += raw.height * raw.width
@@ -141,14 +159,27 @@ def _sheets(book, limits: Limits) -> list[Sheet]:
         except Exception as exc:
             raise WorkbookError("workbook-corrupt", f"工作表“{meta.name}”无法读取（{_short(exc)}）。") from None
         hidden = str(meta.visible) != str(calamine.SheetVisibleEnum.Visible)
-        sheets.append(Sheet(meta.name, [[_clean(v) for v in row] for row in rows], merged, hidden))
+        grid = [[_clean(v, r, c, meta.name, limits) for c, v in enumerate(row)] for r, row in enumerate(rows)]
+        sheets.append(Sheet(meta.name, grid, merged, hidden))
+    check_time(started, limits)
     return sheets
 
 
-def _clean(value):
+def check_time(started: float, limits: Limits) -> None:
+    """Raise when the file has used up its time budget (`limits.seconds`)."""
+    if time.monotonic() - started > limits.seconds:
+        raise WorkbookError("file-time-budget", f"读取超过单个文件的时间上限（{limits.seconds:g} 秒），未读取。"
+                            "请检查文件是否过大或已损坏。")
+
+
+def _clean(value, row: int, col: int, sheet: str, limits: Limits):
     """calamine gives '' for empty cells; use None so 'blank' has one spelling."""
-    if isinstance(value, str) and value == "":
-        return None
+    if isinstance(value, str):
+        if value == "":
+            return None
+        if len(value) > limits.max_cell_chars:
+            raise WorkbookError("cell-too-long", f"工作表“{sheet}”的 {cell_ref(row, col)} 单元格有 {len(value):,} 个字符，"
+                                f"超过上限 {limits.max_cell_chars:,}（Excel 单元格最多 32767 个字符），未读取。")
     return value
 
 

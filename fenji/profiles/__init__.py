@@ -90,6 +90,7 @@ class Profile:
     raw: dict = field(repr=False, default_factory=dict)
     stars: dict = field(default_factory=dict)   # the parsed [stars] table (star systems only)
     rules: dict = field(default_factory=dict)   # shengji [classes] / shixing [ten_stars], [year_on_year], parsed
+    limits: dict = field(default_factory=dict)  # [limits]: per-file resource bounds (None = fenji.workbook.Limits default)
 
     @property
     def grades(self) -> list[str]:
@@ -164,6 +165,11 @@ _SCHEMA = {
         "period_days": (int, False, 7), "phone": (str, False, ""),
         "hotline_12380": (bool, False, True),
     }, False, {}),
+    # per-file resource bounds; an unset key keeps the default of fenji.workbook.Limits
+    "limits": ({"max_file_bytes": (int, False, None), "max_unzipped_bytes": (int, False, None),
+                "max_compression_ratio": (int, False, None), "max_cells": (int, False, None),
+                "max_sheets": (int, False, None), "max_cell_chars": (int, False, None),
+                "seconds": (_NUMBER, False, None)}, False, {}),
     "stars": (_STARS, False, {}),   # star systems only: categories, weights, panel items, eligibility …
     # shengji: score and 满意率 intervals per class, e.g. { "先进" = "[90,100]" }
     "classes": ({"score": (dict, False, {}), "satisfaction": (dict, False, {}), "goals": (dict, False, {})}, False, {}),
@@ -272,7 +278,16 @@ def _build(data: dict, where: str, text: str) -> Profile:
         totals={"tolerance": _number(checked["totals"]["tolerance"], "totals.tolerance", where)},
         notice=checked["notice"], source=where, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         text=text, raw=data, stars=stars, rules=_system_rules(checked, grades, where),
+        limits=_limits(checked["limits"], where),
     )
+
+
+def _limits(section: dict, where: str) -> dict:
+    for key, value in section.items():
+        if value is not None and (isinstance(value, bool) or _number(value, f"limits.{key}", where) <= 0):
+            raise ProfileError(f"规则配置 {where} 的 `limits.{key}` 应为正数，实际为 {value!r}。")
+    return {key: float(_number(value, f"limits.{key}", where)) if key == "seconds" else value
+            for key, value in section.items() if value is not None}
 
 
 def _check_bands(bands: list[Band], where: str) -> None:
