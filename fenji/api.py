@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ import pandas as pd
 from fenji import __version__, executors
 from fenji.discover import InputFile, discover, sha256_file
 from fenji.grade import PENDING, UNGRADED, Graded, grade
-from fenji.outputs import OutputLocked, output_lock, write_csv, write_json, write_problems, write_results_xlsx
+from fenji.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
+                           write_problems, write_results_xlsx)
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile, load_profile
 from fenji.read import read_file
@@ -204,14 +206,21 @@ def _exit_code(problems: Problems, graded: Graded) -> int:
 def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool=None) -> None:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    if options.documents:
-        from fenji.documents import write_documents
-        outcome.documents = write_documents(outcome, options, out, pool)
-    _write_ledger(options, outcome, files)
-    write_csv(outcome.results, out / "results.csv")
-    write_results_xlsx(outcome.results, "单位", out / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果")
-    write_problems(outcome.problems.sorted(), out / "problems.csv")
-    write_json(run_info(options, outcome, files), out / "run.json")
+    pending = begin_outputs(out)        # everything is written aside, then swapped in as one generation
+    try:
+        if options.documents:
+            from fenji.documents import write_documents
+            written = write_documents(outcome, options, pending, pool)
+            outcome.documents = [out / path.relative_to(pending) for path in written]
+        _write_ledger(options, outcome, files)
+        write_csv(outcome.results, pending / "results.csv")
+        write_results_xlsx(outcome.results, "单位", pending / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果")
+        write_problems(outcome.problems.sorted(), pending / "problems.csv")
+        write_json(run_info(options, outcome, files), pending / "run.json")
+    except BaseException:
+        shutil.rmtree(pending, ignore_errors=True)
+        raise
+    commit_outputs(pending, out)
 
 
 def _write_ledger(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:

@@ -119,6 +119,37 @@ def replace_dir(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# --- one run's outputs as one generation: written aside, then swapped in by a journal ----------
+
+OUTPUT_NAMES = ("documents", "results.csv", "results.xlsx", "problems.csv", "run.json")   # run.json last
+COMPLETE = ".complete"
+
+
+def begin_outputs(out: Path) -> Path:
+    """A hidden folder in OUT where a run writes all its outputs before any of them replaces OUT's."""
+    return Path(tempfile.mkdtemp(prefix=".pending.", dir=out))
+
+
+def commit_outputs(pending: Path, out: Path) -> None:
+    """Mark the pending outputs complete, then move each into place (run.json last).
+
+    The `.complete` marker is the journal: a run killed before it leaves OUT's previous outputs and
+    a pending folder that `recover` deletes; a run killed after it is rolled forward by `recover`,
+    so OUT always ends up holding one run's outputs, never a mix of two."""
+    (pending / COMPLETE).touch()
+    _roll_forward(pending, out)
+
+
+def _roll_forward(pending: Path, out: Path) -> None:
+    for name in OUTPUT_NAMES:
+        source = pending / name
+        if source.is_dir():
+            replace_dir(source, out / name)
+        elif source.exists():
+            os.replace(source, out / name)
+    shutil.rmtree(pending, ignore_errors=True)
+
+
 class OutputLocked(Exception):
     """Another fenji process is writing the same output folder."""
 
@@ -149,6 +180,12 @@ def recover(out: Path) -> None:
     old = out / ".documents.old"
     if old.is_dir() and not (out / "documents").exists():
         os.replace(old, out / "documents")       # killed between the two renames of replace_dir
+    for path in sorted(out.glob(".pending.*")):
+        if path.is_dir() and not path.is_symlink():
+            if (path / COMPLETE).exists():
+                _roll_forward(path, out)            # killed while moving a complete run's outputs in
+            else:
+                shutil.rmtree(path, ignore_errors=True)
     for path in out.iterdir():
         if path.name.startswith(".documents.") and path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)

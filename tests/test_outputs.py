@@ -43,3 +43,26 @@ def test_formula_looking_text_is_escaped(tmp_path: Path):
     write_results_xlsx(frame, "单位", tmp_path / "r.xlsx", "结果")
     sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"]
     assert sheet["A3"].value.startswith("=HYPERLINK") and sheet["A3"].data_type == "s"
+
+
+def test_a_complete_pending_run_is_rolled_forward_and_an_incomplete_one_dropped(tmp_path: Path):
+    """The journal of commit_outputs: killed after `.complete` → the next run finishes the move;
+    killed before it → OUT keeps the previous outputs and the half-written ones are deleted."""
+    from fenji.outputs import begin_outputs, recover
+    out = tmp_path / "out"
+    (out / "documents").mkdir(parents=True)
+    (out / "documents" / "old.pdf").write_text("old")
+    (out / "results.csv").write_text("old")
+    (out / "run.json").write_text("old")
+    done = begin_outputs(out)
+    (done / "documents").mkdir()
+    (done / "documents" / "new.pdf").write_text("new")
+    (done / "results.csv").write_text("new")      # run.json not yet moved in when the run was killed
+    (done / "run.json").write_text("new")
+    (done / ".complete").touch()
+    half = begin_outputs(out)
+    (half / "results.csv").write_text("half")
+    recover(out)
+    assert (out / "results.csv").read_text() == "new" and (out / "run.json").read_text() == "new"
+    assert [p.name for p in (out / "documents").iterdir()] == ["new.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["documents", "results.csv", "run.json"]
