@@ -2,7 +2,9 @@
 
 A file is taken only when it is complete: its size and modification time have not changed for
 `settle` seconds and, for a zip (.xlsx) or OLE (.xls) workbook, the container opens — a copy that
-pauses longer than `settle` is still a truncated zip, and is waited for, never read broken.
+pauses longer than `settle` is still a truncated zip, and is waited for, never read broken. A
+file another program holds (no read access, a sharing violation on a share) is tried again every
+`settle` seconds for as long as it takes, without holding up the others.
 
 Each batch of settled files is first checked together with everything already accepted, in a
 staging folder of hard links under OUT (so problems found across files, such as a name missing
@@ -14,13 +16,17 @@ atomically; every unit is re-graded, so the affected one is.
 
 The folders are the record of what was done: 已处理 and 退回 hold every file ever taken, so a
 restart hashes them (reusing OUT/.watch-state.json where size and mtime agree) and knows every
-sha256 already processed. The state file also keeps a fingerprint of 已处理 as last graded: a
-watcher stopped between moving files and writing outputs re-grades when it starts again.
+sha256 already processed. A copy of an accepted file is a repeat (moved to 退回 with a note); a
+copy of a returned file is checked again, since its errors may have lain in another file corrected
+since (a roster, the ballots a summary disagreed with), and is a repeat only if they are still
+there. The state file also keeps a fingerprint of 已处理 as last graded: a watcher stopped between
+moving files and writing outputs, or whose grading failed, re-grades when it starts again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
@@ -96,6 +102,7 @@ class _New:
     sha: str
     key: tuple[int, int]
     target: str = ""                     # relative to 已处理: <date>/<rel>, made unique
+    again: str = ""                      # the same content returned before (rel under INBOX): checked anew
 
 
 class Watcher:
@@ -112,7 +119,7 @@ class Watcher:
         self.on_event = on_event or (lambda event: None)
         self._native = native_observer or Observer
         self._tick = max(0.05, min(0.5, settle / 5))
-        self._incoming: set[Path] = set()
+        self._incoming: dict[Path, tuple] = {}           # path → (size, mtime_ns) or None, monotonic time, at the event
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._pending: dict[Path, _Seen] = {}
@@ -120,8 +127,12 @@ class Watcher:
         self._held: set[Path] = set()                    # complete, waiting until grading is possible
         self._files: dict[str, dict] = {}                # rel under INBOX → sha256, size, mtime_ns
         self._known: dict[str, str] = {}                 # sha256 → rel of the first copy taken
+        self._retry: dict[Path, float] = {}              # held by another program: monotonic time to look again
+        self._busy_told: set[Path] = set()               # said so once
         self._graded: str | None = None
         self._regrade_at: float | None = None
+        self._next_scan = 0.0
+        self._stop = threading.Event()
         self._log = None
         self.profile = None
 
@@ -129,6 +140,7 @@ class Watcher:
 
     def run(self, stop) -> None:
         """Watch until `stop.is_set()`; a batch under way is finished first, so outputs stay whole."""
+        self._stop = stop
         self._check_setup()
         with _exclusive(self.inbox / INBOX_LOCK, self.inbox), _exclusive(self.out / INBOX_LOCK, self.out), \
                 open(self.out / LOG_FILE, "a", encoding="utf-8") as self._log:
@@ -144,21 +156,28 @@ class Watcher:
                 self._emit("停止", "已停止监视。")
 
     def _loop(self, stop) -> None:
-        next_scan = 0.0
         while not stop.is_set():
-            now = time.monotonic()
-            if now >= next_scan:
-                self._scan(self.inbox)
-                next_scan, self._regrade_at = now + self.rescan, self._regrade_at or now
-            self._drain()
-            batch = self._ready(time.monotonic())
-            if batch:
-                self._process(batch)
-            elif not self._pending and self._regrade_at is not None and time.monotonic() >= self._regrade_at:
-                self._regrade_at = None
-                self._regrade_if_changed()
+            try:
+                self._step()
+            except Exception as exc:   # a bug must not end the watch: report it, pause, go on
+                self._trace(f"监视时发生内部错误（{_short(exc)}），{self.settle:g} 秒后继续。")
+                stop.wait(self.settle)
             self._wake.wait(self._tick if self._pending else 0.5)
             self._wake.clear()
+
+    def _step(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_scan:
+            self._next_scan, self._regrade_at = now + self.rescan, self._regrade_at or now
+            self._scan(self.inbox)
+        self._drain()
+        self._due_retries(now)
+        batch = self._ready(time.monotonic())
+        if batch:
+            self._process(batch)
+        elif not self._pending and self._regrade_at is not None and time.monotonic() >= self._regrade_at:
+            self._regrade_at = None
+            self._regrade_if_changed()
 
     def _check_setup(self) -> None:
         if not self.inbox.is_dir():
@@ -192,20 +211,22 @@ class Watcher:
         return observer
 
     def notify(self, path: Path) -> None:
-        """Called from the observer's thread: something happened at `path`."""
+        """Called from the observer's thread: something happened at `path`. Its size and mtime then
+        are kept, so a file that arrived during a long grading has settled by the time it is seen."""
+        noticed = (_stat_key(path), time.monotonic())
         with self._lock:
-            self._incoming.add(path)
+            self._incoming[path] = noticed
         self._wake.set()
 
     def _drain(self) -> None:
         with self._lock:
-            paths, self._incoming = self._incoming, set()
-        for path in sorted(paths):
+            paths, self._incoming = self._incoming, {}
+        for path, noticed in sorted(paths.items()):
             if path.is_dir() and not path.is_symlink():
                 if self._wanted(path):
                     self._scan(path)
             else:
-                self._see(path)
+                self._see(path, noticed)
 
     def _scan(self, root: Path) -> None:
         for dirpath, dirs, files in os.walk(root, followlinks=False):
@@ -223,15 +244,20 @@ class Watcher:
         return (bool(parts) and parts[0] not in IGNORED_DIRS and not any(p.startswith(".") for p in parts)
                 and not is_lock_or_temp(path.name) and not path.is_symlink())
 
-    def _see(self, path: Path) -> None:
-        if path in self._pending or not self._wanted(path):
+    def _see(self, path: Path, noticed: tuple | None = None) -> None:
+        if path in self._pending or path in self._retry or not self._wanted(path):
             return
         key = _stat_key(path)
         if key is None or self._parked.get(path) == key:
             return
         self._parked.pop(path, None)
         self._held.discard(path)
-        self._pending[path] = _Seen(key, time.monotonic())
+        if path.suffix.lower() not in TAKEN_SUFFIXES:
+            self._parked[path] = key
+            self._emit("跳过", f"{self._rel(path)} 不是 Excel 工作簿，留在原处。")
+            return
+        unchanged_since = noticed[1] if noticed and noticed[0] == key else time.monotonic()
+        self._pending[path] = _Seen(key, unchanged_since)
         self._emit("发现", f"{self._rel(path)}，等待复制完成")
 
     def _ready(self, now: float) -> list[Path]:
@@ -254,6 +280,10 @@ class Watcher:
         return settled
 
     def _complete(self, path: Path, seen: _Seen, now: float) -> bool:
+        busy = _busy_error(path)
+        if busy is not None:             # retried for as long as it takes: never read broken
+            self._retry_later(path, busy)
+            return False
         if path.suffix.lower() not in WORKBOOK_SUFFIXES or looks_complete(path):
             return True
         if seen.incomplete_since is None:
@@ -276,27 +306,35 @@ class Watcher:
             self._file_away(items, day)
         for item in repeats:
             self._guard(item.path, day, lambda item=item: self._repeat(item, day))
+        self._busy_told = {path for path in self._busy_told if path.exists()}
+        if self._stop.is_set():
+            self._emit("提示", "已收到停止请求：写完本批的结果后退出。")
         self._regrade_if_changed()
         self._save_state()
 
     def _admit_all(self, paths: list[Path], day: str) -> tuple[list[_New], list[_New]]:
-        """New workbooks to check, and copies of something already taken (or taken in this batch)."""
+        """New workbooks to check, and copies of something already accepted (or taken in this batch).
+
+        A copy of a returned file is checked again: what it was returned for may lie in another file
+        since corrected (a roster, a ballot form the summary disagreed with); it is a repeat only if
+        its errors are still there."""
         items, repeats, shas = [], [], set()
         for path in paths:
             item = self._guard(path, day, lambda path=path: self._admit(path))
             if item is None:
                 continue
-            (repeats if item.sha in shas or self._earlier(item.sha) else items).append(item)
+            earlier = self._earlier(item.sha) or ""
+            if item.sha in shas or (earlier and not earlier.startswith(RETURNED + "/")):
+                repeats.append(item)
+            else:
+                item.again = earlier
+                items.append(item)
             shas.add(item.sha)
         return items, repeats
 
     def _admit(self, path: Path) -> _New | None:
         key = _stat_key(path)
         if key is None:
-            return None
-        if path.suffix.lower() not in TAKEN_SUFFIXES:
-            self._parked[path] = key
-            self._emit("跳过", f"{self._rel(path)} 不是 Excel 工作簿，留在原处。")
             return None
         return _New(path, self._rel(path), sha256_file(path), key)
 
@@ -308,7 +346,9 @@ class Watcher:
         self._second_look(items, verdicts)
         for item in items:
             problems = verdicts.get(item.target, [])
-            if _has_errors(problems):
+            if _has_errors(problems) and item.again:
+                self._guard(item.path, day, lambda item=item: self._repeat(item, day, problems))
+            elif _has_errors(problems):
                 self._guard(item.path, day, lambda item=item: self._reject(item, problems, day))
             elif fatal:
                 self._hold(item, fatal)
@@ -371,7 +411,12 @@ class Watcher:
         dest = _move(item.path, self.processed, item.target)
         self._record(dest, item)
         warnings = sum(p.level == WARNING for p in problems)
-        self._emit("接收", f"{item.rel} → {self._rel(dest)}" + (f"（警告 {warnings} 条，见 problems.csv）" if warnings else ""))
+        notes = ([f"与先前退回的 {item.again} 内容相同，重新检查已无错误"] if item.again else []) + \
+                ([f"警告 {warnings} 条，见 problems.csv"] if warnings else [])
+        self._emit("接收", f"{item.rel} → {self._rel(dest)}" + (f"（{'；'.join(notes)}）" if notes else ""))
+        for problem in problems:
+            if problem.code == "superseded":   # taken, yet an earlier one wins: the clerk should know
+                self._emit("提示", f"{self._rel(dest)} 未被采用：{problem.message}（按表中的填报日期，日期相同时按文件修改时间）")
 
     def _reject(self, item: _New, problems: list[Problem], day: str) -> None:
         if not self._unchanged(item):
@@ -383,13 +428,16 @@ class Watcher:
         errors = sum(p.level == ERROR for p in problems)
         self._emit("退回", f"{item.rel} 有 {errors} 处错误 → {self._rel(dest)}（说明见 {dest.name}{NOTE_SUFFIX}）")
 
-    def _repeat(self, item: _New, day: str) -> None:
-        earlier = self._earlier(item.sha) or "同一批中的另一份"
+    def _repeat(self, item: _New, day: str, problems: list[Problem] | None = None) -> None:
+        """Moved to 退回 with a note: the same content as one accepted, or as one returned (`problems`:
+        its errors, found again)."""
+        earlier = item.again or self._earlier(item.sha) or "同一批中的另一份"
         dest = self.returned / _free(self.returned, f"{day}/{item.rel}", set())
-        _write_note(dest, repeat_note(item.rel, earlier))
+        _write_note(dest, repeat_note(item.rel, earlier, problems))
         dest = _move(item.path, self.returned, str(dest.relative_to(self.returned)))
         self._files[self._rel(dest)] = {"sha256": item.sha, "size": item.key[0], "mtime_ns": item.key[1]}
-        self._emit("重复", f"{item.rel} 与 {earlier} 内容相同，不再处理 → {self._rel(dest)}")
+        still = f"，重新检查仍有 {sum(p.level == ERROR for p in problems)} 处错误" if problems else ""
+        self._emit("重复", f"{item.rel} 与 {earlier} 内容相同{still}，不再处理 → {self._rel(dest)}（说明见 {dest.name}{NOTE_SUFFIX}）")
 
     def _hold(self, item: _New, why: str) -> None:
         self._held.add(item.path)
@@ -404,6 +452,8 @@ class Watcher:
             rel = self._rel(path)
             if isinstance(exc, FileNotFoundError) and not path.exists():   # the clerk took it back
                 self._emit("提示", f"{rel} 在处理前已被移走或删除。")
+            elif _locked(exc) and path.exists():                           # open in another program
+                self._retry_later(path, exc)
             else:
                 self._trace(f"处理 {rel} 时发生内部错误（{_short(exc)}）。")
                 self._return_broken(path, rel, day, exc)
@@ -418,6 +468,24 @@ class Watcher:
         except Exception as again:
             self._parked[path] = _stat_key(path) or (0, 0)
             self._trace(f"{rel} 也无法移到退回文件夹（{_short(again)}），留在原处，文件改动后再处理。")
+
+    def _retry_later(self, path: Path, exc: OSError) -> None:
+        """A file another program holds (a copy, Excel on a share, no read permission): tried again
+        every `settle` seconds, for as long as it takes, without holding up other files; told once."""
+        self._pending.pop(path, None)
+        self._retry[path] = time.monotonic() + self.settle
+        if path not in self._busy_told:
+            self._busy_told.add(path)
+            self._emit("未完成", f"{self._rel(path)} 正被其他程序占用，暂时无法读取或移动（{_short(exc)}），"
+                       "稍后自动重试；若在 Excel 或 WPS 中打开着，请关闭。")
+
+    def _due_retries(self, now: float) -> None:
+        for path, due in list(self._retry.items()):
+            if due <= now:
+                del self._retry[path]
+                key = _stat_key(path)
+                if key is not None:      # looked at again at once, if it has not changed meanwhile
+                    self._pending[path] = _Seen(key, now - self.settle)
 
     def _unchanged(self, item: _New) -> bool:
         if _stat_key(item.path) == item.key:
@@ -440,10 +508,11 @@ class Watcher:
             return
         try:
             result = api.run(replace(self.options, inbox=self.processed))
-        except Exception as exc:
-            self._trace(f"定级时发生内部错误（{_short(exc)}），结果未更新。")
-        else:
-            self._emit(*_graded_event(result))
+        except Exception as exc:   # outputs stay as they were; tried again later, and at the next start
+            self._trace(f"定级时发生内部错误（{_short(exc)}），结果未更新；{self.rescan:g} 秒后重试。")
+            self._regrade_at = time.monotonic() + self.rescan
+            return
+        self._emit(*_graded_event(result))
         self._graded = fingerprint
         self._save_state()
 
@@ -468,10 +537,10 @@ class Watcher:
             self._emit("提示", f"状态文件 {STATE_FILE} 无法读取（{_short(exc)}），按已处理、退回文件夹重建。")
             saved = {}
         old = saved.get("files", {}) if isinstance(saved, dict) else {}
-        for root in (self.processed, self.returned):
-            for path in _files(root):
-                if not path.name.endswith(NOTE_SUFFIX):
-                    self._remember(path, old.get(self._rel(path)))
+        for root in (self.processed, self.returned):   # accepted first, then returned in the order returned
+            workbooks = [path for path in _files(root) if not path.name.endswith(NOTE_SUFFIX)]
+            for path in sorted(workbooks, key=_returned_at) if root == self.returned else workbooks:
+                self._remember(path, old.get(self._rel(path)))
         self._graded = saved.get("graded") if isinstance(saved, dict) else None
 
     def _remember(self, path: Path, entry: dict | None) -> None:
@@ -582,6 +651,26 @@ def _ole_opens(path: Path) -> bool:
     return True
 
 
+LOCKED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY}
+LOCKED_WINERRORS = {32, 33}                      # sharing and lock violations
+
+
+def _locked(exc: BaseException) -> bool:
+    """An error that goes away once another program lets go of the file."""
+    return isinstance(exc, OSError) and (exc.errno in LOCKED_ERRNOS
+                                         or getattr(exc, "winerror", None) in LOCKED_WINERRORS)
+
+
+def _busy_error(path: Path) -> OSError | None:
+    """The error that opening `path` for reading gives while another program holds it, else None."""
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        return exc if _locked(exc) else None
+    return None
+
+
 def _stat_key(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
@@ -600,6 +689,14 @@ def _files(root: Path):
             path = Path(dirpath) / name
             if not is_lock_or_temp(name) and path.is_file() and not path.is_symlink():
                 yield path
+
+
+def _returned_at(path: Path) -> int:
+    """When a file in 退回 was returned: the time of its note (moving kept the file's own mtime)."""
+    try:
+        return path.with_name(path.name + NOTE_SUFFIX).stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _free(root: Path, rel: str, taken: set[str]) -> str:
@@ -669,13 +766,20 @@ def clerk_note(rel: str, problems: list[Problem], at: dt.datetime | None = None)
     return "\n".join(lines) + "\n"
 
 
-def repeat_note(rel: str, earlier: str) -> str:
-    """The note beside a file whose content was already taken."""
-    lines = [f"文件：{rel}", f"处理结果：这份表与 {earlier} 内容完全相同（重复报送），没有再次处理。"]
-    if earlier.startswith(RETURNED + "/"):
-        lines.append(f"原来那份因有错误已被退回，说明见 {earlier}{NOTE_SUFFIX}。请改正后再报送；未经改动的文件不会被接收。")
-    else:
-        lines.append("原来那份已经接收，无需再次报送。")
+def repeat_note(rel: str, earlier: str, problems: list[Problem] | None = None) -> str:
+    """The note beside a file whose content was already taken; `problems` when it was returned and
+    its errors are still there."""
+    same = [f"文件：{rel}", f"处理结果：这份表与 {earlier} 内容完全相同（重复报送），没有再次处理。"]
+    if not earlier.startswith(RETURNED + "/"):
+        return "\n".join(same + ["原来那份已经接收，无需再次报送。"]) + "\n"
+    if problems is None:          # a second copy in the batch that returned the first
+        return "\n".join(same + [f"那份因有错误已被退回，说明见 {earlier}{NOTE_SUFFIX}。请改正后再报送。"]) + "\n"
+    lines = [f"文件：{rel}", f"处理结果：这份表与先前退回的 {earlier} 内容完全相同（未经改动），重新检查后错误仍在，"
+             "再次退回，没有计入定级。", f"先前的说明见 {earlier}{NOTE_SUFFIX}。", ""]
+    for n, problem in enumerate([p for p in problems if p.level == ERROR], start=1):
+        lines += [f"错误 {n}：{_where(problem)}", f"    {problem.message}", ""]
+    lines.append("请在原表上改正，保存后把整个文件重新放回收件文件夹。如果问题出在另一份表（如名册、汇总表），"
+                 "请先报送改正后的那份表，再把这份原样放回。")
     return "\n".join(lines) + "\n"
 
 
