@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import python_calamine as calamine  # noqa: E402
 
-from fenji.api import RunOptions, run  # noqa: E402
+from fenji.api import RunOptions, check, run  # noqa: E402
 from fenji.problems import FatalError  # noqa: E402
 from fenji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
                            score_book, self_eval_book, summary_book)
@@ -129,17 +129,24 @@ def county_figures(args) -> None:
     print(f"  calamine 原始读取（下限）：{floor:.2f} 秒")
     gc.collect()
     started = time.perf_counter()
-    graded = run(RunOptions(county, "dingji", 2027, CACHE / "county-out", workers=args.workers, documents=False))
+    checked = check(RunOptions(county, "dingji", 2027, workers=args.workers))
     grading = time.perf_counter() - started
-    print(f"  fenji 读取+校验+定级（含写 results）：{grading:.2f} 秒，是下限的 {grading / floor:.2f} 倍；"
-          f"{len(graded.results)} 个党组织，退出码 {graded.exit_code}")
+    print(f"  fenji 读取+校验+定级（check）：{grading:.2f} 秒，是下限的 {grading / floor:.2f} 倍；"
+          f"{len(checked.results)} 个党组织，退出码 {checked.exit_code}")
+    started = time.perf_counter()
+    graded = run(RunOptions(county, "dingji", 2027, CACHE / "county-out", workers=args.workers, documents=False,
+                            db=CACHE / "bench.db"))
+    print(f"  同上并写出 results.csv/xlsx、problems.csv、run.json 和台账（run --no-documents）："
+          f"{time.perf_counter() - started:.2f} 秒，退出码 {graded.exit_code}")
     if not args.skip_documents:
         started = time.perf_counter()
-        documented = run(RunOptions(county, "dingji", 2027, CACHE / "county-docs", workers=args.workers, documents=True))
+        documented = run(RunOptions(county, "dingji", 2027, CACHE / "county-docs", workers=args.workers, documents=True,
+                                    db=CACHE / "bench.db"))
         total = time.perf_counter() - started
         pages = pages_of(documented.documents)
+        from fenji.documents import LAST_STATS
         print(f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
-              f"文书部分约 {(total - grading) / max(pages, 1):.3f} 秒/页")
+              f"文书 {LAST_STATS.seconds:.1f} 秒，{LAST_STATS.seconds / max(pages, 1):.3f} 秒/页")
     print(f"  峰值内存（RSS，含子进程）：{peak_rss_mb():.0f} MB")
 
 
@@ -149,7 +156,8 @@ def province_figures(args) -> None:
     name = "province" if args.province_branches == PROVINCE_BRANCHES else f"province-{towns * per_town}"
     province = inbox(name, towns, per_town, ballots=False)
     started = time.perf_counter()
-    result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-out", workers=args.workers, documents=False))
+    result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-out", workers=args.workers, documents=False,
+                            db=CACHE / "bench.db"))
     print(f"省级（{len(result.results)} 个党组织，汇总表代替测评表）：定级 {time.perf_counter() - started:.1f} 秒，"
           f"峰值内存 {peak_rss_mb():.0f} MB")
     if not args.skip_dask:
@@ -169,7 +177,7 @@ def dask_figure(args, province: Path, name: str, local) -> None:
     overhead = time.perf_counter() - started
     started = time.perf_counter()
     result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-dask-out", workers=args.workers, documents=False,
-                            executor="dask-local"))
+                            executor="dask-local", db=CACHE / "bench-dask.db"))
     seconds = time.perf_counter() - started
     if result.results is None:
         print(f"  经 Dask：失败（{result.message}）")

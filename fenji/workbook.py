@@ -121,10 +121,15 @@ def _looks_like_text(head: bytes) -> bool:
 
 def _check_zip(path: Path, limits: Limits) -> None:
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
+        archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise WorkbookError("workbook-corrupt", "工作簿已损坏（压缩结构不完整，可能没有传输完）。请重新保存后报送。") from None
+    with archive:
+        _check_archive(archive, limits)
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
+    infos = archive.infolist()
     total = sum(info.file_size for info in infos)
     packed = max(1, sum(info.compress_size for info in infos))
     if total > limits.max_unzipped_bytes or total / packed > limits.max_compression_ratio:
@@ -134,7 +139,7 @@ def _check_zip(path: Path, limits: Limits) -> None:
     if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):  # .docx has one too
         raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
     try:
-        scan_parts(path, infos, limits)
+        scan_parts(archive, limits)
     except ScanRefused as exc:
         raise WorkbookError(exc.code, exc.message) from None
 
