@@ -42,18 +42,34 @@ def collect(results: list[FileResult], kind: str) -> list:
 
 def build_roster(results: list[FileResult], problems: Problems) -> list[RosterEntry]:
     """All roster entries; a repeated 编号 keeps the first and reports the others."""
-    entries: dict[str, RosterEntry] = {}
-    for entry in collect(results, "roster"):
-        if entry.id in entries:
-            first = entries[entry.id]
-            problems.error("roster-duplicate-id", f"编号 {entry.id} 在名册中重复（首次出现在 {first.source}）。"
-                           "已按首次出现的记录处理，请删除重复行。", file=entry.source.file,
-                           sheet=entry.source.sheet, cell=entry.source.cell, subject=entry.id)
-            continue
-        entries[entry.id] = entry
+    entries, repeats = unique_entries(collect(results, "roster"))
+    report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请删除重复行。")
     if not entries:
         raise FatalError("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
     return list(entries.values())
+
+
+def unique_entries(found) -> tuple[dict, dict[str, list]]:
+    """First entry per 编号, and the later entries of every repeated 编号."""
+    entries: dict[str, RosterEntry] = {}
+    repeats: dict[str, list] = {}
+    for entry in found:
+        if entry.id in entries:
+            repeats.setdefault(entry.id, []).append(entry)
+        else:
+            entries[entry.id] = entry
+    return entries, repeats
+
+
+def report_repeats(entries: dict, repeats: dict[str, list], problems: Problems, advice: str) -> None:
+    """One error per repeated 编号 (a roster pasted 20 000 times is one line, not 20 000), naming
+    the first repeat's cell and the rows of the others."""
+    for ident, later in repeats.items():
+        first, shown = entries[ident], "、".join(e.source.cell for e in later[:5] if e.source.cell)
+        more = f"等 {len(later)} 处" if len(later) > 5 else f"共 {len(later)} 处"
+        problems.error("roster-duplicate-id", f"编号 {ident} 在名册中重复（首次出现在 {first.source}，为“{first.name}”；"
+                       f"重复出现在 {shown}，{more}）。{advice}", file=later[0].source.file,
+                       sheet=later[0].source.sheet, cell=later[0].source.cell, subject=ident)
 
 
 def match_records(records: list, matcher: Matcher, problems: Problems, label: str) -> dict[str, list]:

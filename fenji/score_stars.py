@@ -22,7 +22,7 @@ from fenji.match import Matcher
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile
 from fenji.records import FileResult, RosterEntry
-from fenji.score import Scored, collect, latest
+from fenji.score import Scored, collect, latest, report_repeats, unique_entries
 from fenji.validate_stars import PanelReview, PublicVotes, star_name
 
 MISSING_PUBLIC = "缺民主评议"
@@ -58,15 +58,8 @@ def score_stars(results: list[FileResult], profile: Profile, problems: Problems,
 
 def build_star_roster(results: list[FileResult], problems: Problems) -> list[RosterEntry]:
     """Every village's roster entries; a repeated 编号 keeps the first and reports the others."""
-    entries: dict[str, RosterEntry] = {}
-    for entry in collect(results, "star_roster"):
-        first = entries.get(entry.id)
-        if first is not None:
-            problems.error("roster-duplicate-id", f"编号 {entry.id} 在名册中重复（首次出现在 {first.source}，"
-                           f"为“{first.name}”）。已按首次出现的记录处理，请给每个评定对象不同的编号。",
-                           file=entry.source.file, sheet=entry.source.sheet, cell=entry.source.cell, subject=entry.id)
-            continue
-        entries[entry.id] = entry
+    entries, repeats = unique_entries(collect(results, "star_roster"))
+    report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请给每个评定对象不同的编号。")
     if not entries:
         raise FatalError("没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
                          "请把各村的评定对象名册放入收件文件夹。")

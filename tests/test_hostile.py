@@ -173,6 +173,13 @@ def test_hostile_case_is_reported(corpus_run, case_id, place, code, level):
     assert mine[0]["级别"] == level and any("\u4e00" <= ch <= "\u9fff" for ch in mine[0]["说明"])
 
 
+def test_a_roster_pasted_20000_times_is_one_problem_row(corpus_run):
+    work, _, _, placed, _ = corpus_run
+    rows = [p for p in read_csv(work / "out" / "problems.csv") if p["文件"] == placed["20000-duplicates"]]
+    assert [p["代码"] for p in rows] == ["roster-duplicate-id"]
+    assert "共 19999 处" in rows[0]["说明"] or "等 19999 处" in rows[0]["说明"]
+
+
 def test_corpus_run_is_bounded_contained_and_grades_the_rest(corpus_run, baseline):
     work, done, before, _, seconds = corpus_run
     assert done.returncode == 1, done.stdout + done.stderr
