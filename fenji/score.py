@@ -7,7 +7,6 @@ arithmetic: 满意率 and 群众评价 are Fractions; the total is rounded once,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
@@ -184,7 +183,7 @@ def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row
                  profile: Profile, problems: Problems) -> dict:
     row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "上年等次": entry.last_grade,
            "missing": [], "sources": {}, "否决情形": "", "veto_source": ""}
-    rate = _rate(entry, tally, profile, problems, row)
+    rate = subject_rate(entry, tally, profile, problems, row)
     exact = _indicators(entry, score_row, rate, profile, problems, row)
     row["exact"] = exact
     row["得分"] = half_up(exact, profile.decimals) if exact is not None and not row["missing"] else None
@@ -192,7 +191,8 @@ def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row
     return row
 
 
-def _rate(entry, tally, profile, problems, row) -> Fraction | None:
+def subject_rate(entry, tally, profile, problems, row) -> Fraction | None:
+    """满意率 of one subject into `row` (with its source), or None and the reason in row['missing']."""
     if tally is None:
         row["missing"].append(MISSING_SURVEY)
         row.update({"满意率": None, "有效票": None, "收回票": None})

@@ -22,8 +22,8 @@ from fenji.match import Matcher
 from fenji.problems import Problems
 from fenji.profiles import Interval, Profile, ProfileError, parse_interval, parse_share
 from fenji.records import FileResult, RosterEntry, ScoreRow
-from fenji.score import (INCOMPLETE_SCORES, MISSING_SCORES, MISSING_SURVEY, NO_VALID_VOTES, Scored, build_roster,
-                         check_typed_rate, collect, cross_check, latest, match_records, satisfaction_rate)
+from fenji.score import (INCOMPLETE_SCORES, MISSING_SCORES, Scored, build_roster, collect, cross_check, latest,
+                         match_records, subject_rate)
 
 SCORE_KEY, RATE_KEY = "classes.score", "classes.satisfaction"
 RESULT_COLUMNS = ["考核得分", "满意率", "有效票", "分数等次", "满意率等次", "初定等次", "否决情形", "上年等次",
@@ -137,7 +137,7 @@ def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, last: La
            "上年等次": last.grade if last else "", "上年等次来源": last.source if last else "",
            "missing": [], "sources": {}, "否决情形": "", "veto_source": "", "rate_critical": [],
            **{i.name: None for i in profile.indicators}}
-    rate = _rate(entry, tally, profile, problems, row)
+    rate = subject_rate(entry, tally, profile, problems, row)
     exact = _score(entry, score_row, profile, problems, row)
     row["exact"] = exact
     row["考核得分"] = half_up(exact, profile.decimals) if exact is not None else None
@@ -151,21 +151,6 @@ def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, last: La
     lower = [g for g in (row["分数等次"], row["满意率等次"]) if g]
     row["initial_grade"] = max(lower, key=profile.grades.index) if len(lower) == 2 else ""
     return row
-
-
-def _rate(entry, tally, profile, problems, row) -> Fraction | None:
-    if tally is None:
-        row["missing"].append(MISSING_SURVEY)
-        row.update({"满意率": None, "有效票": None, "收回票": None})
-        return None
-    rate = satisfaction_rate(tally, profile)
-    if not tally.from_ballots:
-        check_typed_rate(tally, rate, problems, profile, entry.id)
-    row.update({"满意率": rate, "有效票": tally.valid, "收回票": tally.returned})
-    row["sources"]["满意率"] = str(tally.source)
-    if rate is None:
-        row["missing"].append(NO_VALID_VOTES)
-    return rate
 
 
 def _score(entry, score_row: ScoreRow | None, profile: Profile, problems: Problems, row: dict) -> Fraction | None:
