@@ -15,7 +15,7 @@ import pandas as pd
 
 from fenji.arith import cap_count, floor_count, fmt_decimal, fmt_percent
 from fenji.problems import Problems
-from fenji.profiles import STAR_SYSTEMS, Profile, Quota
+from fenji.profiles import Profile, Quota
 
 UNGRADED = "未评定"
 PENDING = "待定"
@@ -319,17 +319,22 @@ def round_share(share: Decimal, n: int) -> int:
 # --- decisions and markers ------------------------------------------------------------------
 
 def _decisions(frame, profile, decisions: list, problems: Problems, adjustments: list) -> None:
+    from fenji.cells import normalize_name
     from fenji.match import Matcher
     from fenji.records import RosterEntry
     entries = [RosterEntry(frame.at[i, "编号"], frame.at[i, "名称"], frame.at[i, "单位"], None) for i in frame.index]
     matcher = Matcher(entries)
     position = {frame.at[i, "编号"]: i for i in frame.index}
     for decision in decisions:
-        # star villages have namesakes: a decision that gives a 编号 is matched by it alone (never by name)
-        by_id_only = profile.system in STAR_SYSTEMS and decision.id
-        entry, reason = matcher.find(decision.id) if by_id_only else matcher.find(decision.id, decision.name)
+        # forms.md: by 编号 when present, else by name; a decision changes a grade, so a 编号 that is
+        # unknown, or names another subject than the 名称 beside it, is never guessed at
+        entry, reason = matcher.find(decision.id) if decision.id else matcher.find("", decision.name)
         where = dict(file=decision.source.file, sheet=decision.source.sheet, cell=decision.source.cell,
                      subject=decision.id or decision.name)
+        if entry is not None and decision.id and decision.name and normalize_name(decision.name) != normalize_name(entry.name):
+            problems.error("decision-id-name-mismatch", f"决定调整表中编号 {decision.id} 是“{entry.name}”，但同一行的名称写的是"
+                           f"“{decision.name}”，无法确定是哪个对象，该决定未执行。请核对编号和名称。", **where)
+            continue
         if entry is None and reason == "ambiguous":      # villages have namesakes: the 编号 is needed
             ids = "、".join(e.id for e in matcher.ambiguous(decision.name))
             problems.error("name-ambiguous", f"决定调整表中的“{decision.name}”没有填编号，而名册中有多个同名的对象（{ids}），"

@@ -137,6 +137,27 @@ def test_decision_breaking_quota_is_allowed_but_warned():
     assert any(p.code == "decision-breaks-quota" for p in problems)
 
 
+@pytest.mark.parametrize("ident, name, code", [("S99", "第3村", "decision-subject-unknown"),
+                                                 ("S03", "第4村", "decision-id-name-mismatch")])
+def test_decision_with_a_wrong_id_is_never_applied_by_guess(ident, name, code):
+    """By 编号 when present (forms.md): an unknown 编号, or one naming another subject than the 名称
+    beside it, is an error naming the cell, and no grade changes."""
+    problems = Problems()
+    subjects = frame([95, 94, 84, 83, 82, 81, 80, 79, 78, 50])
+    before = grades_of(grade(subjects, DINGJI, [], Problems()))
+    decision = Decision(ident, name, "好", "理由", "会议", Source("d.xlsx", "决定调整表", "C4"))
+    result = grade(subjects, DINGJI, [decision], problems)
+    assert grades_of(result) == before
+    (problem,) = [p for p in problems if p.code == code]
+    assert (problem.level, problem.file, problem.cell) == ("错误", "d.xlsx", "C4")
+
+
+def test_decision_by_name_alone_still_applies():
+    subjects = frame([95, 94, 84, 83, 82, 81, 80, 79, 78, 50])
+    decision = Decision("", "第3村党支部", "好", "理由", "会议", Source("d.xlsx", "决定调整表", "C4"))
+    assert grades_of(grade(subjects, DINGJI, [decision], Problems()))[2] == "好"
+
+
 def test_branch_lacking_score_sheet_is_ungraded_and_not_counted(tmp_path: Path):
     branches = [branch(f"M{n:02d}", [12, 8, 8, 8, 8, 8 + n], (40, 5, 5, 0)) for n in range(1, 12)]
     result = check(RunOptions(write_town(tmp_path, branches, skip_scores=("M11",)), "dingji", 2027))
