@@ -126,12 +126,12 @@ def score_guard(maximum: Decimal, what: str = "得分") -> DataValidation:
 
 
 def count_guard(what: str = "票数") -> DataValidation:
-    return _guard("whole", f"填写{what}", f"填写 0 或正整数。", f"{what}应为 0 或正整数。",
+    return _guard("whole", f"填写{what}", "填写 0 或正整数。", f"{what}应为 0 或正整数。",
                   operator="greaterThanOrEqual", formula1="0")
 
 
 def number_guard(what: str) -> DataValidation:
-    return _guard("whole", f"填写{what}", f"填写正整数（1、2、3……）。", f"{what}应为正整数。",
+    return _guard("whole", f"填写{what}", "填写正整数（1、2、3……）。", f"{what}应为正整数。",
                   operator="greaterThanOrEqual", formula1="1")
 
 
