@@ -506,12 +506,21 @@ def _survey_total(totals: Counter, options_list, profile) -> SurveyLine:
 
 # --- 结果公示 ---------------------------------------------------------------------------------
 
-def notice_doc(outcome, options, unit: str) -> NoticeDoc:
-    """The unit's public notice: names and grades only (scores when the profile says so)."""
-    profile, year = outcome.profile, options.year
+def notice_terms(profile: Profile, options, unit: str) -> dict:
+    """The fields every 公示 object ends with: its period, where to object, who signs it — run
+    settings (--notice-date/-end, --phone, --address, --issuer) over the profile's [notice]."""
     start = _doc_date(options)
     end = options.notice_end or start + dt.timedelta(days=profile.notice["period_days"] - 1)
     issuer = _issuer(profile, options, unit)
+    return dict(period_start=render.cn_date(start), period_end=render.cn_date(end), issuer=issuer,
+                phone=options.notice_phone or profile.notice["phone"], address=options.notice_address,
+                hotline_12380=bool(profile.notice["hotline_12380"]), signature=Signature(issuer, render.cn_date(start)))
+
+
+def notice_doc(outcome, options, unit: str) -> NoticeDoc:
+    """The unit's public notice: names and grades only (scores when the profile says so)."""
+    profile, year = outcome.profile, options.year
+    terms = notice_terms(profile, options, unit)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = _rows(outcome.graded.subjects, unit)
     order = {grade: n for n, grade in enumerate(profile.grades + [PENDING, UNGRADED, NOT_PARTICIPATING])}
@@ -522,11 +531,8 @@ def notice_doc(outcome, options, unit: str) -> NoticeDoc:
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
     unsettled = sum(counts[g] for g in (PENDING, UNGRADED))
-    phone = options.notice_phone or profile.notice["phone"]
-    return NoticeDoc(_meta(title, issuer, start), render.balance_lines(title), unit, year, profile.title, profile.subject,
-                     len(rows), summary, show, lines, unsettled, render.cn_date(start), render.cn_date(end), issuer,
-                     phone, options.notice_address, bool(profile.notice["hotline_12380"]),
-                     Signature(issuer, render.cn_date(start)))
+    return NoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+                     profile.title, profile.subject, len(rows), summary, show, lines, unsettled, **terms)
 
 
 # --- 定级结果通知书 ---------------------------------------------------------------------------

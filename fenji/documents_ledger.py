@@ -13,7 +13,6 @@ sees it as `doc` and may use nothing else. Public notices get names and grades o
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
@@ -23,14 +22,14 @@ import jinja2
 
 from fenji import render
 from fenji.arith import fmt_decimal, fmt_percent
-from fenji.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, _change_sentence, _clean, _doc_date, _html,
-                             _issuer, _meta, _note, _rows, _single, _units, report_doc, safe_name, survey_doc)
+from fenji.documents import (DASH, LETTERS_PER_JOB, DocMeta, Plan, ReportDoc, Signature, _change_sentence, _clean, _doc_date, _html,
+                             _issuer, _meta, _note, _rows, _single, _units, notice_terms, report_doc, safe_name,
+                             survey_doc)
 from fenji.grade import PENDING, UNGRADED
 from fenji.history import year_on_year
 from fenji.profiles import Profile
 
 KIND = {"shengji": "分类升级", "shixing": "十星创建"}     # the word in file names
-PER_JOB = 40                                              # 通知书 laid out together, then cut one PDF each
 
 
 # --- shared -----------------------------------------------------------------------------------
@@ -69,18 +68,15 @@ class LedgerNoticeDoc:
 def notice_doc(outcome, options, unit: str) -> LedgerNoticeDoc:
     """The town's notice: grades and names only; 未评定 / 待定 are counted, not named."""
     profile, year = outcome.profile, options.year
-    start = _doc_date(options)
-    end = options.notice_end or start + dt.timedelta(days=profile.notice["period_days"] - 1)
-    issuer = _issuer(profile, options, unit)
+    terms = notice_terms(profile, options, unit)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = _rows(outcome.graded.subjects, unit)
     counts = Counter(r["等次"] for r in rows)
     groups = [NoticeGroup(g, [str(r["名称"]) for r in rows if r["等次"] == g]) for g in profile.grades if counts[g]]
     summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
-    return LedgerNoticeDoc(_meta(title, issuer, start), render.balance_lines(title), unit, year, profile.title,
-                           profile.subject, len(rows), summary, groups, counts[PENDING] + counts[UNGRADED],
-                           render.cn_date(start), render.cn_date(end), issuer, options.notice_phone or profile.notice["phone"],
-                           options.notice_address, bool(profile.notice["hotline_12380"]), Signature(issuer, render.cn_date(start)))
+    return LedgerNoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+                           profile.title, profile.subject, len(rows), summary, groups, counts[PENDING] + counts[UNGRADED],
+                           **terms)
 
 
 def _status(grade: str) -> str:
@@ -92,6 +88,15 @@ def _adjustments(outcome) -> dict[str, list[str]]:
     for adjustment in outcome.graded.adjustments:
         by_id.setdefault(adjustment["编号"], []).append(_change_sentence(adjustment))
     return by_id
+
+
+def _letters_in_batches(plan: Plan, env, outcome, options, unit: str, every: list, doc_type, template: str,
+                        folder: Path, word: str) -> None:
+    """A unit's 通知书, LETTERS_PER_JOB laid out together, each batch cut into one PDF per subject."""
+    meta = _meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书", _issuer(outcome.profile, options, unit),
+                 _doc_date(options))
+    for start in range(0, len(every), LETTERS_PER_JOB):
+        _per_subject(plan, env, outcome, template, doc_type(meta, every[start:start + LETTERS_PER_JOB]), folder, word)
 
 
 def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, word: str) -> None:
@@ -290,11 +295,8 @@ def plan_shengji(outcome, options, env, root: Path) -> Plan:
         _single(plan, env, outcome, "shengji_table.html", shengji_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
         _single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
         _single(plan, env, outcome, "shengji_notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        every = shengji_letters(outcome, options, unit)
-        for start in range(0, len(every), PER_JOB):
-            doc = ShengjiLettersDoc(_meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书",
-                                          _issuer(outcome.profile, options, unit), _doc_date(options)), every[start:start + PER_JOB])
-            _per_subject(plan, env, outcome, "shengji_letter.html", doc, folder / "通知书", f"{kind}结果通知书")
+        _letters_in_batches(plan, env, outcome, options, unit, shengji_letters(outcome, options, unit), ShengjiLettersDoc,
+                            "shengji_letter.html", folder / "通知书", f"{kind}结果通知书")
     _single(plan, env, outcome, "shengji_report.html", shengji_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
 
@@ -479,11 +481,8 @@ def plan_shixing(outcome, options, env, root: Path) -> Plan:
         stem = f"{safe_name(unit)}{options.year}年度{kind}"
         _single(plan, env, outcome, "shixing_table.html", ten_star_table_doc(outcome, options, unit), folder / f"{stem}十星评定汇总表.pdf")
         _single(plan, env, outcome, "shixing_notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        every = star_sheets(outcome, options, unit)
-        for start in range(0, len(every), PER_JOB):
-            doc = StarSheetsDoc(_meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书",
-                                      _issuer(outcome.profile, options, unit), _doc_date(options)), every[start:start + PER_JOB])
-            _per_subject(plan, env, outcome, "shixing_sheet.html", doc, folder / "通知书", f"{kind}结果通知书")
+        _letters_in_batches(plan, env, outcome, options, unit, star_sheets(outcome, options, unit), StarSheetsDoc,
+                            "shixing_sheet.html", folder / "通知书", f"{kind}结果通知书")
     _single(plan, env, outcome, "shixing_report.html", shixing_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
 

@@ -21,7 +21,7 @@ import jinja2
 from fenji import render
 from fenji.arith import fmt_decimal, fmt_percent
 from fenji.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, _band_text, _clean, _doc_date, _issuer, _meta,
-                             _note, _rows, _single, _units, report_doc, safe_name)
+                             _note, _rows, _single, _units, notice_terms, report_doc, safe_name)
 from fenji.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
 from fenji.profiles import Profile
 from fenji.score_stars import target_report
@@ -175,9 +175,7 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     """The village's notice: starred subjects by star and category; nobody else, no reasons, and no scores
     unless the profile's `notice.show_scores`."""
     profile, year = outcome.profile, options.year
-    start = _doc_date(options)
-    end = getattr(options, "notice_end", None) or start + dt.timedelta(days=profile.notice["period_days"] - 1)
-    issuer = _issuer(profile, options, unit)
+    terms = notice_terms(profile, options, unit)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = _rows(outcome.graded.subjects, unit)
     names = _shown_names(rows, _groups_by_id(outcome))
@@ -188,11 +186,9 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     groups = [g for g in groups if g.names]
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g} {counts[g]} 名（户）" for g in stars if counts[g])
-    phone = getattr(options, "notice_phone", "") or profile.notice["phone"]
-    return StarNoticeDoc(_meta(title, issuer, start), render.balance_lines(title), unit, year, profile.title, summary,
-                         groups, sum(counts[g] for g in stars), counts[PENDING] + counts[UNGRADED],
-                         render.cn_date(start), render.cn_date(end), issuer, phone, getattr(options, "notice_address", ""),
-                         bool(profile.notice["hotline_12380"]), Signature(issuer, render.cn_date(start)))
+    return StarNoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+                         profile.title, summary, groups, sum(counts[g] for g in stars), counts[PENDING] + counts[UNGRADED],
+                         **terms)
 
 
 # --- 星级评定汇总表 -----------------------------------------------------------------------------
