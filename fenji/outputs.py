@@ -172,7 +172,8 @@ def output_lock(out: Path):
 
 
 def recover(out: Path) -> None:
-    """What a killed run left in OUT: put back a documents folder caught mid-swap, drop temporaries.
+    """What a killed run left in OUT: put back a documents folder caught mid-swap, finish moving in a
+    complete `.pending.*` generation or delete an incomplete one, drop temporaries.
 
     Call only while holding the lock. Temporaries are the hidden `.<output>.*.tmp` files of
     `atomic_path` for the run's outputs (others, like watch's state file, are written outside the
@@ -193,4 +194,4 @@ def recover(out: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-RUN_TEMPORARIES = tuple(f".{name}." for name in ("results.csv", "results.xlsx", "problems.csv", "run.json"))
+RUN_TEMPORARIES = tuple(f".{name}." for name in OUTPUT_NAMES if name != "documents")
