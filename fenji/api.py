@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
@@ -79,11 +79,10 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
-    history: object = None          # fenji.history.History: last year's ledger results (shengji, shixing)
+    history: object = None          # fenji.history.History: last year's ledger results (every profile's report)
 
 
-SCORERS = {"dingji": score_dingji, "xingji": score_stars}
-SCORERS.update({"shengji": score_shengji, "shixing": score_shixing})
+SCORERS = {"dingji": score_dingji, "xingji": score_stars, "shengji": score_shengji, "shixing": score_shixing}
 AFTER_GRADING = {"shengji": shengji_after_grading}   # markers that need the final grade
 
 
@@ -142,9 +141,9 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
 
 
 def _check_dates(options: RunOptions) -> None:
-    if options.notice_end and options.notice_end < (options.notice_date or dt.date.today()):
-        raise FatalError(f"公示结束日期 {options.notice_end} 早于开始日期 {options.notice_date or dt.date.today()}。"
-                         "请检查 --notice-date 和 --notice-end。")
+    start = options.notice_date or dt.date.today()
+    if options.notice_end and options.notice_end < start:
+        raise FatalError(f"公示结束日期 {options.notice_end} 早于开始日期 {start}。请检查 --notice-date 和 --notice-end。")
 
 
 def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
@@ -326,8 +325,6 @@ def doctor():
 
 # --- blank forms ----------------------------------------------------------------------------
 
-from typing import TYPE_CHECKING  # noqa: E402
-
 if TYPE_CHECKING:
     from fenji.blankforms import FormsResult
 
@@ -335,7 +332,7 @@ if TYPE_CHECKING:
 def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballots: int = 0) -> "FormsResult":
     """Blank forms for `profile`, pre-filled from the roster workbook, written under `out` (see
     fenji.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
-    branch and numbers the 附件3 rows to match. Raises FatalError for a bad profile or roster."""
+    branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
     from fenji.blankforms import write_forms
     return write_forms(load_profile(profile), Path(roster), Path(out), year or dt.date.today().year, ballots)
 
