@@ -28,6 +28,7 @@ out_console = Console(soft_wrap=True)
 INBOX_HELP = "收件文件夹（递归查找工作簿）。Drop folder, searched recursively."
 PROFILE_HELP = "规则配置：内置名称（dingji 等）或 TOML 文件路径。Built-in profile name or path to a TOML file."
 YEAR_HELP = "评定年度。Grading year."
+DB_HELP = "台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."
 
 
 def _progress_bar():
@@ -83,7 +84,7 @@ def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
         profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
         year: int = typer.Option(..., "--year", help=YEAR_HELP),
         out: Path = typer.Option(..., "--out", help="输出文件夹。Output folder."),
-        db: Optional[str] = typer.Option(None, "--db", help="台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
         decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
         workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
         templates: Optional[Path] = typer.Option(None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."),
@@ -221,7 +222,7 @@ def doctor() -> None:
 
 @app.command("history")
 def history_command(subject: str = typer.Argument(..., help="对象编号（名册中的编号）。Subject id from the roster."),
-                    db: Optional[str] = typer.Option(None, "--db", help="台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."),
+                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
                     profile: Optional[str] = typer.Option(None, "--profile", help="只看这一规则。Only this profile.")) -> None:
     """某个对象历年的等次（来自台账）。A subject's grades over the years, from the ledger."""
     try:
@@ -245,7 +246,7 @@ def watch(inbox: Path = typer.Argument(..., help=INBOX_HELP),
           profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           year: int = typer.Option(..., "--year", help=YEAR_HELP),
           out: Path = typer.Option(..., "--out", help="输出文件夹（不能在收件文件夹里面）。Output folder (not inside INBOX)."),
-          db: Optional[str] = typer.Option(None, "--db", help="台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."),
+          db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
           workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
           no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
           settle: float = typer.Option(3.0, "--settle", min=0.1, help="文件大小和修改时间保持不变多少秒后才读取。"
