@@ -158,7 +158,7 @@ def score_dingji(results: list[FileResult], profile: Profile, problems: Problems
     scored = Scored(pd.DataFrame(), roster, collect(results, "decisions"))
     rows = []
     for entry in roster:
-        tally, summary = _tallies(entry, by_ballots, by_summary, problems, mtimes)
+        tally, summary = subject_tallies(entry, by_ballots, by_summary, problems, mtimes)
         score_row = latest(by_scores[entry.id], problems, "评分定级表", mtimes) if entry.id in by_scores else None
         self_row = latest(by_self[entry.id], problems, "自评表", mtimes) if entry.id in by_self else None
         if tally is not None:
@@ -171,7 +171,9 @@ def score_dingji(results: list[FileResult], profile: Profile, problems: Problems
     return scored
 
 
-def _tallies(entry, by_ballots, by_summary, problems, mtimes):
+def subject_tallies(entry, by_ballots, by_summary, problems, mtimes):
+    """(the tally used, the summary row) of one subject: its latest ballots, cross-checked against
+    its latest 汇总表 row when both came back, else the summary row."""
     ballot = latest(by_ballots[entry.id], problems, "满意度测评表", mtimes) if entry.id in by_ballots else None
     summary = latest(by_summary[entry.id], problems, "测评汇总表", mtimes) if entry.id in by_summary else None
     if ballot is not None and summary is not None:

@@ -22,8 +22,8 @@ from fenji.match import Matcher
 from fenji.problems import Problems
 from fenji.profiles import Interval, Profile, ProfileError, parse_interval, parse_share
 from fenji.records import FileResult, RosterEntry, ScoreRow
-from fenji.score import (INCOMPLETE_SCORES, MISSING_SCORES, Scored, build_roster, collect, cross_check, latest,
-                         match_records, subject_rate)
+from fenji.score import (INCOMPLETE_SCORES, MISSING_SCORES, Scored, build_roster, collect, latest, match_records,
+                         subject_rate, subject_tallies)
 
 SCORE_KEY, RATE_KEY = "classes.score", "classes.satisfaction"
 RESULT_COLUMNS = ["考核得分", "满意率", "有效票", "分数等次", "满意率等次", "初定等次", "否决情形", "上年等次",
@@ -115,11 +115,7 @@ def score_shengji(results: list[FileResult], profile: Profile, problems: Problem
     scored = Scored(pd.DataFrame(), roster, collect(results, "decisions"))
     rows = []
     for entry in roster:
-        ballot = latest(by_ballots[entry.id], problems, "满意度测评表", mtimes) if entry.id in by_ballots else None
-        summary = latest(by_summary[entry.id], problems, "测评汇总表", mtimes) if entry.id in by_summary else None
-        if ballot is not None and summary is not None:
-            cross_check(ballot, summary, problems, entry.id)
-        tally = ballot or summary
+        tally, summary = subject_tallies(entry, by_ballots, by_summary, problems, mtimes)
         if tally is not None:
             scored.tallies[entry.id] = tally
         if summary is not None:
