@@ -1,0 +1,68 @@
+"""Every built-in profile graded as `fenji demo` grades it (last year's sample first, into the same
+ledger), compared with committed golden results.csv and problems.csv.
+
+These pin the behaviour of every system through refactorings: a layout change must leave them
+untouched. Regenerate deliberately with `python tests/test_golden.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fenji.api import DEMO_YEAR, RunOptions, run
+from fenji.profiles import builtin_names
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_workbooks"
+GOLDEN = ROOT / "tests" / "golden" / "demo"
+OUTPUTS = ("results.csv", "problems.csv")
+
+
+def demo_runs(name: str) -> list[tuple[str, int]]:
+    """(sample folder, year) in the order the demo grades them."""
+    runs = [(f"{name}-{DEMO_YEAR - 1}", DEMO_YEAR - 1)] if (SAMPLES / f"{name}-{DEMO_YEAR - 1}").is_dir() else []
+    return runs + [(name, DEMO_YEAR)]
+
+
+def grade_like_the_demo(name: str, out: Path) -> dict[str, Path]:
+    """Output folder per (folder) run, graded into one ledger, without documents."""
+    folders = {}
+    for folder, year in demo_runs(name):
+        folders[folder] = out / folder
+        run(RunOptions(SAMPLES / folder, name, year, out / folder, db=out / "fenji.db", documents=False))
+    return folders
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_profile_matches_its_golden(tmp_path: Path, name: str):
+    for folder, out in grade_like_the_demo(name, tmp_path).items():
+        for output in OUTPUTS:
+            pd.testing.assert_frame_equal(_read(out / output), _read(GOLDEN / folder / output), obj=f"{folder}/{output}")
+
+
+def test_every_builtin_profile_has_a_golden():
+    assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(f for n in builtin_names() for f, _ in demo_runs(n))
+
+
+def regenerate() -> None:
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in builtin_names():
+            for folder, out in grade_like_the_demo(name, Path(tmp)).items():
+                (GOLDEN / folder).mkdir(parents=True, exist_ok=True)
+                for output in OUTPUTS:
+                    shutil.copyfile(out / output, GOLDEN / folder / output)
+
+
+if __name__ == "__main__":
+    regenerate()
+    sys.exit(0)
