@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 import python_calamine as calamine  # noqa: E402
 
 from fenji.api import RunOptions, check, run  # noqa: E402
-from fenji.problems import FatalError  # noqa: E402
-from fenji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
+from fenji.core.problems import FatalError  # noqa: E402
+from fenji.systems.dingji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
                            score_book, self_eval_book, summary_book)
 
 CACHE = ROOT / "bench" / ".cache"
@@ -144,7 +144,7 @@ def county_figures(args) -> None:
                                     db=CACHE / "bench.db"))
         total = time.perf_counter() - started
         pages = pages_of(documented.documents)
-        from fenji.documents import LAST_STATS
+        from fenji.core.documents import LAST_STATS
         print(f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
               f"文书 {LAST_STATS.seconds:.1f} 秒，{LAST_STATS.seconds / max(pages, 1):.3f} 秒/页")
     print(f"  峰值内存（RSS，含子进程）：{peak_rss_mb():.0f} MB")
@@ -166,7 +166,7 @@ def province_figures(args) -> None:
 
 def dask_figure(args, province: Path, name: str, local) -> None:
     """The same province with reading on a dask-local cluster of --workers processes (grading stays local)."""
-    from fenji import executors
+    from fenji.core import executors
     started = time.perf_counter()
     try:
         with executors.connect("dask-local", args.workers):

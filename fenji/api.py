@@ -16,21 +16,20 @@ from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
-from fenji import __version__, executors
-from fenji.discover import InputFile, discover, sha256_file
-from fenji.grade import PENDING, UNGRADED, Graded, grade
-from fenji.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
-                           write_problems, write_results_xlsx)
-from fenji.problems import FatalError, Problems
-from fenji.profiles import Profile, load_profile
-from fenji.read import read_file
-from fenji.records import FileResult
-from fenji.results import grade_counts, results_table
-from fenji.score import Scored, score_dingji
-from fenji.history import HISTORY_SYSTEMS, load_history, rates_info
-from fenji.score_shengji import after_grading as shengji_after_grading, score_shengji
-from fenji.score_shixing import score_shixing
-from fenji.score_stars import score_stars
+from fenji import __version__
+from fenji.core import executors
+from fenji.core.discover import InputFile, discover, sha256_file
+from fenji.core.history import load_history
+from fenji.core.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
+                                write_problems, write_results_xlsx)
+from fenji.core.problems import FatalError, Problems
+from fenji.core.profiles import Profile
+from fenji.core.records import FileResult
+from fenji.core.results import grade_counts, results_table
+from fenji.forms.read import read_file
+from fenji.grading.grade import PENDING, UNGRADED, Graded, grade
+from fenji.grading.subject import Scored
+from fenji.systems import builtin_names, load_profile, system_of, templates_of
 
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED = 0, 1, 2
 
@@ -64,7 +63,7 @@ class RunOptions:
     notice_issuer: str = ""                 # issuing body, overrides the profile's notice.issuer ({unit} allowed)
     county: str = ""                        # the county named on the 汇总报告 cover
     card_date: dt.date | None = None        # 五星卡 issue date (default: the documents' date, notice_date)
-    executor: str | None = None             # dask://HOST:PORT or dask-local: read and render on Dask (fenji.executors)
+    executor: str | None = None             # dask://HOST:PORT or dask-local: read and render on Dask (fenji.core.executors)
 
 
 @dataclass
@@ -79,11 +78,8 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
-    history: object = None          # fenji.history.History: last year's ledger results (every profile's report)
-
-
-SCORERS = {"dingji": score_dingji, "xingji": score_stars, "shengji": score_shengji, "shixing": score_shixing}
-AFTER_GRADING = {"shengji": shengji_after_grading}   # markers that need the final grade
+    history: object = None          # fenji.core.history.History: last year's ledger results (every profile's report)
+    render_stats: object = None     # fenji.core.documents.RenderStats of the documents written (files, pages, seconds)
 
 
 def check(options: RunOptions) -> RunResult:
@@ -118,20 +114,19 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
     try:
         _check_dates(options)
         profile = load_profile(options.profile)
+        system = system_of(profile)
         files = _inputs(options, problems)
         results = read_all(files, profile, options.workers, options.progress, pool)
         for result in results:
             problems.extend(result.problems)
-        history = load_history(options.db, profile, options.year, problems)   # every 汇总报告 shows last year's
-        extra = {"history": history} if profile.system in HISTORY_SYSTEMS else {}
-        scored = SCORERS[profile.system](results, profile, problems, **extra)
-        graded = grade(scored.subjects, profile, scored.decisions, problems)
-        if profile.system in AFTER_GRADING:
-            graded = AFTER_GRADING[profile.system](graded, profile)
+        # every 汇总报告 shows last year's; the systems whose rules need it cannot run without it
+        history = load_history(options.db, profile, options.year, problems, required=system.needs_history)
+        scored = system.score(results, profile, problems, history)
+        graded = system.after_grading(grade(scored.subjects, profile, scored.decisions, problems), profile)
     except FatalError as exc:
         return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
                          seconds=time.monotonic() - started)
-    table = results_table(graded, profile)
+    table = results_table(graded, profile, system.result_columns(profile), system.result_values)
     outcome = RunResult(_exit_code(problems, graded), profile, problems, table, graded, scored, results)
     outcome.history = history
     if write and options.out is not None:
@@ -208,8 +203,9 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool
     pending = begin_outputs(out)        # everything is written aside, then swapped in as one generation
     try:
         if options.documents:
-            from fenji.documents import write_documents
-            written = write_documents(outcome, options, pending, pool)
+            from fenji.core.documents import write_documents
+            system = system_of(outcome.profile)
+            written = write_documents(outcome, options, pending, system.plan_documents, templates_of(system), pool)
             outcome.documents = [out / path.relative_to(pending) for path in written]
         _write_ledger(options, outcome, files)
         write_csv(outcome.results, pending / "results.csv")
@@ -224,7 +220,7 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool
 
 def _write_ledger(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:
     """Keep the run in the ledger (`--db`, default fenji.db); a failure is an error in the problem list."""
-    from fenji.ledger import RunRecord, default_db, record_outcome
+    from fenji.core.ledger import RunRecord, default_db, record_outcome
     forms = {r.rel: r.forms for r in outcome.files}
     run = RunRecord(outcome.profile.name, outcome.profile.sha256, options.year,
                     [(f.rel, f.sha256, forms.get(f.rel, [])) for f in files], __version__, outcome.exit_code)
@@ -248,7 +244,7 @@ def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) ->
         "problems": {level: outcome.problems.count(level) for level in ("错误", "警告", "提示")},
         "documents": [str(p.relative_to(options.out)) for p in outcome.documents],
         "exit_status": outcome.exit_code,
-        **rates_info(outcome),          # shengji: 提升率 and 转化率 per unit
+        **system_of(outcome.profile).run_info(outcome),     # e.g. 提升率 and 转化率 per unit
     }
 
 
@@ -260,7 +256,6 @@ def default_workers() -> int:
 
 def profiles() -> list[tuple[str, str]]:
     """(name, title) of every built-in profile."""
-    from fenji.profiles import builtin_names
     return [(name, load_profile(name).title) for name in builtin_names()]
 
 
@@ -283,7 +278,6 @@ DEMO_YEAR = 2027
 def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda name: None) -> list[tuple[str, RunResult]]:
     """Run every profile that has a sample folder (`sample_workbooks/<profile>/`) into `out/<profile>/`."""
     samples = sample_folder()
-    from fenji.profiles import builtin_names
     runs = []
     for name in builtin_names():
         inbox = samples / name
@@ -310,7 +304,7 @@ def _demo_last_year(samples: Path, name: str, out: Path, workers: int) -> None:
 
 def history(subject_id: str, db: str | Path | None = None, profile: str | None = None) -> list:
     """A subject's kept results over the years (`fenji history`), oldest first; FatalError without a ledger."""
-    from fenji.ledger import Ledger, default_db, exists
+    from fenji.core.ledger import Ledger, default_db, exists
     target = db or default_db()
     if not exists(target):
         raise FatalError(f"台账数据库 {target} 不存在。请用 --db 指定台账文件（fenji run 时的 --db，默认 fenji.db）。")
@@ -326,15 +320,17 @@ def doctor():
 # --- blank forms ----------------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from fenji.blankforms import FormsResult
+    from fenji.core.blankforms import FormsResult
 
 
 def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballots: int = 0) -> "FormsResult":
     """Blank forms for `profile`, pre-filled from the roster workbook, written under `out` (see
-    fenji.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
+    fenji.core.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
-    from fenji.blankforms import write_forms
-    return write_forms(load_profile(profile), Path(roster), Path(out), year or dt.date.today().year, ballots)
+    from fenji.core.blankforms import write_forms
+    loaded = load_profile(profile)
+    return write_forms(loaded, system_of(loaded).plan_blank_forms, Path(roster), Path(out),
+                       year or dt.date.today().year, ballots)
 
 
 # --- drop-folder mode -----------------------------------------------------------------------

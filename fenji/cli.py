@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fenji import api
-from fenji.problems import FatalError
+from fenji.core.problems import FatalError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="fenji（分级）：基层党组织分类定级与星级评定。Grade grassroots Party organisations from returned Excel forms.")

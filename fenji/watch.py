@@ -48,11 +48,11 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from fenji import __version__, api
-from fenji.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
-from fenji.outputs import OutputLocked, atomic_path, output_lock, write_json
-from fenji.problems import ERROR, WARNING, FatalError, Problem
-from fenji.profiles import load_profile
-from fenji.workbook import OLE_MAGIC, ZIP_MAGIC
+from fenji.core.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
+from fenji.core.outputs import OutputLocked, atomic_path, output_lock, write_json
+from fenji.core.problems import ERROR, WARNING, FatalError, Problem
+from fenji.systems import load_profile
+from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC
 
 PROCESSED, RETURNED = IGNORED_DIRS            # 已处理, 退回
 STATE_FILE = ".watch-state.json"

@@ -7,10 +7,10 @@ import os
 import shutil
 from pathlib import Path
 
-from fenji.discover import InputFile
-from fenji.profiles import load_profile
-from fenji.read import read_file
-from fenji.records import FileResult
+from fenji.core.discover import InputFile
+from fenji.systems import load_profile
+from fenji.forms.read import read_file
+from fenji.core.records import FileResult
 
 DATA = Path(__file__).resolve().parent / "data"
 DINGJI = load_profile("dingji")

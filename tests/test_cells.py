@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fenji import cells
-from fenji.cells import (cell_ref, column_letter, header_key, header_max, is_blank, normalize_name,
+from fenji.core import cells
+from fenji.core.cells import (cell_ref, column_letter, header_key, header_max, is_blank, normalize_name,
                          parse_count, parse_date, parse_number, parse_percent, parse_option, parse_stars,
                          split_label, split_labels, squash, text, title_key)
 
@@ -235,7 +235,7 @@ def test_dates_written_four_ways_agree(day):
 
 def test_module_exports_are_covered():
     public = {name for name in dir(cells) if not name.startswith("_") and callable(getattr(cells, name))
-              and getattr(getattr(cells, name), "__module__", "") == "fenji.cells"}
+              and getattr(getattr(cells, name), "__module__", "") == "fenji.core.cells"}
     assert public <= {"is_blank", "text", "squash", "title_key", "header_key", "header_max", "normalize_name",
                       "parse_number", "parse_count", "parse_percent", "parse_date", "parse_stars", "parse_option",
                       "column_letter", "cell_ref", "split_label", "split_labels"}

@@ -16,11 +16,11 @@ import distributed
 import pandas as pd
 import pytest
 
-from fenji import executors
+from fenji.core import executors
 from fenji.api import EXIT_NOTHING_GRADED, RunOptions, check, run
-from fenji.discover import discover
-from fenji.problems import FatalError, Problems
-from fenji.profiles import load_profile
+from fenji.core.discover import discover
+from fenji.core.problems import FatalError, Problems
+from fenji.systems import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_workbooks" / "dingji"

@@ -15,7 +15,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fenji import documents, render
+from fenji.core import documents
+from fenji.systems import dingji, templates_of
+from fenji.systems.dingji import documents as dingji_documents
+
+from fenji.core import render
 from fenji.api import RunOptions, run
 
 FORMS = Path(__file__).resolve().parent.parent.parent / "shared" / "standard" / "forms"
@@ -23,6 +27,7 @@ if not FORMS.is_dir():
     FORMS = Path("/work/shared/standard/forms")
 COPIED = ["名册_example.xlsx", "附件2_自评表_example.xlsx", "附件3_满意度测评表_example.xlsx",
           "测评汇总表_example.xlsx", "附件4_上级党组织评分定级表_example.xlsx", "党委研究决定调整表_example.xlsx"]
+DINGJI_TEMPLATES = templates_of(dingji.SYSTEM)
 TOWN = "清溪镇"
 ODD = "<b>x</b>"
 MISSING = "缺评分村党支部"
@@ -253,17 +258,17 @@ def test_font_fallback_is_a_warning_of_the_run(done):
 
 def each_document(result, options):
     unit = TOWN
-    return [("score_table.html", documents.score_table_doc(result, options, unit)),
+    return [("score_table.html", dingji_documents.score_table_doc(result, options, unit)),
             ("survey_summary.html", documents.survey_doc(result, options, unit)),
-            ("notice.html", documents.notice_doc(result, options, unit)),
-            ("letter.html", documents.letters_doc(result, options, unit, documents.letters(result, options, unit))),
+            ("notice.html", dingji_documents.notice_doc(result, options, unit)),
+            ("letter.html", dingji_documents.letters_doc(result, options, unit, dingji_documents.letters(result, options, unit))),
             ("report.html", documents.report_doc(result, options))]
 
 
 def test_each_template_renders_with_its_data_object(done):
     result, _ = done
     options = RunOptions(Path("."), "dingji", 2027, notice_date=dt.date(2027, 4, 10))
-    env = render.environment()
+    env = render.environment(None, [DINGJI_TEMPLATES])
     for template, doc in each_document(result, options):
         html = render.render_html(env, template, doc)
         assert '<html lang="zh-CN">' in html and "<b>x</b>" not in html, template
@@ -276,15 +281,15 @@ def test_template_using_a_missing_field_fails_loudly(done, tmp_path):
     (tmp_path / "notice.html").write_text("{{ doc.veto_reasons }}", encoding="utf-8")
     options = RunOptions(Path("."), "dingji", 2027, notice_date=dt.date(2027, 4, 10))
     with pytest.raises(jinja2.UndefinedError):
-        render.render_html(render.environment(tmp_path), "notice.html", documents.notice_doc(result, options, TOWN))
+        render.render_html(render.environment(tmp_path, [DINGJI_TEMPLATES]), "notice.html", dingji_documents.notice_doc(result, options, TOWN))
 
 
 def test_user_templates_override_built_ins(tmp_path):
     (tmp_path / "notice.html").write_text('{% extends "base.html" %}{% block body %}本镇自定义{{ doc.unit }}{% endblock %}',
                                           encoding="utf-8")
-    env = render.environment(tmp_path)
+    env = render.environment(tmp_path, [DINGJI_TEMPLATES])
     assert env.get_template("notice.html").filename == str(tmp_path / "notice.html")
-    assert env.get_template("letter.html").filename == str(render.builtin_templates() / "letter.html")
+    assert Path(env.get_template("letter.html").filename).parent != tmp_path        # not overridden: the built-in
 
 
 def test_balanced_title_lines():
@@ -309,7 +314,7 @@ def test_html_written_beside_the_pdfs_when_asked(done, tmp_path, monkeypatch):
     result, _ = done
     monkeypatch.setattr(render, "run_jobs", lambda jobs, variant, workers: [])
     options = RunOptions(Path("."), "dingji", 2027, tmp_path, notice_date=dt.date(2027, 4, 10), html=True)
-    documents.write_documents(result, options, tmp_path)
+    documents.write_documents(result, options, tmp_path, dingji.SYSTEM.plan_documents, DINGJI_TEMPLATES)
     written = {str(p.relative_to(tmp_path / "documents")) for p in (tmp_path / "documents").rglob("*.html")}
     assert f"{TOWN}/{TOWN}2027年度分类定级结果公示.html" in written and "汇总报告.html" in written
     assert f"{TOWN}/通知书/QX14＜b＞x＜／b＞定级结果通知书.html" in written
@@ -328,7 +333,7 @@ def test_broken_user_template_is_an_error_and_the_rest_is_written(done, tmp_path
     options = RunOptions(Path("."), "dingji", 2027, tmp_path, notice_date=dt.date(2027, 4, 10), templates=templates)
     before = len(result.problems)
     try:
-        documents.write_documents(result, options, tmp_path)
+        documents.write_documents(result, options, tmp_path, dingji.SYSTEM.plan_documents, DINGJI_TEMPLATES)
         added = result.problems.items[before:]
     finally:
         del result.problems.items[before:]
@@ -341,7 +346,7 @@ def test_broken_user_template_is_an_error_and_the_rest_is_written(done, tmp_path
 def test_pdf_a_variant_passes_through(done, tmp_path):
     result, _ = done
     options = RunOptions(Path("."), "dingji", 2027, notice_date=dt.date(2027, 4, 10))
-    html = render.render_html(render.environment(), "notice.html", documents.notice_doc(result, options, TOWN))
+    html = render.render_html(render.environment(None, [DINGJI_TEMPLATES]), "notice.html", dingji_documents.notice_doc(result, options, TOWN))
     target = tmp_path / "公示.pdf"
     render.run_job(render.Job(html, [render.Part(target, "公示")]), "pdf/a-3b")
     info = poppler("pdfinfo", str(target))

@@ -23,13 +23,15 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 from typer.testing import CliRunner
 
-from fenji import api, blankforms
-from fenji.cells import split_labels
+from fenji import api
+
+from fenji.core import blankforms
+from fenji.core.cells import split_labels
 from fenji.cli import app
-from fenji.discover import InputFile
-from fenji.problems import ERROR, WARNING, FatalError
-from fenji.profiles import load_profile
-from fenji.read import read_file
+from fenji.core.discover import InputFile
+from fenji.core.problems import ERROR, WARNING, FatalError
+from fenji.systems import load_profile
+from fenji.forms.read import read_file
 
 from helpers import DATA
 
@@ -375,7 +377,7 @@ def test_values_outside_the_guards_are_still_caught(tmp_path):
     result = api.forms("dingji", ROUND / "roster.xlsx", tmp_path / "out", year=2027)
     plan.fill(result)
     score, ballots = by_kind(result, "score_sheet")[0], by_kind(result, "ballots")[0]
-    from fenji.formwriter import fill
+    from fenji.core.formwriter import fill
     fill(score.path, score.cells, {("QX01", "党组织带头人"): 150, ("QX02", "工作思路"): "缺"})
     fill(ballots.path, ballots.cells, {(2, "总体评价"): "很满意"})
     assert [(p.level, p.code, p.cell) for p in read(score.path).problems] == [
@@ -460,8 +462,8 @@ def test_ballot_pdfs_one_per_branch(with_ballots):
 def test_ballot_tick_boxes_are_drawn(with_ballots):
     """Six rows of four options and five categories a ballot, each a drawn box (no ☐ glyph, which only
     some fonts have); the HTML laid out once per town holds one page of each kind per branch."""
-    from fenji import render
-    from fenji.blankforms import ballot_doc, by_unit
+    from fenji.core import render
+    from fenji.core.blankforms import ballot_doc, by_unit
     entries = blankforms.read_roster(with_ballots.out / "白河镇" / "白河镇党组织名册.xlsx", with_ballots.profile)
     doc = ballot_doc(with_ballots.profile, "白河镇", by_unit(entries)["白河镇"], 2027, 3)
     html = render.render_html(render.environment(), "ballot.html", doc)
@@ -628,7 +630,7 @@ def assert_star_values_as_typed(read_back: dict) -> None:
         typed = plan.public_scores(ident)
         assert votes[ident].scores == [dec(s) for s in typed if s] and votes[ident].blanks == typed.count(None)
         assert votes[ident].date == dt.date(2027, 1, 10)
-    items = [i["name"] for i in load_profile("xingji-daan").stars["items"]]
+    items = [i["name"] for i in load_profile("xingji-daan").rules["items"]]
     panel = {r.id: r for r in read_back["panel"].records["panel"]}
     for ident, *_ in plan.STAR_ROSTER:
         assert panel[ident].items == {i: dec(v) for i, v in plan.panel_scores(ident, items).items()}

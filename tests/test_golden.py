@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from fenji.api import DEMO_YEAR, RunOptions, run
-from fenji.profiles import builtin_names
+from fenji.systems import builtin_names
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"

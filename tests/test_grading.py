@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from fenji.api import RunOptions, check, run
-from fenji.arith import cap_count, floor_count, half_up
-from fenji.grade import grade
-from fenji.problems import Problems
-from fenji.profiles import load_profile
-from fenji.records import Decision, Source
+from fenji.core.arith import cap_count, floor_count, half_up
+from fenji.grading.grade import grade
+from fenji.core.problems import Problems
+from fenji.systems import load_profile
+from fenji.core.records import Decision, Source
 
 from builders import branch, frame, write_town
 
@@ -170,7 +170,7 @@ def test_branch_lacking_score_sheet_is_ungraded_and_not_counted(tmp_path: Path):
 
 
 def test_ballots_and_summary_disagree(tmp_path: Path):
-    from fenji.samples import ballots_book
+    from fenji.systems.dingji.samples import ballots_book
     branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
     write_town(tmp_path, branches)
     ballots = [["党员"] + ["满意"] * 5 + ["满意", None]] * 7 + [["党员"] + ["满意"] * 5 + ["不满意", None]] * 3

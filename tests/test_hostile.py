@@ -270,7 +270,7 @@ def test_names_are_literal_in_pdfs(names_run):
 
 
 def test_document_names_fit_in_255_bytes():
-    from fenji.documents import safe_name
+    from fenji.core.documents import safe_name
     name = safe_name("甲" * 20, 20) + safe_name("乙" * 90 + "村党支部") + "定级结果通知书.pdf"
     assert len(name.encode("utf-8")) <= 255
     assert safe_name("../../x") == "..／..／x".lstrip(".") and safe_name("..") == "未命名"
@@ -366,7 +366,7 @@ def test_kill_9_leaves_previous_or_new_outputs(tmp_path: Path):
     assert fenji_run(tmp_path, inbox).returncode == 1    # the previous outputs: no 附件4 (all 未评定), no documents
     previous = state_of(out)
     shutil.move(held, scores)                            # the new run: 附件4 back, with documents
-    from fenji.outputs import output_lock
+    from fenji.core.outputs import output_lock
     rng, seen = random.Random(9), []
     for name, ready in kill_points(out, db, {p.name: p.stat().st_mtime_ns for p in out.iterdir()}):
         process = subprocess.Popen(fenji_args(inbox, out, db, True), cwd=tmp_path, env=env,
@@ -426,9 +426,10 @@ def test_two_runs_at_once_never_interleave(tmp_path: Path):
 # --- resource bounds are profile settings -----------------------------------------------------------
 
 def test_limits_come_from_the_profile(tmp_path: Path):
-    from fenji.profiles import ProfileError, load_profile
-    from fenji.workbook import Limits
-    text = (ROOT / "fenji" / "profiles" / "dingji.toml").read_text(encoding="utf-8")
+    from fenji.core.profiles import ProfileError
+    from fenji.systems import builtin_text, load_profile
+    from fenji.core.workbook import Limits
+    text = builtin_text("dingji")
     custom = tmp_path / "strict.toml"
     custom.write_text(text + "\n[limits]\nmax_cells = 50\nseconds = 5\n", encoding="utf-8")
     limits = Limits.of(load_profile(str(custom)))
@@ -450,7 +451,7 @@ def test_limits_come_from_the_profile(tmp_path: Path):
 
 # --- fuzzing: the cell parsers ---------------------------------------------------------------------
 
-from fenji import cells  # noqa: E402
+from fenji.core import cells  # noqa: E402
 
 HOSTILE_TEXT = st.one_of(
     st.text(), st.text(alphabet="0123456789.,%％-+eE∞ 　\u202e\u200b\x00\ufeff"),
@@ -481,10 +482,10 @@ def test_cell_parsers_return_a_value_or_none(value):
 
 # --- fuzzing: the grading stage ----------------------------------------------------------------------
 
-from fenji.arith import cap_count, floor_count  # noqa: E402
-from fenji.grade import PENDING, UNGRADED, grade, rank_key  # noqa: E402
-from fenji.problems import Problems  # noqa: E402
-from fenji.profiles import load_profile  # noqa: E402
+from fenji.core.arith import cap_count, floor_count  # noqa: E402
+from fenji.grading.grade import PENDING, UNGRADED, grade, rank_key  # noqa: E402
+from fenji.core.problems import Problems  # noqa: E402
+from fenji.systems import load_profile
 
 DINGJI = load_profile("dingji")
 SCORES = st.sampled_from([Decimal(s) for s in ("95", "92.5", "90", "89.9", "85", "80", "75", "70", "60", "59.9", "45")])

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from fenji import ledger as ledger_module
+from fenji.core import ledger as ledger_module
 from fenji.api import RunOptions, check, run
-from fenji.history import load_history
-from fenji.ledger import MIGRATION_1, MIGRATIONS, Ledger, LedgerError, RunRecord, SubjectRecord
-from fenji.profiles import load_profile
-from fenji.samples_ledger import write_shengji_samples
+from fenji.core.history import load_history
+from fenji.core.ledger import MIGRATION_1, MIGRATIONS, Ledger, LedgerError, RunRecord, SubjectRecord
+from fenji.systems import load_profile
+from fenji.systems.shengji.samples import write_shengji_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -189,7 +189,7 @@ def test_the_generator_writes_both_years(tmp_path: Path):
 
 def _daan_village(folder: Path, year: int, people: list) -> Path:
     """One village's roster, 民主评议计分表 and 领导小组评议表 (panel items all 20: 领导小组评议 100)."""
-    from fenji.samples_stars import panel_grid, roster_grid, save, votes_grid
+    from fenji.systems.xingji.samples import panel_grid, roster_grid, save, votes_grid
     items = ["忠诚于党我带头", "服务人民我带头", "加快发展我带头", "优良作风我带头", "廉洁自律我带头"]
     save([roster_grid("甲村", year, people)], folder / "甲村" / "甲村评定对象名册.xlsx")
     save([votes_grid("甲村", f"{year}年1月10日", people, 3)], folder / "甲村" / "甲村民主评议计分表.xlsx")
@@ -199,7 +199,7 @@ def _daan_village(folder: Path, year: int, people: list) -> Path:
 
 def _daan_people(public: dict[str, int], previous: dict[str, str] | None = None) -> list:
     """final = 0.8 × public + 0.2 × 100: public 65 → 72 一星, 50 → 60 不列入, 77 → 81.6 三星, 83 → 86.4 四星."""
-    from fenji.samples_stars import Person
+    from fenji.systems.xingji.samples import Person
     previous = previous or {}
     return [Person(ident, name, "党员干部", "第1党支部", previous=previous.get(ident, ""), votes=[score] * 3, items=[20] * 5)
             for (ident, score), name in zip(public.items(), ["赵甲", "钱乙", "孙丙", "李丁"])]

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 
 from fenji.api import RunOptions, run
-from fenji.outputs import atomic_path, csv_safe, output_lock, write_csv, write_results_xlsx
+from fenji.core.outputs import atomic_path, csv_safe, output_lock, write_csv, write_results_xlsx
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_workbooks" / "dingji"
 
@@ -48,7 +48,7 @@ def test_formula_looking_text_is_escaped(tmp_path: Path):
 def test_a_complete_pending_run_is_rolled_forward_and_an_incomplete_one_dropped(tmp_path: Path):
     """The journal of commit_outputs: killed after `.complete` → the next run finishes the move;
     killed before it → OUT keeps the previous outputs and the half-written ones are deleted."""
-    from fenji.outputs import begin_outputs, recover
+    from fenji.core.outputs import begin_outputs, recover
     out = tmp_path / "out"
     (out / "documents").mkdir(parents=True)
     (out / "documents" / "old.pdf").write_text("old")

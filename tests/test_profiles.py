@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fenji.profiles import ProfileError, builtin_text, load_profile
+from fenji.core.profiles import ProfileError
+from fenji.systems import builtin_text, load_profile
 
 BASE = builtin_text("dingji")
 

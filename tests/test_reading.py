@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from fenji.api import RunOptions, check
-from fenji.discover import discover
-from fenji.problems import ERROR, NOTICE, WARNING, Problems
-from fenji.workbook import OLE_MAGIC, ZIP_MAGIC, read_workbook
+from fenji.core.discover import discover
+from fenji.core.problems import ERROR, NOTICE, WARNING, Problems
+from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC, read_workbook
 
 from helpers import DATA, DINGJI, case, found, make_inbox, read_case, records, summary_of, without_file
 
@@ -474,8 +474,8 @@ def test_broken_files_never_stop_the_others(tmp_path):
 def test_ballot_typed_without_its_number_is_an_error_not_a_silent_end(tmp_path):
     """A ballot row with votes but no 票号 would end the table; it and every ballot below are named."""
     import openpyxl
-    from fenji.read import read_file
-    from fenji.discover import InputFile
+    from fenji.forms.read import read_file
+    from fenji.core.discover import InputFile
     book = openpyxl.load_workbook(case("xlsx/ballots.xlsx"))
     sheet = book.active
     header = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "票号")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from fenji.api import RunOptions, run
-from fenji.samples import write_dingji_sample
+from fenji.systems.dingji.samples import write_dingji_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "dingji.csv"

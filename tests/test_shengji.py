@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from fenji.api import RunOptions, check, run
-from fenji.history import year_on_year
-from fenji.profiles import ProfileError, load_profile
-from fenji.samples import Branch, roster_book, summary_book
-from fenji.samples_ledger import Return, _shengji_scores, write_shengji_samples
-from fenji.score_shengji import class_of
+from fenji.systems.shengji.rates import year_on_year
+from fenji.core.profiles import ProfileError
+from fenji.systems import builtin_text, load_profile
+from fenji.systems.dingji.samples import Branch, roster_book, summary_book
+from fenji.systems.shengji.samples import Return, _shengji_scores, write_shengji_samples
+from fenji.systems.shengji.score import class_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -137,7 +138,7 @@ def test_a_total_out_of_range_is_an_error(tmp_path: Path):
 
 
 def _profile_text(**replace: str) -> str:
-    text = (ROOT / "fenji" / "profiles" / "shengji.toml").read_text(encoding="utf-8")
+    text = builtin_text("shengji")
     for old, new in replace.items():
         assert old in text
         text = text.replace(old, new)
@@ -252,7 +253,7 @@ def test_report_shows_last_years_distribution_beside_this_years(documents):
 
 def test_demo_grades_last_year_first(tmp_path: Path):
     from fenji.api import _demo_last_year
-    from fenji.ledger import Ledger
+    from fenji.core.ledger import Ledger
     _demo_last_year(SAMPLES, "shengji", tmp_path, 1)
     _demo_last_year(SAMPLES, "dingji", tmp_path, 1)               # no dingji-2026 sample: nothing to do
     with Ledger(tmp_path / "fenji.db") as ledger:

@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 
 from fenji.api import RunOptions, check, run
-from fenji.profiles import ProfileError, load_profile
-from fenji.samples import Branch, roster_book
-from fenji.samples_ledger import ten_stars_book, write_shixing_samples
-from fenji.score_shixing import star_count
+from fenji.core.profiles import ProfileError
+from fenji.systems import builtin_text, load_profile
+from fenji.systems.dingji.samples import Branch, roster_book
+from fenji.systems.shixing.samples import ten_stars_book, write_shixing_samples
+from fenji.systems.shixing.score import star_count
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -102,7 +103,7 @@ def test_a_missing_star_column_is_an_error(tmp_path: Path):
 
 
 def test_bands_must_match_the_stars(tmp_path: Path):
-    text = (ROOT / "fenji" / "profiles" / "shixing.toml").read_text(encoding="utf-8")
+    text = builtin_text("shixing")
     path = tmp_path / "my.toml"
     path.write_text(text.replace('"村风文明星", "清正廉洁星"]', '"村风文明星"]'), encoding="utf-8")
     with pytest.raises(ProfileError, match="ten_stars.names"):

@@ -1,7 +1,7 @@
 """Star ratings (rules.md §3 xingji-daan, §4 xingji-dashui): every rule edge on real workbooks on disk.
 
 Each test writes a village's 评定对象名册, 民主评议计分表 and 领导小组评议表 with the writers of
-fenji.samples_stars (openpyxl; xlwt for .xls) and grades them through `fenji.api`.
+fenji.systems.xingji.samples (openpyxl; xlwt for .xls) and grades them through `fenji.api`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from fenji.api import RunOptions, check, run
-from fenji.profiles import ProfileError, builtin_text, load_profile
-from fenji.samples_stars import (DAAN_ITEMS, DASHUI_ITEMS, Person, decisions_grid, panel_grid, roster_grid, save,
+from fenji.core.profiles import ProfileError
+from fenji.systems import builtin_text, load_profile
+from fenji.systems.xingji.samples import (DAAN_ITEMS, DASHUI_ITEMS, Person, decisions_grid, panel_grid, roster_grid, save,
                                  votes_grid, write_star_samples)
-from fenji.score_stars import target_report
+from fenji.systems.xingji.score import target_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DAAN, DASHUI = "xingji-daan", "xingji-dashui"
@@ -76,10 +77,10 @@ def test_both_star_profiles_load():
     assert daan.grades == dashui.grades == ["五星", "四星", "三星", "二星", "一星", "不列入星级"]
     assert [b.low for b in daan.bands] == [90, 85, 80, 75, 70, 0]
     assert [b.low for b in dashui.bands] == [95, 90, 85, 80, 65, 0]
-    assert (daan.stars["public_weight"], daan.stars["panel_weight"]) == (Decimal("0.8"), Decimal("0.2"))
-    assert daan.raw["one_step"] and not dashui.raw["one_step"]
-    assert sorted(daan.stars["eligibility"]) == ["1", "2", "3", "4", "5", "6"] and not dashui.stars["eligibility"]
-    assert str(dashui.stars["lifetime_before"]) == "1949-10-01"
+    assert (daan.rules["public_weight"], daan.rules["panel_weight"]) == (Decimal("0.8"), Decimal("0.2"))
+    assert daan.one_step and not dashui.one_step
+    assert sorted(daan.rules["eligibility"]) == ["1", "2", "3", "4", "5", "6"] and not dashui.rules["eligibility"]
+    assert str(dashui.rules["lifetime_before"]) == "1949-10-01"
     assert {(q.grade, q.kind, q.category, str(q.share)) for q in dashui.quotas} >= {("五星", "cap", "党员干部", "0.15"),
                                                                                   ("五星", "cap", "群众", "0.1")}
 
@@ -388,7 +389,7 @@ def test_xls_returns_read_like_xlsx(tmp_path: Path):
 
 def test_star_forms_are_skipped_under_dingji(tmp_path: Path):
     folder = village(tmp_path, [person("A1", 80)])
-    from fenji.samples import Branch, roster_book
+    from fenji.systems.dingji.samples import Branch, roster_book
     roster_book("清溪镇", 2027, [Branch("QX01", "清溪村党支部", "清溪镇", "行政村", 30, "张三", "")]).save(folder / "名册.xlsx")
     result = check(RunOptions(folder, "dingji", 2027))
     assert list(result.results["编号"]) == ["QX01"]
@@ -451,7 +452,7 @@ def pdf_text(path: Path) -> str:
                                            ("2027-12-01", "2028-05-31"), ("2028-02-29", "2028-08-28")])
 def test_card_is_valid_half_a_year_less_a_day(issued, valid):
     import datetime as dt
-    from fenji.documents_stars import card_valid_until
+    from fenji.systems.xingji.documents import card_valid_until
     assert card_valid_until(dt.date.fromisoformat(issued), 6) == dt.date.fromisoformat(valid)
 
 
@@ -473,7 +474,7 @@ def test_public_notice_never_shows_who_is_not_rated_or_why(tmp_path: Path, profi
     assert (out / "documents" / "汇总报告.pdf").is_file()
     notice = pdf_text(folder / "大安村2027年度星级评定结果公示.pdf")
     assert "许顺利" in notice and "何<b>正义</b>" in notice            # escaped, printed as typed
-    reasons = list(load_profile(DAAN).stars["eligibility"].values())
+    reasons = list(load_profile(DAAN).rules["eligibility"].values())
     for secret in ["不参评", "罗保密" if profile == DAAN else "", "梁否决" if profile == DASHUI else "", "宅基地", "不同意",
                    "陈落选", "任缺票", "不列入星级", "涉嫌", *reasons]:
         assert not secret or secret not in notice.replace(" ", "").replace("\n", ""), secret
@@ -548,7 +549,7 @@ def test_sample_notices_show_no_scores_no_ineligible_person_and_no_reason(tmp_pa
     notices = sorted((out / "documents").glob("*/*结果公示.pdf"))
     assert len(notices) == 2
     rows = result.graded.subjects
-    reasons = list(load_profile(DAAN).stars["eligibility"].values())
+    reasons = list(load_profile(DAAN).rules["eligibility"].values())
     for path in notices:
         unit = path.parent.name
         text = pdf_text(path).replace(" ", "").replace("\n", "")

@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 
 from fenji import api, watch
-from fenji.problems import FatalError
+from fenji.core.problems import FatalError
 from fenji.watch import Watcher
 
 ROOT = Path(__file__).resolve().parent.parent

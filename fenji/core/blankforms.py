@@ -3,7 +3,7 @@
 Which forms, per what (the folder is ready to send out unit by unit, and to drop back into an
 INBOX as it returns):
 
-    OUT/<town>/                                  dingji, shengji (one folder per 所属乡镇)
+    OUT/<town>/                                  the systems with ballots (one folder per 所属乡镇)
         <town>党组织名册.xlsx                      the roster rows of this town, as fenji reads them
         <town>满意度测评汇总表.xlsx                 one row per branch
         附件4-<town>评分定级表.xlsx                 one row per branch
@@ -21,7 +21,7 @@ INBOX as it returns):
         <village>决定调整表.xlsx                   blank
 
 Existing files are never overwritten: a returned form may already sit where a blank would go.
-The sheets are protected without a password (see fenji.formwriter).
+The sheets are protected without a password (see fenji.core.formwriter).
 """
 
 from __future__ import annotations
@@ -35,18 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from fenji import formwriter as fw
-from fenji.discover import InputFile, sha256_file
-from fenji.problems import ERROR, FatalError
-from fenji.profiles import Profile
-from fenji.read import read_file
-from fenji.records import RosterEntry
+from fenji.core import formwriter as fw
+from fenji.core.discover import InputFile, sha256_file
+from fenji.core.problems import ERROR, FatalError
+from fenji.core.profiles import Profile
+from fenji.forms.read import read_file
+from fenji.core.records import RosterEntry
 
-STAR_SYSTEMS = ("xingji",)
-BRANCH_SYSTEMS = ("dingji", "shengji")
-SELF_EVAL_SYSTEMS = ("dingji",)          # the systems whose grading reads 附件2 (fenji.score.score_dingji)
-CAMPAIGNS = {"dingji": "分类定级", "shengji": "分类升级", "shixing": "“十星”创建", "xingji": "星级评定"}
-SCORE_TITLES = {"shengji": "村党组织分类升级上级党组织评分定级表"}   # 附件4 titles other than the reference one
 REPRESENTATIVES = 9          # 代表 columns of the 民主评议计分表, as the reference form
 BRANCH_FOLDER = "村级表格"
 KIND_LABELS = {"roster": "党组织名册", "summary": "满意度测评汇总表", "score_sheet": "附件4 上级党组织评分定级表",
@@ -103,14 +98,25 @@ class Planned:
     build: Callable[[], fw.Form]
 
 
+@dataclass
+class BlankPlan:
+    """A system's blank forms for one roster: the files to write, the paper ballots per branch (0 = none)
+    and notes for the clerk (e.g. that --ballots was ignored)."""
+
+    planned: list[Planned]
+    ballots: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
 class RosterError(FatalError):
     """A roster that cannot be used to write forms; the message names the file and the cell."""
 
 
 # --- the roster -------------------------------------------------------------------------------
 
-def is_star(profile: Profile) -> bool:
-    return profile.system in STAR_SYSTEMS
+def _roster_form(profile: Profile) -> tuple[str, str]:
+    """(kind, label) of the roster the profile's system reads: the 评定对象名册 or the 党组织名册."""
+    return ("star_roster", "评定对象名册") if "star_roster" in profile.reads else ("roster", "党组织名册")
 
 
 def read_roster(path: Path, profile: Profile) -> list[RosterEntry]:
@@ -124,9 +130,9 @@ def read_roster(path: Path, profile: Profile) -> list[RosterEntry]:
     if errors:
         shown = "；".join(f"{p.location()}：{p.message}" for p in errors[:3])
         raise RosterError(f"名册有 {len(errors)} 处错误，请改正后再生成空白表：{shown}")
-    entries = result.records.get("star_roster" if is_star(profile) else "roster", [])
+    kind, wanted = _roster_form(profile)
+    entries = result.records.get(kind, [])
     if not entries:
-        wanted = "评定对象名册" if is_star(profile) else "党组织名册"
         raise RosterError(f"{path.name} 中没有找到{wanted}（按标题识别，标题应含“{wanted}”）。")
     _check_unique(entries, path)
     return entries
@@ -156,8 +162,10 @@ def safe_name(name: str) -> str:
 
 # --- plans ------------------------------------------------------------------------------------
 
-def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int, ballots: int) -> list[Planned]:
-    """dingji / shengji: per town the roster, 汇总表, 附件4 and 决定调整表; per branch 附件2 and 附件3."""
+def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int, ballots: int, campaign: str,
+                self_eval: bool, score_title: str = "") -> list[Planned]:
+    """Per town the roster, 汇总表, 附件4 (titled `score_title`, else the reference title) and 决定调整表;
+    per branch 附件3 and, with `self_eval`, 附件2. `campaign` opens the titles (分类定级 …)."""
     sat = profile.satisfaction
     computed = [i.name for i in profile.indicators if i.source == "satisfaction"]
     plan = []
@@ -170,39 +178,31 @@ def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: i
                     lambda u=unit, m=members: fw.summary_book(u, m, sat["options"], sat["weights"], ballots or None)),
             Planned(folder / f"附件4-{safe_name(unit)}评分定级表.xlsx", "score_sheet", unit, "",
                     lambda u=unit, m=members: fw.score_book(u, m, profile.indicators, profile.grades, computed,
-                                                            profile.veto.get("column", "否决情形"), **_score_title(profile))),
+                                                            profile.veto.get("column", "否决情形"),
+                                                            **({"title": score_title} if score_title else {}))),
             Planned(folder / f"{safe_name(unit)}党委研究决定调整表.xlsx", "decisions", unit, "",
-                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign(profile))),
+                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign)),
         ]
         for entry in members:
-            plan += _branch_forms(profile, entry, folder / BRANCH_FOLDER / safe_name(f"{entry.id}-{entry.name}"), ballots)
+            folder_of = folder / BRANCH_FOLDER / safe_name(f"{entry.id}-{entry.name}")
+            plan += _branch_forms(profile, entry, folder_of, ballots, self_eval)
     return plan
 
 
-def campaign(profile: Profile) -> str:
-    """The word that opens a form's title: 分类定级, 分类升级, “十星”创建, 星级评定."""
-    return CAMPAIGNS.get(profile.system, "分类定级")
-
-
-def _score_title(profile: Profile) -> dict:
-    title = SCORE_TITLES.get(profile.system)
-    return {"title": title} if title else {}
-
-
-def _branch_forms(profile: Profile, entry: RosterEntry, folder: Path, ballots: int) -> list[Planned]:
+def _branch_forms(profile: Profile, entry: RosterEntry, folder: Path, ballots: int, self_eval: bool) -> list[Planned]:
     sat, name = profile.satisfaction, safe_name(entry.name)
     plan = [Planned(folder / f"附件3-{name}满意度测评表.xlsx", "ballots", entry.unit, entry.id,
                     lambda: fw.ballots_book(entry.name, entry.id, sat["options"], ballots or fw.DEFAULT_ROWS,
                                             printed=ballots > 0, column=sat["column"]))]
-    if profile.indicators and profile.system in SELF_EVAL_SYSTEMS:
+    if profile.indicators and self_eval:
         plan.insert(0, Planned(folder / f"附件2-{name}自评表.xlsx", "self_eval", entry.unit, entry.id,
                                lambda: fw.self_eval_book(entry.name, entry.id, profile.indicators, profile.grades)))
     return plan
 
 
-def star_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int) -> list[Planned]:
-    """xingji-*: per village the roster, 民主评议计分表, 领导小组评议表 and 决定调整表."""
-    stars = profile.stars
+def star_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int, campaign: str) -> list[Planned]:
+    """Star profiles: per village the roster, 民主评议计分表, 领导小组评议表 and 决定调整表."""
+    stars = profile.rules
     plan = []
     for village, members in by_unit(entries).items():
         folder, name = out / safe_name(village), safe_name(village)
@@ -218,12 +218,12 @@ def star_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int
                                 lambda v=village, g=groups: fw.panel_book(v, g, ("同意", *stars["reject_words"]))))
         plan.append(Planned(folder / f"{name}决定调整表.xlsx", "decisions", village, "",
                             lambda v=village: fw.decisions_book(v, profile.grades, label="村党组织（盖章）", issuer=v,
-                                                                campaign=campaign(profile))))
+                                                                campaign=campaign)))
     return plan
 
 
-def ten_stars_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int) -> list[Planned]:
-    """shixing: per town the roster, the 十星评定表 (profile [ten_stars]) and the 决定调整表."""
+def ten_stars_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int, campaign: str) -> list[Planned]:
+    """Per town the roster, the 十星评定表 (profile [ten_stars]) and the 决定调整表."""
     rules = profile.rules
     marks = (rules["met"][0], rules["not_met"][0])
     plan = []
@@ -235,7 +235,7 @@ def ten_stars_plan(profile: Profile, entries: list[RosterEntry], out: Path, year
             Planned(folder / f"{name}十星评定表.xlsx", "ten_stars", unit, "",
                     lambda u=unit, m=members: fw.ten_stars_book(u, m, rules["stars"], marks)),
             Planned(folder / f"{name}党委研究决定调整表.xlsx", "decisions", unit, "",
-                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign(profile))),
+                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign)),
         ]
     return plan
 
@@ -243,7 +243,7 @@ def ten_stars_plan(profile: Profile, entries: list[RosterEntry], out: Path, year
 def panel_groups(profile: Profile, members: list[RosterEntry]) -> list[tuple[str, list, list]]:
     """(label, subjects, items) per set of categories sharing the same panel items (stars.items with
     `categories`); categories without items get a sheet only when the panel reviews (审定意见)."""
-    stars = profile.stars
+    stars = profile.rules
     by_items: dict[tuple, list[str]] = {}
     for category in stars["categories"]:
         items = tuple(i["name"] for i in stars["items"] if not i["categories"] or category in i["categories"])
@@ -262,36 +262,27 @@ def panel_groups(profile: Profile, members: list[RosterEntry]) -> list[tuple[str
 
 # --- writing ----------------------------------------------------------------------------------
 
-def write_forms(profile: Profile, roster: Path, out: Path, year: int, ballots: int = 0) -> FormsResult:
-    """Read the roster, write every blank form for `profile` under `out` and, with `ballots` > 0,
-    the paper ballots. Raises FatalError (RosterError) for an unusable roster or when a file exists."""
+def write_forms(profile: Profile, plan_forms: PlanForms, roster: Path, out: Path, year: int,
+                ballots: int = 0) -> FormsResult:
+    """Read the roster, write every blank form the system plans (`plan_forms`, a System's
+    plan_blank_forms) under `out` and, with `ballots` > 0 where the system prints them, the paper
+    ballots. Raises FatalError (RosterError) for an unusable roster or when a file exists."""
     started = time.monotonic()
     if ballots < 0:
         raise FatalError(f"选票张数应为 0 或正整数，实际为 {ballots}。")
     entries = read_roster(Path(roster), profile)
     out = Path(out)
-    notes = []
-    if is_star(profile):
-        plan = star_plan(profile, entries, out, year)
-        if ballots:
-            notes.append("--ballots 只用于满意度测评（分类定级、分类升级），星级评定不印选票，已忽略。")
-            ballots = 0
-    elif profile.system in BRANCH_SYSTEMS:
-        plan = branch_plan(profile, entries, out, year, ballots)
-    elif profile.system == "shixing":
-        plan = ten_stars_plan(profile, entries, out, year)
-        if ballots:
-            notes.append("--ballots 只用于满意度测评（分类定级、分类升级），“十星”评定不印选票，已忽略。")
-            ballots = 0
-    else:
-        raise FatalError(f"规则“{profile.name}”（system = {profile.system}）还没有空白表。")
-    pdfs = [_ballot_path(out, e.unit, e) for e in entries] if ballots else []
-    _refuse_existing([p.path for p in plan] + pdfs)
-    forms = [_save(p) for p in plan]
-    if ballots:
-        forms += write_ballot_pdfs(profile, entries, out, year, ballots)
-    return FormsResult(profile, out, forms, list(by_unit(entries)), len(entries), ballots, notes,
+    blank = plan_forms(profile, entries, out, year, ballots)
+    pdfs = [_ballot_path(out, e.unit, e) for e in entries] if blank.ballots else []
+    _refuse_existing([p.path for p in blank.planned] + pdfs)
+    forms = [_save(p) for p in blank.planned]
+    if blank.ballots:
+        forms += write_ballot_pdfs(profile, entries, out, year, blank.ballots)
+    return FormsResult(profile, out, forms, list(by_unit(entries)), len(entries), blank.ballots, blank.notes,
                        time.monotonic() - started)
+
+
+PlanForms = Callable[[Profile, list[RosterEntry], Path, int, int], BlankPlan]
 
 
 def _refuse_existing(paths: list[Path]) -> None:
@@ -373,11 +364,11 @@ def ballot_doc(profile: Profile, unit: str, members: list[RosterEntry], year: in
 
 def write_ballot_pdfs(profile: Profile, entries: list[RosterEntry], out: Path, year: int, count: int) -> list[WrittenForm]:
     """One PDF of `count` ballots per branch, in the branch's folder. The ballots are all alike, so each
-    town is laid out once (templates/ballot.html, fonts and templates as fenji.render has them) with
+    town is laid out once (templates/ballot.html, fonts and templates as fenji.core.render has them) with
     one page of each kind per branch, and each branch's PDF repeats its pages: the time does not grow
     with the number of ballots."""
     from weasyprint import HTML
-    from fenji import render
+    from fenji.core import render
     env = render.environment()
     written = []
     for unit, members in by_unit(entries).items():

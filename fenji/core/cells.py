@@ -11,7 +11,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from fenji.arith import to_decimal
+from fenji.core.arith import to_decimal
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\u200e\u200f\ufeff]+")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』]")

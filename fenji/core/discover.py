@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fenji.problems import Problems
+from fenji.core.problems import Problems
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 IGNORED_DIRS = ("已处理", "退回")

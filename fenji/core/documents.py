@@ -12,9 +12,8 @@ a veto, a reason or a note, so no template can leak one.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import secrets
 import shutil
-import tempfile
 import time
 import unicodedata
 from collections import Counter
@@ -22,19 +21,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 from markupsafe import Markup
 
-from fenji import __version__, doctor, render
-from fenji.arith import fmt_decimal, fmt_percent, to_decimal
-from fenji.grade import (M_DECISION, M_FLOOR, M_OVER_QUOTA, M_SELF, M_VETO, M_CRITICAL,
+from fenji import __version__, doctor
+
+from fenji.core import render
+from fenji.core.arith import fmt_decimal, fmt_percent, to_decimal
+from fenji.grading.grade import (M_DECISION, M_FLOOR, M_OVER_QUOTA, M_SELF, M_VETO, M_CRITICAL,
                          NOT_PARTICIPATING, PENDING, UNGRADED)
-from fenji.outputs import replace_dir
-from fenji.profiles import STAR_SYSTEMS, Profile
+from fenji.core.outputs import replace_dir
+from fenji.core.profiles import Profile
 
 DASH = "—"
-KIND = {"dingji": "分类定级"}        # the word in file names: <单位><年度>年度分类定级评分定级表.pdf
 LETTERS_PER_JOB = 40                  # 通知书 laid out together, then cut into one PDF each
 POOL_MIN_SUBJECTS = 60                # below this, starting worker processes costs more than it saves
 
@@ -56,44 +57,6 @@ class Signature:
 
     issuer: str
     date: str
-
-
-@dataclass
-class Column:
-    """An indicator column head: name and maximum points."""
-
-    name: str
-    max: str
-
-
-@dataclass
-class ScoreLine:
-    """One branch's row of the 评分定级表; missing values are `—`."""
-
-    number: int
-    id: str
-    name: str
-    scores: list[str]
-    total: str
-    veto: str
-    initial: str
-    grade: str
-    note: str
-
-
-@dataclass
-class ScoreTableDoc:
-    """评分定级表 of one unit (附件4 completed), landscape, for the county, marked 内部资料."""
-
-    meta: DocMeta
-    title_lines: list[str]
-    unit: str
-    year: int
-    columns: list[Column]
-    rows: list[ScoreLine]
-    notes: list[str]
-    signature: Signature
-    marking: str = "内部资料"
 
 
 @dataclass
@@ -128,88 +91,6 @@ class SurveyDoc:
     notes: list[str]
     signature: Signature
     marking: str = "内部资料"
-
-
-@dataclass
-class NoticeLine:
-    """One line of a public notice: a name and a grade (a score only when the profile allows)."""
-
-    number: int
-    name: str
-    grade: str
-    score: str
-
-
-@dataclass
-class NoticeDoc:
-    """结果公示 of one unit for the village board: names and grades, the notice period, how to object."""
-
-    meta: DocMeta
-    title_lines: list[str]
-    unit: str
-    year: int
-    title: str                        # the profile's title, e.g. 村（社区）党支部分类定级
-    subject: str                      # what is graded, e.g. 党组织
-    count: int
-    summary: str                      # 好 2 个、较好 7 个……
-    show_scores: bool
-    rows: list[NoticeLine]
-    unsettled: int                    # 待定 / 未评定: listed, results announced later
-    period_start: str
-    period_end: str
-    issuer: str
-    phone: str
-    address: str
-    hotline_12380: bool
-    signature: Signature
-
-
-@dataclass
-class LetterItem:
-    """One indicator in a 通知书: maximum, graded score, self-evaluation score."""
-
-    name: str
-    max: str
-    score: str
-    self_score: str
-
-
-@dataclass
-class Letter:
-    """One branch's 定级结果通知书. `status` is graded, pending (待定) or ungraded (未评定)."""
-
-    anchor: str
-    id: str
-    name: str
-    unit: str
-    year: int
-    title_lines: list[str]
-    status: str
-    grade: str
-    initial: str
-    score: str
-    rate: str
-    valid: str
-    group_score: str
-    items: list[LetterItem]
-    total_max: str
-    self_total: str
-    self_grade: str
-    self_deviation: bool
-    missing: str
-    changes: list[str]
-    rectify: bool
-    lowest: bool
-    weak: list[str]
-    signature: Signature
-
-
-@dataclass
-class LettersDoc:
-    """Several 通知书 laid out as one document, cut into one PDF per branch afterwards."""
-
-    meta: DocMeta
-    letters: list[Letter]
 
 
 @dataclass
@@ -309,7 +190,7 @@ class ReportDoc:
     changes: list[ChangeRow]
     change_summary: str
     signature: Signature
-    # last year's distribution beside this year's, from the ledger (fenji.documents_ledger.last_year_section)
+    # last year's distribution beside this year's, from the ledger (fenji.systems.shengji.documents.last_year_section)
     last_year: list = field(default_factory=list)
     last_year_grades: list[str] = field(default_factory=list)
     last_year_note: str = ""
@@ -413,35 +294,6 @@ def _note(row: dict) -> str:
 
 # --- 评分定级表 -------------------------------------------------------------------------------
 
-def score_table_doc(outcome, options, unit: str) -> ScoreTableDoc:
-    """附件4 completed for one unit: every indicator, 总分, 否决情形, 初定等次, 最终等次, 说明."""
-    profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
-    title = f"{unit}{year}年度{profile.title}评分定级表"
-    columns = [Column(i.name, _plain(i.max)) for i in profile.indicators]
-    rows = []
-    for number, row in enumerate(_rows(outcome.graded.subjects, unit), start=1):
-        scores = [_num(row.get(i.name), _places(profile, i)) for i in profile.indicators]
-        rows.append(ScoreLine(number, str(row["编号"]), str(row["名称"]), scores, _num(row["得分"], profile.decimals),
-                              str(row.get("否决情形") or ""), str(row["初定等次"]), str(row["等次"]), _note(row)))
-    return ScoreTableDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, columns, rows,
-                         _score_notes(profile), Signature(issuer, render.cn_date(day)))
-
-
-def _score_notes(profile: Profile) -> list[str]:
-    notes = []
-    for indicator in profile.indicators:
-        if indicator.source == "satisfaction":
-            valid = [o for o, w in profile.satisfaction["weights"].items() if w > 0]
-            notes.append(f"{indicator.name} = {_plain(indicator.max)} × 满意率，满意率 = {'、'.join(valid)}票数之和 ÷ 有效票数，"
-                         "按满意度测评表重新计算。")
-    notes.append(f"总分为各项得分之和，四舍五入保留 {profile.decimals} 位小数；等次：{_band_text(profile)}。")
-    veto_grade = profile.veto.get("grade") or profile.lowest_grade
-    notes.append(f"有否决情形的定为“{veto_grade}”。初定等次按总分确定；最终等次为执行否决情形、比例控制（"
-                 f"{_quota_text(profile) or '无'}）和党委研究决定后的等次。")
-    notes.append(f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定。")
-    return notes
-
 
 # --- 测评汇总表 -------------------------------------------------------------------------------
 
@@ -517,75 +369,7 @@ def notice_terms(profile: Profile, options, unit: str) -> dict:
                 hotline_12380=bool(profile.notice["hotline_12380"]), signature=Signature(issuer, render.cn_date(start)))
 
 
-def notice_doc(outcome, options, unit: str) -> NoticeDoc:
-    """The unit's public notice: names and grades only (scores when the profile says so)."""
-    profile, year = outcome.profile, options.year
-    terms = notice_terms(profile, options, unit)
-    title = f"关于{unit}{year}年度{profile.title}结果的公示"
-    rows = _rows(outcome.graded.subjects, unit)
-    order = {grade: n for n, grade in enumerate(profile.grades + [PENDING, UNGRADED, NOT_PARTICIPATING])}
-    ranked = sorted(rows, key=lambda r: order.get(r["等次"], len(order)))
-    show = bool(profile.notice["show_scores"])
-    lines = [NoticeLine(n, str(r["名称"]), str(r["等次"]), _num(r["得分"], profile.decimals) if show else "")
-             for n, r in enumerate(ranked, start=1)]
-    counts = Counter(r["等次"] for r in rows)
-    summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
-    unsettled = sum(counts[g] for g in (PENDING, UNGRADED))
-    return NoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
-                     profile.title, profile.subject, len(rows), summary, show, lines, unsettled, **terms)
-
-
 # --- 定级结果通知书 ---------------------------------------------------------------------------
-
-def letters(outcome, options, unit: str) -> list[Letter]:
-    """One 通知书 per subject of the unit, in roster order."""
-    by_source = {str(r.source): r for f in outcome.files for r in f.records.get("self_eval", [])}
-    adjustments: dict[str, list[dict]] = {}
-    for adjustment in outcome.graded.adjustments:
-        adjustments.setdefault(adjustment["编号"], []).append(adjustment)
-    return [_letter(n, row, outcome, options, unit, by_source, adjustments.get(row["编号"], []))
-            for n, row in enumerate(_rows(outcome.graded.subjects, unit))]
-
-
-def _letter(n: int, row: dict, outcome, options, unit: str, by_source: dict, changes: list[dict]) -> Letter:
-    profile, year = outcome.profile, options.year
-    day = _doc_date(options)
-    self_eval = by_source.get((row.get("sources") or {}).get("自评", ""))
-    items = [LetterItem(i.name, _plain(i.max), _num(row.get(i.name), _places(profile, i)),
-                        _num(self_eval.scores.get(i.name) if self_eval else None, profile.decimals))
-             for i in profile.indicators]
-    grade = str(row["等次"])
-    status = {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
-    lower = profile.grades[len(profile.grades) // 2:]
-    markers = list(row.get("markers") or [])
-    return Letter(
-        anchor=f"letter-{n}", id=str(row["编号"]), name=str(row["名称"]), unit=unit, year=year,
-        title_lines=render.balance_lines(f"{year}年度{_folder_kind(profile)}结果通知书"), status=status, grade=grade,
-        initial=str(row["初定等次"]), score=_num(row["得分"], profile.decimals), rate=_rate(row.get("满意率")),
-        valid=_int(row.get("有效票")), group_score=_group_score(row, profile), items=items,
-        total_max=_plain(sum(i.max for i in profile.indicators)),
-        self_total=_num(row.get("自评得分"), profile.decimals), self_grade=str(row.get("自评等次") or ""),
-        self_deviation=M_SELF in markers, missing="、".join(row.get("missing") or []),
-        changes=[_change_sentence(c) for c in changes], rectify=status == "graded" and grade in lower,
-        lowest=grade == profile.lowest_grade, weak=_weak(row, profile),
-        signature=Signature(_issuer(profile, options, unit), render.cn_date(day)))
-
-
-def _group_score(row: dict, profile: Profile) -> str:
-    indicator = next((i for i in profile.indicators if i.source == "satisfaction"), None)
-    return _num(row.get(indicator.name), _places(profile, indicator)) if indicator else DASH
-
-
-def _weak(row: dict, profile: Profile) -> list[str]:
-    """Indicators below 80 % of their maximum, weakest first (at most three; else the two weakest)."""
-    ratios = []
-    for indicator in profile.indicators:
-        value = _clean(row.get(indicator.name))
-        if value is not None:
-            ratios.append((Fraction(value) / Fraction(indicator.max), indicator, value))
-    ratios.sort(key=lambda item: item[0])
-    chosen = [r for r in ratios if r[0] < Fraction(4, 5)][:3] or ratios[:2]
-    return [f"{i.name}（{_num(v, _places(profile, i))}/{_plain(i.max)}分）" for _, i, v in chosen]
 
 
 def _change_sentence(change: dict) -> str:
@@ -600,13 +384,6 @@ def _change_sentence(change: dict) -> str:
     if kind in (M_OVER_QUOTA, M_FLOOR):
         return f"按照等次比例控制要求（{reason}），由“{before}”调整为“{after}”。"
     return f"{kind}（{reason}），由“{before}”调整为“{after}”。"
-
-
-def letters_doc(outcome, options, unit: str, chunk: list[Letter]) -> LettersDoc:
-    """Some of a unit's letters as one document (laid out together, cut apart afterwards)."""
-    profile = outcome.profile
-    title = f"{unit}{options.year}年度{profile.title}结果通知书"
-    return LettersDoc(_meta(title, _issuer(profile, options, unit), _doc_date(options)), chunk)
 
 
 # --- 汇总报告 ---------------------------------------------------------------------------------
@@ -640,7 +417,6 @@ def report_doc(outcome, options) -> ReportDoc:
 
 
 def _last_year(outcome, options, grades: list[str]) -> dict:
-    from fenji.documents_ledger import last_year_section      # it imports this module
     return last_year_section(outcome, options, grades)
 
 
@@ -754,31 +530,6 @@ class Plan:
     html: dict[Path, str] = field(default_factory=dict)
 
 
-def _folder_kind(profile: Profile) -> str:
-    return KIND.get(profile.system, profile.name)
-
-
-def plan_documents(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
-    """Render every template to HTML and say which PDF file(s) each becomes (paths under `root`)."""
-    if outcome.profile.system in STAR_SYSTEMS:     # xingji-*: 汇总表, 公示 and 五星卡 per village
-        from fenji.documents_stars import plan_star_documents
-        return plan_star_documents(outcome, options, env, root)
-    if outcome.profile.system in ("shengji", "shixing"):     # 分类升级 / 十星创建: fenji.documents_ledger
-        from fenji.documents_ledger import plan_ledger_documents
-        return plan_ledger_documents(outcome, options, env, root)
-    plan = Plan()
-    year, kind = options.year, _folder_kind(outcome.profile)
-    for unit in _units(outcome.graded.subjects):
-        folder = root / safe_name(unit)
-        stem = f"{safe_name(unit)}{year}年度{kind}"
-        _single(plan, env, outcome, "score_table.html", score_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
-        _single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
-        _single(plan, env, outcome, "notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        _letters(plan, env, outcome, options, unit, folder / "通知书")
-    _single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
-    return plan
-
-
 def _html(env, outcome, template: str, doc) -> str | None:
     try:
         return render.render_html(env, template, doc)
@@ -797,28 +548,12 @@ def _single(plan: Plan, env, outcome, template: str, doc, path: Path) -> None:
         plan.html[path.with_suffix(".html")] = html
 
 
-def _letters(plan: Plan, env, outcome, options, unit: str, folder: Path) -> None:
-    every = letters(outcome, options, unit)
-    for start in range(0, len(every), LETTERS_PER_JOB):
-        chunk = every[start:start + LETTERS_PER_JOB]
-        html = _html(env, outcome, "letter.html", letters_doc(outcome, options, unit, chunk))
-        if html is None:
-            return
-        parts = [render.Part(folder / f"{safe_name(l.id, 20)}{safe_name(l.name)}定级结果通知书.pdf",
-                             f"{l.name}{l.year}年度{_folder_kind(outcome.profile)}结果通知书", l.anchor) for l in chunk]
-        plan.jobs.append(render.Job(html, parts))
-        if options.html:
-            for letter, part in zip(chunk, parts):
-                single = render.render_html(env, "letter.html", letters_doc(outcome, options, unit, [letter]))
-                plan.html[part.path.with_suffix(".html")] = single
-
-
-def _environment(options, problems) -> jinja2.Environment:
+def _environment(options, problems, templates: Path) -> jinja2.Environment:
     folder = Path(options.templates) if options.templates else None
     if folder is not None and not folder.is_dir():
         problems.error("templates-missing", f"自定义模板文件夹 {folder} 不存在，已使用内置模板。", file=str(folder))
         folder = None
-    return render.environment(folder)
+    return render.environment(folder, [templates])
 
 
 def _font_problems(outcome) -> None:
@@ -846,28 +581,39 @@ class RenderStats:
     seconds: float = 0.0
 
 
-LAST_STATS = RenderStats()
+Planner = Callable[..., Plan]       # (outcome, options, env, root) → Plan: a system's plan_documents
 
 
-def write_documents(outcome, options, out: Path, pool=None) -> list[Path]:
+def _staging_folder(out: Path) -> Path:
+    """A fresh folder beside OUT/documents, made with the process's umask (mkdtemp's is private, and
+    changing the umask to read it would race with the other threads of `fenji watch`)."""
+    while True:
+        staging = out / f".documents.{secrets.token_hex(4)}"
+        try:
+            staging.mkdir()
+            return staging
+        except FileExistsError:
+            continue
+
+
+def write_documents(outcome, options, out: Path, planner: Planner, templates: Path, pool=None) -> list[Path]:
     """Render every document of the run into OUT/documents/, swapped into place in one step.
 
-    Returns the PDF paths (under OUT/documents). Font fallbacks and uncovered characters become
-    warnings in `outcome.problems`; a broken user template is an error and its document is skipped.
+    `planner` is the system's document plan, `templates` its own templates folder (after the user's
+    `--templates`, before the shared bases). Returns the PDF paths (under OUT/documents) and sets
+    `outcome.render_stats`. Font fallbacks and uncovered characters become warnings in
+    `outcome.problems`; a broken user template is an error and its document is skipped.
     """
     started = time.monotonic()
     out = Path(out)
-    env = _environment(options, outcome.problems)
-    staging = Path(tempfile.mkdtemp(prefix=".documents.", dir=out))
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(staging, 0o777 & ~mask)      # mkdtemp makes it private; the swapped-in folder should not be
+    env = _environment(options, outcome.problems, templates)
+    staging = _staging_folder(out)
     try:
         _font_problems(outcome)
-        plan = plan_documents(outcome, options, env, staging)
+        plan = planner(outcome, options, env, staging)
         _glyph_problems(outcome, [job.html for job in plan.jobs])
         workers = options.workers if len(outcome.graded.subjects) >= POOL_MIN_SUBJECTS else 1
-        if pool is not None:           # a fenji.executors.DaskPool: batches of jobs on the cluster
+        if pool is not None:           # a fenji.core.executors.DaskPool: batches of jobs on the cluster
             written = pool.render(plan.jobs, options.pdf_variant)
         else:
             written = render.run_jobs(plan.jobs, options.pdf_variant, workers)
@@ -879,6 +625,123 @@ def write_documents(outcome, options, out: Path, pool=None) -> list[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    LAST_STATS.files, LAST_STATS.pages = len(written), sum(pages for _, pages in written)
-    LAST_STATS.seconds = time.monotonic() - started
+    outcome.render_stats = RenderStats(len(written), sum(pages for _, pages in written), time.monotonic() - started)
     return [out / "documents" / path.relative_to(staging) for path, _ in written]
+
+
+@dataclass
+class NoticeGroup:
+    """One grade on a public notice and the names that have it (names only)."""
+
+    grade: str
+    names: list[str]
+
+
+@dataclass
+class GroupedNoticeDoc:
+    """结果公示 of one town for the village board: names grouped by grade, the period, how to object."""
+
+    meta: DocMeta
+    title_lines: list[str]
+    unit: str
+    year: int
+    title: str
+    subject: str
+    count: int
+    summary: str
+    groups: list[NoticeGroup]
+    unsettled: int
+    period_start: str
+    period_end: str
+    issuer: str
+    phone: str
+    address: str
+    hotline_12380: bool
+    signature: Signature
+
+
+def grouped_notice_doc(outcome, options, unit: str) -> GroupedNoticeDoc:
+    """The town's notice: grades and names only; 未评定 / 待定 are counted, not named."""
+    profile, year = outcome.profile, options.year
+    terms = notice_terms(profile, options, unit)
+    title = f"关于{unit}{year}年度{profile.title}结果的公示"
+    rows = _rows(outcome.graded.subjects, unit)
+    counts = Counter(r["等次"] for r in rows)
+    groups = [NoticeGroup(g, [str(r["名称"]) for r in rows if r["等次"] == g]) for g in profile.grades if counts[g]]
+    summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
+    return GroupedNoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+                           profile.title, profile.subject, len(rows), summary, groups, counts[PENDING] + counts[UNGRADED],
+                           **terms)
+
+
+def _status(grade: str) -> str:
+    return {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
+
+
+def _adjustments(outcome) -> dict[str, list[str]]:
+    by_id: dict[str, list[str]] = {}
+    for adjustment in outcome.graded.adjustments:
+        by_id.setdefault(adjustment["编号"], []).append(_change_sentence(adjustment))
+    return by_id
+
+
+def letters_in_batches(plan: Plan, env, outcome, options, unit: str, every: list, doc_type, template: str,
+                        folder: Path, word: str) -> None:
+    """A unit's 通知书, LETTERS_PER_JOB laid out together, each batch cut into one PDF per subject."""
+    meta = _meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书", _issuer(outcome.profile, options, unit),
+                 _doc_date(options))
+    for start in range(0, len(every), LETTERS_PER_JOB):
+        _per_subject(plan, env, outcome, template, doc_type(meta, every[start:start + LETTERS_PER_JOB]), folder, word)
+
+
+def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, word: str) -> None:
+    """Several one-subject documents laid out as one, cut into one PDF per subject (anchor → file)."""
+    html = _html(env, outcome, template, doc)
+    if html is None:
+        return
+    parts = [render.Part(folder / f"{safe_name(item.id, 20)}{safe_name(item.name)}{word}.pdf", f"{item.name}{word}", item.anchor)
+             for item in doc.items]
+    plan.jobs.append(render.Job(html, parts))
+
+
+@dataclass
+class DistributionRow:
+    """One unit's grade counts in one year: (count, share) per grade, e.g. ("3", "18.8%")."""
+
+    unit: str
+    year: str
+    total: int
+    cells: list[tuple[str, str]]
+
+
+def last_year_section(outcome, options, grades: list[str]) -> dict:
+    """The report's 上年与本年等次分布 when the ledger has last year's results of this profile, else {}.
+
+    Per unit of this run (and 合计): last year's kept grades counted beside this year's, in the grades
+    seen in either year. Last year's subjects of units not in this run are left out, so that a
+    town's run is compared with that town.
+    """
+    history = getattr(outcome, "history", None)
+    if history is None or not history.kept:
+        return {}
+    frame = outcome.graded.subjects
+    units = _units(frame)
+    kept = [r for r in history.kept.values() if r.unit in units]
+    if not kept:
+        return {}
+    present = {r.grade for r in kept} | {str(g) for g in frame["等次"]}
+    shown = [g for g in list(grades) + sorted(present - set(grades)) if g in present]   # grades seen in either year
+    rows = []
+    for unit in units + ["合计"]:
+        before = [r.grade for r in kept if unit == "合计" or r.unit == unit]
+        now = [str(g) for g, u in zip(frame["等次"], frame["单位"].astype(str)) if unit == "合计" or u == unit]
+        rows.append(_distribution(unit, f"{history.year}年", before, shown))
+        rows.append(_distribution("", f"{options.year}年", now, shown))
+    note = f"上年数据取自台账中 {history.year} 年的运行结果，共 {len(kept)} 个对象"
+    return {"last_year": rows, "last_year_grades": shown, "last_year_note": note}
+
+
+def _distribution(unit: str, year: str, grades: list[str], shown: list[str]) -> DistributionRow:
+    counts, n = Counter(grades), len(grades)
+    cells = [(str(counts[g]), fmt_percent(Fraction(counts[g], n)) if n and counts[g] else "") for g in shown]
+    return DistributionRow(unit, year, n, cells)

@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from fenji import __version__
-from fenji.problems import FatalError
+from fenji.core.problems import FatalError
 
 PREFIX, LOCAL = "dask://", "dask-local"
 TASKS_PER_WORKER = 4          # enough batches to balance uneven files, few enough to keep overhead low
@@ -125,12 +125,12 @@ def _fenji_version() -> str:
 
 
 def _read_batch(items: list, profile) -> list:
-    from fenji.read import read_file
+    from fenji.forms.read import read_file
     return [read_file(item, profile) for item in items]
 
 
 def _render_batch(jobs: list, variant: str | None) -> list[tuple[Path, int]]:
-    from fenji import render
+    from fenji.core import render
     with _RENDER_LOCK:
         return [written for job in jobs for written in render.run_job(job, variant)]
 

@@ -65,7 +65,7 @@ DEFAULT_ROWS = 50          # input rows of a 附件3 without a ballot count, and
 
 @dataclass
 class Form:
-    """A written form: the workbook, its kind (as in fenji.forms.FORM_SPECS) and its input cells."""
+    """A written form: the workbook, its kind (as in fenji.core.tables.FORM_SPECS) and its input cells."""
 
     book: Workbook
     kind: str
@@ -255,7 +255,7 @@ def _add_sheet(form: Form, title: str, widths: Sequence[float]) -> Sheet:
 
 def roster_book(unit: str, year: int, subjects: Sequence, grades: Sequence[str]) -> Form:
     """基层党组织名册 of one town. `subjects`: objects with id, name, kind, members, secretary, last_grade
-    (fenji.records.RosterEntry, fenji.samples.Branch …). 编号, 名称 and 所属乡镇 are locked."""
+    (fenji.core.records.RosterEntry, fenji.systems.dingji.samples.Branch …). 编号, 名称 and 所属乡镇 are locked."""
     form, s = _new("roster", "名册", (10, 22, 12, 12, 10, 12, 10))
     s.title(1, "基层党组织名册")
     s.label(2, 1, 7, f"乡镇（盖章）：{unit}{GAP}年度：{year}")

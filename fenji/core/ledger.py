@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fenji.problems import FatalError
+from fenji.core.problems import FatalError
 
 DEFAULT_DB = Path("fenji.db")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 
-from fenji.cells import normalize_name, squash
-from fenji.records import RosterEntry
+from fenji.core.cells import normalize_name, squash
+from fenji.core.records import RosterEntry
 
 
 class Matcher:

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from fenji.problems import PROBLEM_COLUMNS, Problem
+from fenji.core.problems import PROBLEM_COLUMNS, Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XML, so not in .xlsx either

@@ -17,25 +17,20 @@ import datetime as dt
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from importlib import resources
 from itertools import repeat
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-import fenji
 from fenji import doctor
 
-TEMPLATE_PACKAGE = "fenji.templates"
 
 
 def builtin_templates() -> Path:
-    """The built-in templates: `templates/` of the source tree, else the installed package data."""
-    source = Path(fenji.__file__).resolve().parent.parent / "templates"
-    if source.is_dir():
-        return source
-    return Path(str(resources.files(TEMPLATE_PACKAGE)))
+    """The shared templates (bases, macros, styles), beside this module."""
+    return Path(__file__).resolve().parent / "templates"
+
 
 
 @dataclass(frozen=True)
@@ -56,10 +51,11 @@ def font_faces() -> FontFaces:
     return FontFaces(stacks["小标宋"], stacks["仿宋"], stacks["黑体"], stacks["楷体"], title_weight)
 
 
-def environment(user_folder: Path | None = None) -> jinja2.Environment:
-    """Templates from `user_folder` first, then the built-ins; autoescape on, StrictUndefined."""
+def environment(user_folder: Path | None = None, folders: list[Path] = ()) -> jinja2.Environment:
+    """Templates from `user_folder` first, then `folders` (a system's own), then the shared bases;
+    autoescape on, StrictUndefined."""
     loaders = [jinja2.FileSystemLoader(str(user_folder))] if user_folder else []
-    loaders.append(jinja2.FileSystemLoader(str(builtin_templates())))
+    loaders.append(jinja2.FileSystemLoader([str(p) for p in folders] + [str(builtin_templates())]))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["fonts"] = font_faces()

@@ -1,4 +1,4 @@
-"""Stage 2b: recognise the standard forms on each sheet and lift their tables out.
+"""Stage 2b: recognise a form on each sheet by its spec and lift its table out (fenji.forms has the specs).
 
 A form is recognised by its title, never by the file name; columns are found by header text (two-level
 merged headers included), so inserted, reordered or moved rows and columns do not matter (forms.md).
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from fenji.cells import cell_ref, header_key, squash, split_labels, text, title_key
-from fenji.workbook import Sheet
+from fenji.core.cells import cell_ref, header_key, squash, split_labels, text, title_key
+from fenji.core.workbook import Sheet
 
 TITLE_SCAN_ROWS = 10
 HEADER_SCAN_ROWS = 15
@@ -29,24 +29,6 @@ class FormSpec:
     required: tuple[str, ...] = ()   # top-level headers that identify the header row
     children: tuple[str, ...] = ()   # second-level headers expected under a merged parent
     keys: tuple[str, ...] = ()       # key columns: a row with all of them empty ends the table
-
-
-FORM_SPECS: tuple[FormSpec, ...] = (
-    FormSpec("summary", "满意度测评汇总表", ("满意度测评汇总表",), (), ("党组织名称", "有效票数"),
-             ("满意", "基本满意", "不满意", "不了解"), ("序号", "党组织名称")),
-    FormSpec("ballots", "满意度测评表（附件3）", ("满意度测评表",), ("汇总",), ("票号",), (), ("票号",)),
-    FormSpec("self_eval", "分类定级自评表（附件2）", ("分类定级自评表",), (), ("定级指标", "自评得分"), (), ("定级指标",)),
-    FormSpec("score_sheet", "上级党组织评分定级表（附件4）", ("上级党组织评分定级表",), (), ("党组织名称",), (),
-             ("编号", "党组织名称")),
-    FormSpec("decisions", "党委研究决定调整表", ("决定调整表",), (), ("调整后等次", "理由"), (), ("编号", "名称")),
-    FormSpec("star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名")),
-    FormSpec("public_votes", "民主评议计分表", ("民主评议计分表",), (), ("编号", "姓名"), (), ("编号", "姓名")),
-    FormSpec("panel", "领导小组评议表", ("领导小组评议表",), (), ("编号", "姓名"), (), ("编号", "姓名")),
-    FormSpec("ten_stars", "十星评定表", ("十星", "评定表"), (), ("村党组织",), (), ("编号", "村党组织")),
-    FormSpec("roster", "党组织名册", ("党组织名册",), (), ("编号", "党组织名称"), (), ("编号", "党组织名称")),
-)
-
-SPEC_BY_KIND = {spec.kind: spec for spec in FORM_SPECS}
 
 
 def header_base(value) -> str:
@@ -99,14 +81,16 @@ class Table:
         return None
 
 
-def recognise(sheet: Sheet) -> tuple[FormSpec, str, int, int] | None:
-    """The form on this sheet: (spec, title text, title row, title col), or None if no title is known."""
+def recognise(sheet: Sheet, specs: tuple[FormSpec, ...]) -> tuple[FormSpec, str, int, int] | None:
+    """The form on this sheet: (spec, title text, title row, title col), or None if no title is known.
+
+    `specs` are tried in order (fenji.forms.SPECS): the first whose title keys the sheet carries wins."""
     for r in range(min(TITLE_SCAN_ROWS, len(sheet.rows))):
         for c, value in enumerate(sheet.rows[r]):
             if not isinstance(value, str) or not value.strip():
                 continue
             key = title_key(value)
-            for spec in FORM_SPECS:
+            for spec in specs:
                 if all(k in key for k in spec.title_all) and not any(k in key for k in spec.title_none):
                     return spec, text(value), r, c
     return None
@@ -246,10 +230,10 @@ def _value_after(values: list, row: int, col: int) -> tuple[str, str] | None:
     return None
 
 
-def find_tables(sheet: Sheet, extra_children: dict[str, tuple[str, ...]] | None = None):
+def find_tables(sheet: Sheet, specs: tuple[FormSpec, ...], extra_children: dict[str, tuple[str, ...]] | None = None):
     """The recognised table on this sheet, or (spec, None) when the title is known but no header,
     or None when the sheet has no known title."""
-    found = recognise(sheet)
+    found = recognise(sheet, specs)
     if found is None:
         return None
     spec, title, r, c = found

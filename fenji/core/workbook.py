@@ -15,8 +15,8 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from fenji.cells import cell_ref
-from fenji.xlsxscan import ScanRefused, scan_parts
+from fenji.core.cells import cell_ref
+from fenji.core.xlsxscan import ScanRefused, scan_parts
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -12,16 +12,21 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
-from fenji.arith import fmt_number, half_up
-from fenji.cells import is_blank, parse_date, parse_number, parse_stars, squash, text
-from fenji.forms import Row
-from fenji.profiles import STAR_SYSTEMS
-from fenji.records import RosterEntry, Source
+from fenji.core.arith import fmt_number, half_up
+from fenji.core.cells import is_blank, parse_date, parse_number, parse_stars, squash, text
+from fenji.core.records import RosterEntry, Source
+from fenji.core.tables import FormSpec, Row
+from fenji.core.validate import Context, Form, check_header_max, require_columns, score_value
 
-if TYPE_CHECKING:
-    from fenji.validate import Context
+
+PANEL_SPEC = FormSpec("panel", "领导小组评议表", ("领导小组评议表",), (), ("编号", "姓名"), (), ("编号", "姓名"))
+
+
+PUBLIC_VOTES_SPEC = FormSpec("public_votes", "民主评议计分表", ("民主评议计分表",), (), ("编号", "姓名"), (), ("编号", "姓名"))
+
+
+STAR_ROSTER_SPEC = FormSpec("star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名"))
 
 STAR_NAMES = ["无", "一星", "二星", "三星", "四星", "五星"]
 REPRESENTATIVE = re.compile(r"^(村民)?代表|^评议人|^评委")
@@ -64,11 +69,6 @@ class PanelReview:
     note: str = ""
 
 
-def _base():
-    """fenji.validate's shared helpers, looked up on use: fenji.validate imports this module."""
-    from fenji import validate
-    return validate
-
 
 def star_name(rank: int | None) -> str:
     """0 → 无, 3 → 三星; None → empty (no previous rating)."""
@@ -77,20 +77,14 @@ def star_name(rank: int | None) -> str:
 
 def star_grade(typed: str, profile) -> str:
     """A star level as typed (`5星`, `五星级`, `★★★★`, `无`) → the profile's grade name (五星 … 不列入星级);
-    anything else, or under a profile that is not a star system, is returned as typed."""
-    if profile.system not in STAR_SYSTEMS or typed in profile.grades:
+    anything else, or under a profile whose grades are not star levels, is returned as typed."""
+    if not profile.star_levels or typed in profile.grades:
         return typed
     rank = parse_stars(typed)
     if rank is None or rank >= len(profile.grades):
         return typed
     return profile.grades[len(profile.grades) - 1 - rank]
 
-
-def _applies(ctx: Context) -> bool:
-    if ctx.profile.system in STAR_SYSTEMS:
-        return True
-    ctx.notice("form-not-used", f"{ctx.table.spec.label}不属于规则“{ctx.profile.title}”所需的表，已跳过。")
-    return False
 
 
 def _village(ctx: Context) -> str:
@@ -111,7 +105,7 @@ def _id_name(row: Row, name_column: str = "姓名") -> tuple[str, str]:
 
 def star_roster(ctx: Context) -> None:
     """Persons and households of one village: 编号 姓名（户主） 类别 … 入党时间 上次星级 不参评情形."""
-    if not _applies(ctx) or not _base().require_columns(ctx, ["编号", "姓名", "类别"]):
+    if not require_columns(ctx, ["编号", "姓名", "类别"]):
         return
     default_unit = _village(ctx)
     for row in ctx.table.rows:
@@ -140,7 +134,7 @@ def _roster_entry(ctx: Context, row: Row, default_unit: str) -> RosterEntry | No
 
 def _category(ctx: Context, row: Row, ident: str) -> str:
     raw = squash(row.cells.get("类别"))
-    categories = ctx.profile.stars["categories"]
+    categories = ctx.profile.rules["categories"]
     if raw not in categories:
         shown = text(row.cells.get("类别")) or "（空）"
         ctx.error("category-unknown", f"类别“{shown}”不是规定的类别（{'、'.join(categories)}）。该对象不能评定，请改正。",
@@ -185,7 +179,7 @@ def _ineligible(ctx: Context, row: Row, ident: str) -> str:
     raw = row.cells.get("不参评情形")
     if squash(raw) in NO_REASON:
         return ""
-    codes = ctx.profile.stars["eligibility"]
+    codes = ctx.profile.rules["eligibility"]
     cell = ctx.table.ref(row, "不参评情形")
     if not codes:
         ctx.warning("ineligible-not-in-profile", f"规则“{ctx.profile.name}”没有不参评情形，名册中填写的“{text(raw)}”已忽略。",
@@ -205,8 +199,6 @@ def _ineligible(ctx: Context, row: Row, ident: str) -> str:
 
 def public_votes(ctx: Context) -> None:
     """One row per subject; one column per representative (代表1 …), blank = did not score."""
-    if not _applies(ctx):
-        return
     representatives = [c for c in ctx.table.columns if REPRESENTATIVE.search(c)]
     if not representatives:
         ctx.error("column-missing", "民主评议计分表没有代表评分列（表头应为“代表1”“代表2”……）。请按标准表样填写。",
@@ -230,7 +222,7 @@ def _vote(ctx: Context, row: Row, column: str, votes: PublicVotes, subject: str)
     if is_blank(row.cells.get(column)):
         votes.blanks += 1
         return
-    value = _base().score_value(ctx, row, column, ctx.profile.stars["score_max"], subject)
+    value = score_value(ctx, row, column, ctx.profile.rules["score_max"], subject)
     if value is not None:
         votes.scores.append(value)
         votes.refs.append(ctx.table.ref(row, column))
@@ -252,19 +244,17 @@ def _check_typed_mean(ctx: Context, row: Row, column: str, votes: PublicVotes, s
 
 def panel(ctx: Context) -> None:
     """Item scores (the profile's items present as columns), 合计 recomputed, 审定意见."""
-    if not _applies(ctx):
-        return
-    stars = ctx.profile.stars
+    stars = ctx.profile.rules
     items = [i for i in stars["items"] if i["name"] in ctx.table.columns]
     if not items and stars["panel_weight"] > 0:
         names = "”“".join(dict.fromkeys(i["name"] for i in stars["items"]))
         ctx.error("column-missing", f"领导小组评议表缺少评分项目列（“{names}”）。请按标准表样填写。",
                   f"A{ctx.table.header_row + 1}")
         return
-    if stars["review"] and not _base().require_columns(ctx, ["审定意见"]):
+    if stars["review"] and not require_columns(ctx, ["审定意见"]):
         return
     for item in items:
-        _base().check_header_max(ctx, item["name"], item["max"])
+        check_header_max(ctx, item["name"], item["max"])
     unit, date = _village(ctx), _date(ctx, "评议日期", "审定日期", "日期")
     for row in ctx.table.rows:
         ident, name = _id_name(row)
@@ -277,7 +267,7 @@ def _panel_row(ctx: Context, row: Row, items: list[dict], review: PanelReview) -
     subject = review.id or review.name
     for item in items:
         review.refs[item["name"]] = ctx.table.ref(row, item["name"])
-        review.items[item["name"]] = _base().score_value(ctx, row, item["name"], item["max"], subject)
+        review.items[item["name"]] = score_value(ctx, row, item["name"], item["max"], subject)
     if "合计" in ctx.table.columns and not is_blank(row.cells.get("合计")):
         review.typed_total, review.total_ref = parse_number(row.cells.get("合计")), ctx.table.ref(row, "合计")
         given = [v for v in review.items.values() if v is not None]
@@ -288,7 +278,12 @@ def _panel_row(ctx: Context, row: Row, items: list[dict], review: PanelReview) -
                             f"{fmt_number(total)}；以重新计算的结果为准。", review.total_ref, subject)
     review.opinion, review.opinion_ref = squash(row.cells.get("审定意见")), ctx.table.ref(row, "审定意见")
     review.note = text(row.cells.get("备注"))
-    if review.opinion and review.opinion != "同意" and review.opinion not in ctx.profile.stars["reject_words"]:
+    if review.opinion and review.opinion != "同意" and review.opinion not in ctx.profile.rules["reject_words"]:
         ctx.warning("opinion-unknown", f"审定意见填写为“{text(row.cells.get('审定意见'))}”，应为“同意”或"
-                    f"“{'”“'.join(ctx.profile.stars['reject_words'])}”；按同意处理，请核对。", review.opinion_ref, subject)
+                    f"“{'”“'.join(ctx.profile.rules['reject_words'])}”；按同意处理，请核对。", review.opinion_ref, subject)
     return review
+
+
+STAR_ROSTER = Form(STAR_ROSTER_SPEC, star_roster)
+PUBLIC_VOTES = Form(PUBLIC_VOTES_SPEC, public_votes)
+PANEL = Form(PANEL_SPEC, panel)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from fenji.cells import is_blank, parse_date, squash, text
-from fenji.records import Source
+from fenji.core.cells import is_blank, parse_date, squash, text
+from fenji.core.records import Source
+from fenji.core.tables import FormSpec
+from fenji.core.validate import Context, Form, require_columns
 
-if TYPE_CHECKING:
-    from fenji.validate import Context
+SPEC = FormSpec("ten_stars", "十星评定表", ("十星", "评定表"), (), ("村党组织",), (), ("编号", "村党组织"))
 
 
 @dataclass
@@ -31,12 +31,8 @@ class TenStarRow:
     note: str = ""
 
 
-def ten_stars(ctx: "Context") -> None:
+def validate(ctx: Context) -> None:
     """Validate a 十星评定表 into `ten_stars` records."""
-    if ctx.profile.system != "shixing":
-        ctx.notice("form-not-used", f"十星评定表不属于规则“{ctx.profile.title}”所需的表，已跳过。")
-        return
-    from fenji.validate import require_columns
     stars = ctx.profile.rules["stars"]
     if not require_columns(ctx, ["村党组织"] + stars):
         return
@@ -56,7 +52,7 @@ def ten_stars(ctx: "Context") -> None:
         ctx.result.add("ten_stars", record)
 
 
-def _mark(ctx: "Context", row, star: str, subject: str) -> bool | None:
+def _mark(ctx: Context, row, star: str, subject: str) -> bool | None:
     rules = ctx.profile.rules
     raw = row.cells.get(star)
     cell = ctx.table.ref(row, star)
@@ -75,3 +71,6 @@ def _mark(ctx: "Context", row, star: str, subject: str) -> bool | None:
 
 def _town_name(value: str) -> str:
     return value[:-2] if value.endswith("党委") else value
+
+
+FORM = Form(SPEC, validate)

@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.arith import cap_count, floor_count, fmt_decimal, fmt_percent
-from fenji.problems import Problems
-from fenji.profiles import Profile, Quota
+from fenji.core.arith import cap_count, floor_count, fmt_decimal, fmt_percent
+from fenji.core.problems import Problems
+from fenji.core.profiles import Profile, Quota
 
 UNGRADED = "未评定"
 PENDING = "待定"
@@ -121,14 +121,14 @@ def _eligibility(frame: pd.DataFrame, profile: Profile, adjustments: list) -> No
             before = frame.at[i, "等次"]
             frame.at[i, "等次"] = top
             frame.at[i, "quota_exempt"] = True
-            frame.at[i, "markers"].append(profile.raw.get("lifetime_marker", M_LIFETIME))
+            frame.at[i, "markers"].append(M_LIFETIME)
             if before != top:
                 adjustments.append(_adjustment(frame, i, before, top, M_LIFETIME, "建国前入党的老党员，终身享有"))
 
 
 def _one_step(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
     """With `previous_rank` (an int, None for a first rating): rise at most one grade above it."""
-    if "previous_rank" not in frame or not profile.raw.get("one_step", False):
+    if "previous_rank" not in frame or not profile.one_step:
         return
     for i in frame.index:
         previous, current = frame.at[i, "previous_rank"], frame.at[i, "等次"]
@@ -312,16 +312,16 @@ def _report_about(frame, index, unit, category, quota: Quota, problems) -> Quota
 
 
 def round_share(share: Decimal, n: int) -> int:
-    from fenji.arith import half_up
+    from fenji.core.arith import half_up
     return int(half_up(share * n, 0))
 
 
 # --- decisions and markers ------------------------------------------------------------------
 
 def _decisions(frame, profile, decisions: list, problems: Problems, adjustments: list) -> None:
-    from fenji.cells import normalize_name
-    from fenji.match import Matcher
-    from fenji.records import RosterEntry
+    from fenji.core.cells import normalize_name
+    from fenji.core.match import Matcher
+    from fenji.core.records import RosterEntry
     entries = [RosterEntry(frame.at[i, "编号"], frame.at[i, "名称"], frame.at[i, "单位"], None) for i in frame.index]
     matcher = Matcher(entries)
     position = {frame.at[i, "编号"]: i for i in frame.index}

@@ -1,6 +1,6 @@
 """Seeded generator of the sample drop folders in sample_workbooks/ (and of test inputs).
 
-`python -m fenji.samples sample_workbooks` rewrites them; the same seed gives the same workbooks,
+`python -m fenji.systems.dingji.samples sample_workbooks` rewrites them; the same seed gives the same workbooks,
 so the golden results in tests/golden/ stay valid. The dingji sample is a small county: two towns'
 returns with a few of the typical problems a clerk meets, so that the demo shows a problem list.
 """
@@ -208,7 +208,7 @@ def _ballot_rows(rng: random.Random, votes: dict) -> list[list[str]]:
 
 def _rate_text(votes: dict) -> str:
     from fractions import Fraction
-    from fenji.arith import fmt_percent
+    from fenji.core.arith import fmt_percent
     valid = votes["满意"] + votes["基本满意"] + votes["不满意"]
     return fmt_percent(Fraction(votes["满意"] + votes["基本满意"], valid))
 

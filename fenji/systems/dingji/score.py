@@ -6,143 +6,19 @@ arithmetic: 满意率 and 群众评价 are Fractions; the total is rounded once,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import pandas as pd
 
-from fenji.arith import fmt_number, fmt_percent, half_up, to_decimal
-from fenji.match import Matcher
-from fenji.problems import FatalError, Problems
-from fenji.profiles import Profile
-from fenji.records import BallotTally, FileResult, RosterEntry, ScoreRow, SelfEval
-
-MISSING_SCORES = "缺上级评分"
-INCOMPLETE_SCORES = "上级评分不完整"
-MISSING_SURVEY = "缺满意度测评"
-NO_VALID_VOTES = "无有效票"
-
-
-@dataclass
-class Scored:
-    """The subjects table and what grading and the documents need beside it."""
-
-    subjects: pd.DataFrame
-    roster: list[RosterEntry]
-    decisions: list = field(default_factory=list)
-    superseded: list[str] = field(default_factory=list)
-    tallies: dict[str, BallotTally] = field(default_factory=dict)
-    summaries: dict[str, BallotTally] = field(default_factory=dict)
-
-
-def collect(results: list[FileResult], kind: str) -> list:
-    return [record for result in results for record in result.records.get(kind, [])]
-
-
-def build_roster(results: list[FileResult], problems: Problems) -> list[RosterEntry]:
-    """All roster entries; a repeated 编号 keeps the first and reports the others."""
-    entries, repeats = unique_entries(collect(results, "roster"))
-    report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请删除重复行。")
-    if not entries:
-        raise FatalError("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
-    return list(entries.values())
-
-
-def unique_entries(found) -> tuple[dict, dict[str, list]]:
-    """First entry per 编号, and the later entries of every repeated 编号."""
-    entries: dict[str, RosterEntry] = {}
-    repeats: dict[str, list] = {}
-    for entry in found:
-        if entry.id in entries:
-            repeats.setdefault(entry.id, []).append(entry)
-        else:
-            entries[entry.id] = entry
-    return entries, repeats
-
-
-def report_repeats(entries: dict, repeats: dict[str, list], problems: Problems, advice: str) -> None:
-    """One error per repeated 编号 (a roster pasted 20 000 times is one line, not 20 000), naming
-    the first repeat's cell and the rows of the others."""
-    for ident, later in repeats.items():
-        first, shown = entries[ident], "、".join(e.source.cell for e in later[:5] if e.source.cell)
-        more = f"等 {len(later)} 处" if len(later) > 5 else f"共 {len(later)} 处"
-        problems.error("roster-duplicate-id", f"编号 {ident} 在名册中重复（首次出现在 {first.source}，为“{first.name}”；"
-                       f"重复出现在 {shown}，{more}）。{advice}", file=later[0].source.file,
-                       sheet=later[0].source.sheet, cell=later[0].source.cell, subject=ident)
-
-
-def match_records(records: list, matcher: Matcher, problems: Problems, label: str) -> dict[str, list]:
-    """Records grouped by subject id; unmatched and ambiguous names are errors with suggestions."""
-    grouped: dict[str, list] = {}
-    for record in records:
-        entry, reason = matcher.find(getattr(record, "id", ""), record.name, getattr(record, "unit", ""))
-        if entry is None:
-            _report_unmatched(record, reason, matcher, problems, label)
-            continue
-        grouped.setdefault(entry.id, []).append(record)
-    return grouped
-
-
-def _report_unmatched(record, reason: str, matcher: Matcher, problems: Problems, label: str) -> None:
-    where = dict(file=record.source.file, sheet=record.source.sheet, cell=record.source.cell,
-                 subject=getattr(record, "id", "") or record.name)
-    if reason == "ambiguous":
-        ids = "、".join(f"{e.id}（{e.unit}）" for e in matcher.ambiguous(record.name))
-        problems.error("name-ambiguous", f"{label}中的“{record.name}”与名册中多个党组织同名（{ids}），无法确定是哪一个。"
-                       "请填写编号。", **where)
-        return
-    hint = matcher.suggestions(record.name)
-    suggestion = f"名册中相近的名称：{'、'.join(hint)}。" if hint else "请核对名册。"
-    shown = record.name or getattr(record, "id", "")
-    problems.error("subject-not-in-roster", f"{label}中的“{shown}”在名册中找不到。{suggestion}", **where)
-
-
-def latest(records: list, problems: Problems, label: str, mtimes: dict[str, float]):
-    """The resubmission rule: the latest by date field, then by file modification time."""
-    if len(records) == 1:
-        return records[0]
-    ordered = sorted(records, key=lambda r: (r.date or _MIN_DATE, mtimes.get(r.source.file, 0), r.source.file))
-    chosen = ordered[-1]
-    for old in ordered[:-1]:
-        problems.notice("superseded", f"{label}重复报送：使用较新的 {chosen.source.file}，本文件的这份已被替代。",
-                        file=old.source.file, sheet=old.source.sheet, cell=old.source.cell, subject=old.name)
-    return chosen
-
-
-import datetime as _dt  # noqa: E402  (kept near its one use)
-_MIN_DATE = _dt.date(1900, 1, 1)
-
-
-def satisfaction_rate(tally: BallotTally, profile: Profile) -> Fraction | None:
-    """满意率 = Σ weight(option) × count(option) / 有效票, exactly; None without valid votes."""
-    if tally.valid == 0:
-        return None
-    weights = profile.satisfaction["weights"]
-    numerator = sum((Fraction(to_decimal(w)) * tally.counts.get(o, 0) for o, w in weights.items()), Fraction(0))
-    return numerator / tally.valid
-
-
-def cross_check(ballot: BallotTally, summary: BallotTally, problems: Problems, subject: str) -> None:
-    """Ballots and the town's summary row must agree; the ballots are used."""
-    differing = [o for o in ballot.counts if ballot.counts.get(o, 0) != summary.counts.get(o, 0)]
-    if ballot.returned != summary.returned:
-        differing.append("收回票数")
-    if differing:
-        detail = "；".join(f"{o} 测评表 {ballot.counts.get(o, ballot.returned if o == '收回票数' else 0)} 票、汇总表 "
-                          f"{summary.counts.get(o, summary.returned if o == '收回票数' else 0)} 票" for o in differing)
-        problems.error("survey-summary-mismatch", f"测评表（{ballot.source.file}）与汇总表（{summary.source.file}）的票数不一致："
-                       f"{detail}。已按测评表计算，请核对汇总表。", file=summary.source.file, sheet=summary.source.sheet,
-                       cell=summary.source.cell, subject=subject)
-
-
-def check_typed_rate(summary: BallotTally, rate: Fraction | None, problems: Problems, profile: Profile, subject: str) -> None:
-    if summary.typed_rate is None or rate is None:
-        return
-    difference = abs(to_decimal(summary.typed_rate) * 100 - to_decimal(Fraction(rate) * 100))
-    if difference > profile.totals["tolerance"]:
-        problems.warning("rate-mismatch", f"满意率填写为 {fmt_percent(summary.typed_rate)}，按票数重新计算为 "
-                         f"{fmt_percent(rate)}；以重新计算的结果为准。", file=summary.source.file,
-                         sheet=summary.source.sheet, cell=summary.source.cell, subject=subject)
+from fenji.core.arith import fmt_number, half_up
+from fenji.core.match import Matcher
+from fenji.core.problems import Problems
+from fenji.core.profiles import Profile
+from fenji.core.merge import build_roster, collect, latest, match_records
+from fenji.core.records import FileResult, RosterEntry, ScoreRow, SelfEval
+from fenji.core.survey import subject_rate, subject_tallies
+from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
+from fenji.grading.subject import Scored
 
 
 def score_dingji(results: list[FileResult], profile: Profile, problems: Problems) -> Scored:
@@ -171,16 +47,6 @@ def score_dingji(results: list[FileResult], profile: Profile, problems: Problems
     return scored
 
 
-def subject_tallies(entry, by_ballots, by_summary, problems, mtimes):
-    """(the tally used, the summary row) of one subject: its latest ballots, cross-checked against
-    its latest 汇总表 row when both came back, else the summary row."""
-    ballot = latest(by_ballots[entry.id], problems, "满意度测评表", mtimes) if entry.id in by_ballots else None
-    summary = latest(by_summary[entry.id], problems, "测评汇总表", mtimes) if entry.id in by_summary else None
-    if ballot is not None and summary is not None:
-        cross_check(ballot, summary, problems, entry.id)
-    return (ballot or summary), summary
-
-
 def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row: SelfEval | None,
                  profile: Profile, problems: Problems) -> dict:
     row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "上年等次": entry.last_grade,
@@ -191,22 +57,6 @@ def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row
     row["得分"] = half_up(exact, profile.decimals) if exact is not None and not row["missing"] else None
     _self(self_row, row)
     return row
-
-
-def subject_rate(entry, tally, profile, problems, row) -> Fraction | None:
-    """满意率 of one subject into `row` (with its source), or None and the reason in row['missing']."""
-    if tally is None:
-        row["missing"].append(MISSING_SURVEY)
-        row.update({"满意率": None, "有效票": None, "收回票": None})
-        return None
-    rate = satisfaction_rate(tally, profile)
-    if not tally.from_ballots:
-        check_typed_rate(tally, rate, problems, profile, entry.id)
-    row.update({"满意率": rate, "有效票": tally.valid, "收回票": tally.returned})
-    row["sources"]["满意率"] = str(tally.source)
-    if rate is None:
-        row["missing"].append(NO_VALID_VOTES)
-    return rate
 
 
 def _indicators(entry, score_row, rate, profile, problems, row) -> Fraction | None:

@@ -13,100 +13,21 @@ sees it as `doc` and may use nothing else. Public notices get names and grades o
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, fields
-from fractions import Fraction
 from pathlib import Path
 
-import jinja2
 
-from fenji import render
-from fenji.arith import fmt_decimal, fmt_percent
-from fenji.documents import (DASH, LETTERS_PER_JOB, DocMeta, Plan, ReportDoc, Signature, _change_sentence, _clean, _doc_date, _html,
-                             _issuer, _meta, _note, _rows, _single, _units, notice_terms, report_doc, safe_name,
+from fenji.core import render
+from fenji.core.arith import fmt_decimal, fmt_percent
+from fenji.core.documents import (_adjustments, _status, grouped_notice_doc, letters_in_batches, DASH, DocMeta, Plan, ReportDoc, Signature, _clean, _doc_date, _issuer, _meta, _note, _rows, _single, _units, report_doc, safe_name,
                              survey_doc)
-from fenji.grade import PENDING, UNGRADED
-from fenji.history import year_on_year
-from fenji.profiles import Profile
+from fenji.systems.shengji.rates import year_on_year
+from fenji.core.profiles import Profile
 
-KIND = {"shengji": "分类升级", "shixing": "十星创建"}     # the word in file names
+KIND = "分类升级"     # the word in file names
 
 
 # --- shared -----------------------------------------------------------------------------------
-
-@dataclass
-class NoticeGroup:
-    """One grade on a public notice and the names that have it (names only)."""
-
-    grade: str
-    names: list[str]
-
-
-@dataclass
-class LedgerNoticeDoc:
-    """结果公示 of one town for the village board: names grouped by grade, the period, how to object."""
-
-    meta: DocMeta
-    title_lines: list[str]
-    unit: str
-    year: int
-    title: str
-    subject: str
-    count: int
-    summary: str
-    groups: list[NoticeGroup]
-    unsettled: int
-    period_start: str
-    period_end: str
-    issuer: str
-    phone: str
-    address: str
-    hotline_12380: bool
-    signature: Signature
-
-
-def notice_doc(outcome, options, unit: str) -> LedgerNoticeDoc:
-    """The town's notice: grades and names only; 未评定 / 待定 are counted, not named."""
-    profile, year = outcome.profile, options.year
-    terms = notice_terms(profile, options, unit)
-    title = f"关于{unit}{year}年度{profile.title}结果的公示"
-    rows = _rows(outcome.graded.subjects, unit)
-    counts = Counter(r["等次"] for r in rows)
-    groups = [NoticeGroup(g, [str(r["名称"]) for r in rows if r["等次"] == g]) for g in profile.grades if counts[g]]
-    summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
-    return LedgerNoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
-                           profile.title, profile.subject, len(rows), summary, groups, counts[PENDING] + counts[UNGRADED],
-                           **terms)
-
-
-def _status(grade: str) -> str:
-    return {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
-
-
-def _adjustments(outcome) -> dict[str, list[str]]:
-    by_id: dict[str, list[str]] = {}
-    for adjustment in outcome.graded.adjustments:
-        by_id.setdefault(adjustment["编号"], []).append(_change_sentence(adjustment))
-    return by_id
-
-
-def _letters_in_batches(plan: Plan, env, outcome, options, unit: str, every: list, doc_type, template: str,
-                        folder: Path, word: str) -> None:
-    """A unit's 通知书, LETTERS_PER_JOB laid out together, each batch cut into one PDF per subject."""
-    meta = _meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书", _issuer(outcome.profile, options, unit),
-                 _doc_date(options))
-    for start in range(0, len(every), LETTERS_PER_JOB):
-        _per_subject(plan, env, outcome, template, doc_type(meta, every[start:start + LETTERS_PER_JOB]), folder, word)
-
-
-def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, word: str) -> None:
-    """Several one-subject documents laid out as one, cut into one PDF per subject (anchor → file)."""
-    html = _html(env, outcome, template, doc)
-    if html is None:
-        return
-    parts = [render.Part(folder / f"{safe_name(item.id, 20)}{safe_name(item.name)}{word}.pdf", f"{item.name}{word}", item.anchor)
-             for item in doc.items]
-    plan.jobs.append(render.Job(html, parts))
 
 
 # --- shengji ----------------------------------------------------------------------------------
@@ -241,7 +162,7 @@ def _shengji_notes(profile: Profile) -> list[str]:
 
 
 def shengji_letters(outcome, options, unit: str) -> list[ShengjiLetter]:
-    from fenji.score_shengji import goal
+    from fenji.systems.shengji.score import goal
     profile, year = outcome.profile, options.year
     signature = Signature(_issuer(profile, options, unit), render.cn_date(_doc_date(options)))
     changes = _adjustments(outcome)
@@ -274,7 +195,7 @@ def rate_lines(outcome) -> list[RateLine]:
 
 
 def shengji_report_doc(outcome, options) -> ShengjiReportDoc:
-    from fenji.score_shengji import critical_reasons
+    from fenji.systems.shengji.score import critical_reasons
     base = report_doc(outcome, options)
     records = {str(r["编号"]): r for r in outcome.graded.subjects.to_dict("records")}
     for row in base.critical:       # the common report knows the score's boundaries only
@@ -288,251 +209,17 @@ def shengji_report_doc(outcome, options) -> ShengjiReportDoc:
 
 def plan_shengji(outcome, options, env, root: Path) -> Plan:
     plan = Plan()
-    kind = KIND["shengji"]
+    kind = KIND
     for unit in _units(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度{kind}"
         _single(plan, env, outcome, "shengji_table.html", shengji_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
         _single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
-        _single(plan, env, outcome, "shengji_notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        _letters_in_batches(plan, env, outcome, options, unit, shengji_letters(outcome, options, unit), ShengjiLettersDoc,
+        _single(plan, env, outcome, "shengji_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
+        letters_in_batches(plan, env, outcome, options, unit, shengji_letters(outcome, options, unit), ShengjiLettersDoc,
                             "shengji_letter.html", folder / "通知书", f"{kind}结果通知书")
     _single(plan, env, outcome, "shengji_report.html", shengji_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
 
 
 # --- shixing ----------------------------------------------------------------------------------
-
-@dataclass
-class StarLine:
-    """One village's row of the 十星评定汇总表: each star ✓ / ✗, the count, the grade, last year's."""
-
-    number: int
-    id: str
-    name: str
-    marks: list[str]
-    count: str
-    grade: str
-    last: str
-    change: str
-    note: str
-
-
-@dataclass
-class TenStarTableDoc:
-    """十星评定汇总表 of one town, landscape, 内部资料."""
-
-    meta: DocMeta
-    title_lines: list[str]
-    unit: str
-    year: int
-    stars: list[str]
-    rows: list[StarLine]
-    met: list[str]                    # per star: villages that met it
-    notes: list[str]
-    signature: Signature
-    marking: str = "内部资料"
-
-
-@dataclass
-class StarItem:
-    """One star on a village's sheet: this year's mark and last year's (when the ledger has it)."""
-
-    name: str
-    mark: str
-    last: str
-
-
-@dataclass
-class StarSheet:
-    """One village's 十星创建结果通知书: each star, the count, the stars to earn next year."""
-
-    anchor: str
-    id: str
-    name: str
-    unit: str
-    year: int
-    title_lines: list[str]
-    status: str
-    grade: str
-    count: str
-    total: int
-    items: list[StarItem]
-    targets: list[str]
-    last: str
-    change: str
-    missing: str
-    changes: list[str]
-    signature: Signature
-
-
-@dataclass
-class StarSheetsDoc:
-    """The town's star sheets, laid out together and cut into one PDF each (`items`)."""
-
-    meta: DocMeta
-    items: list[StarSheet]
-
-
-@dataclass
-class StarCount:
-    """How many villages of each town (and in all) met one star."""
-
-    star: str
-    counts: list[str]
-
-
-@dataclass
-class StarChange:
-    """A village whose star count is known for both years."""
-
-    unit: str
-    id: str
-    name: str
-    last: str
-    now: str
-    change: str
-    gained: str
-    lost: str
-
-
-@dataclass
-class ShixingReportDoc(ReportDoc):
-    """The county report for shixing: the common facts, stars met per town, and changes since last year."""
-
-    units: list[str] = field(default_factory=list)
-    star_counts: list[StarCount] = field(default_factory=list)
-    star_changes: list[StarChange] = field(default_factory=list)
-    star_chart: object = None
-
-
-def _mark(value) -> str:
-    return {"达标": "✓", "未达标": "✗"}.get(str(value or ""), DASH)
-
-
-def ten_star_table_doc(outcome, options, unit: str) -> TenStarTableDoc:
-    from fenji.score_shixing import change_text
-    profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
-    stars = profile.rules["stars"]
-    rows = _rows(outcome.graded.subjects, unit)
-    lines = [StarLine(n, str(r["编号"]), str(r["名称"]), [_mark(r.get(s)) for s in stars],
-                      DASH if _clean(r["得分"]) is None else str(int(r["得分"])), str(r["等次"]),
-                      str(r.get("上年等次") or DASH), change_text(r, profile) or DASH, _note(r))
-             for n, r in enumerate(rows, start=1)]
-    met = [str(sum(1 for r in rows if r.get(s) == "达标")) for s in stars]
-    title = f"{unit}{year}年度村级组织十星评定汇总表"
-    notes = ["✓ 为达标，✗ 为未达标；星数为达标的星的个数，“N星”即“N星村”。未达标的星为下年度创建目标。",
-             "“未评定”为缺少评定或评定表填写不全，请乡镇补报后重新运行。"]
-    return TenStarTableDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, stars, lines, met,
-                           notes, Signature(issuer, render.cn_date(day)))
-
-
-def star_sheets(outcome, options, unit: str) -> list[StarSheet]:
-    from fenji.score_shixing import change_text
-    profile, year = outcome.profile, options.year
-    signature = Signature(_issuer(profile, options, unit), render.cn_date(_doc_date(options)))
-    kept = outcome.history.kept if outcome.history is not None else {}
-    changes = _adjustments(outcome)
-    sheets = []
-    for n, r in enumerate(_rows(outcome.graded.subjects, unit)):
-        last = kept.get(str(r["编号"]))
-        items = [StarItem(s, str(r.get(s) or DASH), str(last.details.get(s, "")) if last else "") for s in profile.rules["stars"]]
-        graded = _clean(r["得分"]) is not None
-        sheets.append(StarSheet(
-            f"sheet-{n}", str(r["编号"]), str(r["名称"]), unit, year,
-            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), _status(str(r["等次"])), str(r["等次"]),
-            str(int(r["得分"])) if graded else DASH, len(profile.rules["stars"]), items,
-            list(r.get("未达标星") or []) if graded else [], str(r.get("上年等次") or ""), change_text(r, profile),
-            "、".join(r.get("missing") or []), changes.get(r["编号"], []), signature))
-    return sheets
-
-
-def shixing_report_doc(outcome, options) -> ShixingReportDoc:
-    from fenji.score_shixing import change_text
-    base = report_doc(outcome, options)
-    profile, frame = outcome.profile, outcome.graded.subjects
-    units = _units(frame)
-    records = frame.to_dict("records")
-    counts = [StarCount(s, [str(sum(1 for r in records if str(r["单位"]) == u and r.get(s) == "达标")) for u in units]
-                        + [str(sum(1 for r in records if r.get(s) == "达标"))]) for s in profile.rules["stars"]]
-    chart = render.svg_grouped_bars([s.removesuffix("星") for s in profile.rules["stars"]], ["达标村数"],
-                                    [[int(c.counts[-1])] for c in counts])
-    kept = outcome.history.kept if outcome.history is not None else {}
-    changes = []
-    for r in records:
-        change = change_text(r, profile)
-        if not change:
-            continue
-        last = kept.get(str(r["编号"]))
-        gained = [s for s in profile.rules["stars"] if last and last.details.get(s) == "未达标" and r.get(s) == "达标"]
-        lost = [s for s in profile.rules["stars"] if last and last.details.get(s) == "达标" and r.get(s) == "未达标"]
-        changes.append(StarChange(str(r["单位"]), str(r["编号"]), str(r["名称"]), str(r["上年等次"]), str(r["等次"]), change,
-                                  "、".join(gained) or DASH, "、".join(lost) or DASH))
-    return ShixingReportDoc(**{f.name: getattr(base, f.name) for f in fields(base)}, units=units, star_counts=counts,
-                            star_changes=changes, star_chart=chart)
-
-
-def plan_shixing(outcome, options, env, root: Path) -> Plan:
-    plan = Plan()
-    kind = KIND["shixing"]
-    for unit in _units(outcome.graded.subjects):
-        folder = root / safe_name(unit)
-        stem = f"{safe_name(unit)}{options.year}年度{kind}"
-        _single(plan, env, outcome, "shixing_table.html", ten_star_table_doc(outcome, options, unit), folder / f"{stem}十星评定汇总表.pdf")
-        _single(plan, env, outcome, "shixing_notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        _letters_in_batches(plan, env, outcome, options, unit, star_sheets(outcome, options, unit), StarSheetsDoc,
-                            "shixing_sheet.html", folder / "通知书", f"{kind}结果通知书")
-    _single(plan, env, outcome, "shixing_report.html", shixing_report_doc(outcome, options), root / "汇总报告.pdf")
-    return plan
-
-
-def plan_ledger_documents(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
-    """Every document of a shengji or shixing run (called by fenji.documents.plan_documents)."""
-    planner = plan_shengji if outcome.profile.system == "shengji" else plan_shixing
-    return planner(outcome, options, env, root)
-
-
-# --- every profile's 汇总报告: last year's distribution beside this year's ------------------------
-
-@dataclass
-class DistributionRow:
-    """One unit's grade counts in one year: (count, share) per grade, e.g. ("3", "18.8%")."""
-
-    unit: str
-    year: str
-    total: int
-    cells: list[tuple[str, str]]
-
-
-def last_year_section(outcome, options, grades: list[str]) -> dict:
-    """The report's 上年与本年等次分布 when the ledger has last year's results of this profile, else {}.
-
-    Per unit of this run (and 合计): last year's kept grades counted beside this year's, in the grades
-    seen in either year. Last year's subjects of units not in this run are left out, so that a
-    town's run is compared with that town.
-    """
-    history = getattr(outcome, "history", None)
-    if history is None or not history.kept:
-        return {}
-    frame = outcome.graded.subjects
-    units = _units(frame)
-    kept = [r for r in history.kept.values() if r.unit in units]
-    if not kept:
-        return {}
-    present = {r.grade for r in kept} | {str(g) for g in frame["等次"]}
-    shown = [g for g in list(grades) + sorted(present - set(grades)) if g in present]   # grades seen in either year
-    rows = []
-    for unit in units + ["合计"]:
-        before = [r.grade for r in kept if unit == "合计" or r.unit == unit]
-        now = [str(g) for g, u in zip(frame["等次"], frame["单位"].astype(str)) if unit == "合计" or u == unit]
-        rows.append(_distribution(unit, f"{history.year}年", before, shown))
-        rows.append(_distribution("", f"{options.year}年", now, shown))
-    note = f"上年数据取自台账中 {history.year} 年的运行结果，共 {len(kept)} 个对象"
-    return {"last_year": rows, "last_year_grades": shown, "last_year_note": note}
-
-
-def _distribution(unit: str, year: str, grades: list[str], shown: list[str]) -> DistributionRow:
-    counts, n = Counter(grades), len(grades)
-    cells = [(str(counts[g]), fmt_percent(Fraction(counts[g], n)) if n and counts[g] else "") for g in shown]
-    return DistributionRow(unit, year, n, cells)

@@ -4,7 +4,7 @@ The 考核得分 is the township's 附件4 total: the sum of its indicator colum
 (a typed 总分 that differs is a warning), else the typed 总分 alone. The score is rounded once, half
 up, and classed by `[classes].score`; the exact 满意率 (the same as dingji's) is classed by
 `[classes].satisfaction`. The lower of the two is the initial grade (`initial_grade`), then
-`fenji.grade` applies the veto (→ 后进) and committee decisions; there is no quota.
+`fenji.grading.grade` applies the veto (→ 后进) and committee decisions; there is no quota.
 Scores and 满意率 on a class boundary (70, 90; 70 %, 90 %) are marked 临界 after grading.
 """
 
@@ -15,15 +15,17 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji import grade as grading
-from fenji.arith import fmt_number, fmt_percent, half_up, to_decimal
-from fenji.history import History, LastGrade, last_grades
-from fenji.match import Matcher
-from fenji.problems import Problems
-from fenji.profiles import Interval, Profile, ProfileError, parse_interval, parse_share
-from fenji.records import FileResult, RosterEntry, ScoreRow
-from fenji.score import (INCOMPLETE_SCORES, MISSING_SCORES, Scored, build_roster, collect, latest, match_records,
-                         subject_rate, subject_tallies)
+from fenji.grading import grade as grading
+from fenji.core.arith import fmt_number, fmt_percent, half_up, to_decimal
+from fenji.core.history import History, LastGrade, last_grades
+from fenji.core.match import Matcher
+from fenji.core.problems import Problems
+from fenji.core.profiles import Interval, Profile, ProfileError, parse_interval, parse_share
+from fenji.core.records import FileResult, RosterEntry, ScoreRow
+from fenji.core.merge import build_roster, collect, latest, match_records
+from fenji.core.survey import subject_rate, subject_tallies
+from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
+from fenji.grading.subject import Scored
 
 SCORE_KEY, RATE_KEY = "classes.score", "classes.satisfaction"
 RESULT_COLUMNS = ["考核得分", "满意率", "有效票", "分数等次", "满意率等次", "初定等次", "否决情形", "上年等次",
@@ -226,7 +228,7 @@ def result_columns(profile: Profile) -> list[str]:
 
 
 def result_values(row: dict, profile: Profile) -> dict:
-    from fenji.arith import fmt_decimal
+    from fenji.core.arith import fmt_decimal
     d = profile.decimals
     values = {"考核得分": fmt_decimal(row.get("考核得分"), d), "分数等次": row.get("分数等次") or "",
               "满意率等次": row.get("满意率等次") or "", "上年等次来源": row.get("上年等次来源") or "",

@@ -13,12 +13,13 @@ from decimal import Decimal
 
 import pandas as pd
 
-from fenji.history import History, LastGrade, last_grades
-from fenji.match import Matcher
-from fenji.problems import Problems
-from fenji.profiles import Profile, ProfileError
-from fenji.records import FileResult, RosterEntry
-from fenji.score import Scored, build_roster, collect, latest, match_records
+from fenji.core.history import History, LastGrade, last_grades
+from fenji.core.match import Matcher
+from fenji.core.problems import Problems
+from fenji.core.profiles import Profile, ProfileError
+from fenji.core.records import FileResult, RosterEntry
+from fenji.core.merge import build_roster, collect, latest, match_records
+from fenji.grading.subject import Scored
 
 MISSING_STARS = "缺十星评定"
 INCOMPLETE_STARS = "十星评定不完整"

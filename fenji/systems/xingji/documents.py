@@ -1,5 +1,5 @@
 """Stage 8 for the star systems (xingji-*): per village the 星级评定结果公示, the 星级评定汇总表 and
-the 五星卡 sheet; the county report is the common one (fenji.documents.report_doc) with the
+the 五星卡 sheet; the county report is the common one (fenji.core.documents.report_doc) with the
 three-year targets (stars.targets) as its annex.
 
 Each document has one dataclass here; its template (`templates/stars_*.html`) sees it as `doc` and
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import jinja2
 
-from fenji import render
-from fenji.arith import fmt_decimal, fmt_percent
-from fenji.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, _band_text, _clean, _doc_date, _issuer, _meta,
+from fenji.core import render
+from fenji.core.arith import fmt_decimal, fmt_percent
+from fenji.core.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, _band_text, _clean, _doc_date, _issuer, _meta,
                              _note, _rows, _single, _units, notice_terms, report_doc, safe_name)
-from fenji.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
-from fenji.profiles import Profile
-from fenji.score_stars import target_report
+from fenji.grading.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
+from fenji.core.profiles import Profile
+from fenji.systems.xingji.score import target_report
 
 KIND = "星级评定"           # <单位><年度>年度星级评定汇总表.pdf, …星级评定结果公示.pdf
 CARDS_PER_PAGE = 4          # 2 × 2 cards on an A4 sheet, cut along the dashed lines
@@ -182,7 +182,7 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     stars = profile.grades[:-1]              # the lowest band is 不列入星级: not announced
     shown = {r["编号"]: names[r["编号"]] + _public_marks(r) + _public_score(r, profile) for r in rows}
     groups = [StarGroup(grade, category, [shown[r["编号"]] for r in rows if r["等次"] == grade and r["类别"] == category])
-              for grade in stars for category in profile.stars["categories"]]
+              for grade in stars for category in profile.rules["categories"]]
     groups = [g for g in groups if g.names]
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g} {counts[g]} 名（户）" for g in stars if counts[g])
@@ -209,8 +209,8 @@ def star_summary_doc(outcome, options, unit: str) -> StarSummaryDoc:
     subjects = outcome.graded.subjects
     targets = [t.text for t in target_report(subjects[subjects["单位"] == unit], profile)]
     return StarSummaryDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year,
-                          profile.stars["panel_weight"] > 0, lines, quotas, targets, _summary_notes(profile),
-                          Signature(issuer, render.cn_date(day)), show_ineligible=bool(profile.stars["eligibility"]))
+                          profile.rules["panel_weight"] > 0, lines, quotas, targets, _summary_notes(profile),
+                          Signature(issuer, render.cn_date(day)), show_ineligible=bool(profile.rules["eligibility"]))
 
 
 def _fmt(value, places: int) -> str:
@@ -224,7 +224,7 @@ def _count(value) -> str:
 
 
 def _summary_notes(profile: Profile) -> list[str]:
-    stars = profile.stars
+    stars = profile.rules
     rounding = f"四舍五入保留 {profile.decimals} 位小数"
     if stars["panel_weight"] > 0:
         formula = (f"得分 = 群众评议 × {fmt_percent(stars['public_weight'], 0)} + 领导小组评议 × "
@@ -232,7 +232,7 @@ def _summary_notes(profile: Profile) -> list[str]:
     else:
         formula = f"得分即群众评议，{rounding}；领导小组只作审定，审定意见为“不同意”的不列入星级"
     notes = [f"群众评议为各代表所评分数的平均数（未评分的代表不计）；{formula}。", f"星级：{_band_text(profile)}。"]
-    if profile.raw.get("one_step"):
+    if profile.one_step:
         notes.append("首次评定后每次最多晋升一级（上次未评上星级的按零星计），标“限晋一级”；降级不受限制。")
     if stars["lifetime_before"]:
         notes.append(f"{render.cn_date(stars['lifetime_before'])}前（不含当日）入党的老党员为终身五星，不占比例。")
@@ -248,7 +248,7 @@ def _summary_notes(profile: Profile) -> list[str]:
 
 def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
     """The village's 五星卡 (None when nobody earned five stars)."""
-    profile, stars = outcome.profile, outcome.profile.stars
+    profile, stars = outcome.profile, outcome.profile.rules
     issued, issuer = getattr(options, "card_date", None) or _doc_date(options), _issuer(profile, options, unit)
     valid = render.cn_date(card_valid_until(issued, stars["card_months"]))
     top = profile.grades[0]
@@ -286,7 +286,7 @@ class StarReportDoc(ReportDoc):
 
 
 def target_lines(outcome) -> list[TargetLine]:
-    """Every `stars.targets` entry per village (fenji.score_stars.target_report), as printed."""
+    """Every `stars.targets` entry per village (fenji.systems.xingji.score.target_report), as printed."""
     lines = []
     for t in target_report(outcome.graded.subjects, outcome.profile):
         grade = t.at_least if t.at_least == outcome.profile.grades[0] else f"{t.at_least}及以上"
@@ -301,7 +301,7 @@ def star_report_doc(outcome, options) -> StarReportDoc:
     """The common report's fields, whatever they are, and the targets annex."""
     base = report_doc(outcome, options)
     return StarReportDoc(**{f.name: getattr(base, f.name) for f in fields(base)}, targets=target_lines(outcome),
-                         lifetime=bool(outcome.profile.stars["lifetime_before"]))
+                         lifetime=bool(outcome.profile.rules["lifetime_before"]))
 
 
 # --- plan -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from fenji.arith import half_up
+from fenji.core.arith import half_up
 
 WIDE = "\u3000\u3000\u3000\u3000"
 DAAN_ITEMS = ["忠诚于党我带头", "服务人民我带头", "加快发展我带头", "优良作风我带头", "廉洁自律我带头"]

@@ -14,16 +14,17 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.arith import fmt_percent, half_up
-from fenji.cells import normalize_name, parse_stars
-from fenji.grade import NOT_PARTICIPATING, grade_rank
-from fenji.history import FROM_LEDGER, previous_ranks, star_rank
-from fenji.match import Matcher
-from fenji.problems import FatalError, Problems
-from fenji.profiles import Profile
-from fenji.records import FileResult, RosterEntry
-from fenji.score import Scored, collect, latest, report_repeats, unique_entries
-from fenji.validate_stars import PanelReview, PublicVotes, star_name
+from fenji.core.arith import fmt_percent, half_up
+from fenji.core.cells import normalize_name, parse_stars
+from fenji.grading.grade import NOT_PARTICIPATING, grade_rank
+from fenji.core.history import FROM_LEDGER, History, LastGrade, last_grades
+from fenji.core.match import Matcher
+from fenji.core.problems import FatalError, Problems
+from fenji.core.profiles import Profile
+from fenji.core.records import FileResult, RosterEntry
+from fenji.core.merge import collect, latest, report_repeats, unique_entries
+from fenji.grading.subject import Scored
+from fenji.forms.stars import PanelReview, PublicVotes, star_name
 
 MISSING_PUBLIC = "缺民主评议"
 MISSING_PANEL = "缺领导小组评议"
@@ -34,11 +35,11 @@ BAD_CATEGORY = "类别不明"
 def score_stars(results: list[FileResult], profile: Profile, problems: Problems, history=None) -> Scored:
     """The subjects table of a star profile: one row per person or household of the villages' rosters.
 
-    `history` (fenji.history.History) gives last year's ratings from the ledger; they win over the
-    roster's 上次星级 (fenji.history.previous_ranks), for the one-step rule.
+    `history` (fenji.core.history.History) gives last year's ratings from the ledger; they win over the
+    roster's 上次星级 (`last_star_ratings`), for the one-step rule.
     """
     roster = build_star_roster(results, problems)
-    previous = previous_ranks(roster, history, profile, problems)
+    previous = last_star_ratings(roster, history, profile, problems)
     lookup = VillageLookup(roster)
     mtimes = {r.rel: r.mtime for r in results}
     votes = lookup.group(collect(results, "public_votes"), problems, "民主评议计分表")
@@ -136,14 +137,14 @@ def subject_row(entry: RosterEntry, vote: PublicVotes | None, review: PanelRevie
                 profile: Profile, problems: Problems, last=None) -> dict:
     """The subject's frame row: public and panel scores, the final score and what grading needs.
 
-    `last` (fenji.history.LastGrade) is the previous rating, from the ledger or the roster; without
+    `last` (fenji.core.history.LastGrade) is the previous rating, from the ledger or the roster; without
     it the roster's 上次星级 is read as typed.
     """
-    stars = profile.stars
+    stars = profile.rules
     previous = parse_stars(entry.last_grade) if entry.last_grade else None
     shown = entry.last_grade
     if last is not None:
-        previous = star_rank(last.grade, profile)
+        previous = grade_rank(last.grade, profile)
         shown = star_name(previous) if last.source == FROM_LEDGER else entry.last_grade
     cutoff = stars["lifetime_before"]
     row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": entry.category, "得分": None,
@@ -194,7 +195,7 @@ def _panel(entry: RosterEntry, review: PanelReview | None, profile: Profile, pro
     """The sum of the category's items (None when any is missing); 审定意见 as veto where the profile says."""
     if review is None:
         return None
-    stars = profile.stars
+    stars = profile.rules
     row["审定意见"] = review.opinion
     row["sources"]["领导小组评议"] = str(review.source)
     if review.opinion in stars["reject_words"]:
@@ -211,7 +212,7 @@ def _panel(entry: RosterEntry, review: PanelReview | None, profile: Profile, pro
 
 def _rejected(entry: RosterEntry, review: PanelReview, profile: Profile, problems: Problems, row: dict) -> None:
     where = dict(file=review.source.file, sheet=review.source.sheet, cell=review.opinion_ref, subject=entry.id)
-    if not profile.stars["review"]:
+    if not profile.rules["review"]:
         problems.notice("opinion-not-used", f"{entry.name}（{entry.id}）的审定意见为“{review.opinion}”；规则“{profile.name}”"
                         "不据审定意见否决，领导小组评议只按比例计入得分。如需调整，请填入决定调整表。", **where)
         return
@@ -222,7 +223,7 @@ def _rejected(entry: RosterEntry, review: PanelReview, profile: Profile, problem
 
 def _report_unreviewed(roster: list[RosterEntry], panels: dict, profile: Profile, problems: Problems) -> None:
     """Under a reviewing profile, subjects with no 审定意见 are taken as agreed: one notice per village."""
-    if not profile.stars["review"] or profile.stars["panel_required"]:
+    if not profile.rules["review"] or profile.rules["panel_required"]:
         return
     by_unit: dict[str, list[RosterEntry]] = {}
     for entry in roster:
@@ -263,7 +264,7 @@ def target_report(subjects: pd.DataFrame, profile: Profile) -> list[TargetRow]:
     The base is the category's graded subjects (not 未评定, 待定 or 不参评); lifetime titles count as 五星.
     """
     rows = []
-    for target in profile.stars.get("targets", []):
+    for target in profile.rules.get("targets", []):
         present = list(dict.fromkeys(subjects["单位"]))
         units = [u for u in present if u == target["unit"]] if target["unit"] else present
         threshold = grade_rank(target["at_least"], profile)
@@ -277,3 +278,18 @@ def target_report(subjects: pd.DataFrame, profile: Profile) -> list[TargetRow]:
             rows.append(TargetRow(unit, target["category"], target["at_least"], target["share"], len(graded), reached,
                                   share, share is not None and share >= Fraction(target["share"])))
     return rows
+
+
+def last_star_ratings(roster: list[RosterEntry], history: History | None, profile: Profile,
+                      problems: Problems) -> dict[str, LastGrade]:
+    """Star profiles (xingji-*): each subject's last rating, the ledger's grade else the roster's 上次星级.
+
+    A kept 不列入星级 is a rating of no star (rank 0); a kept 不参评 or 未评定 is no rating, so the
+    roster's 上次星级 (if typed) is used. The one-step rule (第五条) reads the rank via `grade_rank`.
+    """
+    def normalise(typed: str) -> str | None:
+        rank = parse_stars(typed)
+        return None if rank is None or rank >= len(profile.grades) else profile.grades[len(profile.grades) - 1 - rank]
+
+    return last_grades(roster, history, profile, problems, normalise, label="上次星级")
+

@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 import traceback
 
-from fenji.discover import InputFile
-from fenji.forms import find_tables
-from fenji.problems import Problems
-from fenji.profiles import Profile
-from fenji.records import FileResult
-from fenji.validate import VALIDATORS, Context
-from fenji.workbook import Limits, WorkbookError, check_time, read_workbook
+from fenji.core.discover import InputFile
+from fenji.core.tables import find_tables
+from fenji.core.problems import Problems
+from fenji.core.profiles import Profile
+from fenji.core.records import FileResult
+from fenji.core.validate import Context
+from fenji.forms import FORM_BY_KIND, SPECS
+from fenji.core.workbook import Limits, WorkbookError, check_time, read_workbook
 
 
 def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -> FileResult:
@@ -51,7 +52,7 @@ def _children(profile: Profile) -> dict[str, tuple[str, ...]]:
 
 
 def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile) -> None:
-    found = find_tables(sheet, _children(profile))
+    found = find_tables(sheet, SPECS, _children(profile))
     if found is None:
         if any(v is not None for row in sheet.rows[:20] for v in row):
             problems.notice("sheet-not-recognised", f"工作表“{sheet.name}”不是可识别的标准表，已跳过。",
@@ -62,14 +63,13 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
         problems.error("header-not-found", f"识别为{spec.label}，但在标题下方没有找到表头（应包含"
                        f"“{'”“'.join(spec.required)}”）。请不要修改表头文字。", file=result.rel, sheet=sheet.name)
         return
-    validator = VALIDATORS.get(spec.kind)
-    if validator is None:
+    result.forms.append(spec.kind)
+    _report_unread_rows(table, result, problems)
+    if spec.kind not in profile.reads:
         problems.notice("form-not-used", f"{spec.label}不属于规则“{profile.title}”所需的表，已跳过。",
                         file=result.rel, sheet=sheet.name)
         return
-    result.forms.append(spec.kind)
-    _report_unread_rows(table, result, problems)
-    validator(Context(result, table, problems, profile))
+    FORM_BY_KIND[spec.kind].validate(Context(result, table, problems, profile))
 
 
 def _report_unread_rows(table, result: FileResult, problems: Problems) -> None:
