@@ -22,7 +22,7 @@ from fenji.core.discover import InputFile, discover, sha256_file
 from fenji.core.history import load_history
 from fenji.core.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
                                 write_problems, write_results_xlsx)
-from fenji.core.problems import FatalError, Problems
+from fenji.core.problems import EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED, EXIT_OK, FatalError, Problems
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult
 from fenji.core.results import grade_counts, results_table
@@ -30,8 +30,6 @@ from fenji.forms.read import read_file
 from fenji.grading.grade import PENDING, UNGRADED, Graded, grade
 from fenji.grading.subject import Scored
 from fenji.systems import builtin_names, load_profile, system_of, templates_of
-
-EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED = 0, 1, 2
 
 Progress = Callable[[str, int, int], None]
 
@@ -342,5 +340,6 @@ def watch(options: RunOptions, *, settle: float = 3.0, rescan: float = 30.0, pol
     receives every fenji.watch.Event. Raises FatalError when it cannot start; returns EXIT_OK."""
     import threading
     from fenji.watch import Watcher
-    Watcher(options, settle=settle, rescan=rescan, polling=polling, on_event=on_event).run(stop or threading.Event())
+    Watcher(options, run=run, check=check, settle=settle, rescan=rescan, polling=polling,
+            on_event=on_event).run(stop or threading.Event())
     return EXIT_OK

@@ -41,18 +41,21 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from fenji import __version__, api
+from fenji import __version__
 from fenji.core.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
 from fenji.core.outputs import OutputLocked, atomic_path, output_lock, write_json
-from fenji.core.problems import ERROR, WARNING, FatalError, Problem
+from fenji.core.problems import ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
 from fenji.systems import load_profile
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC
+
+if TYPE_CHECKING:
+    from fenji.api import RunOptions
 
 PROCESSED, RETURNED = IGNORED_DIRS            # 已处理, 退回
 STATE_FILE = ".watch-state.json"
@@ -65,12 +68,21 @@ LOCKED_RETRY = 5.0                               # seconds before retrying when 
 IGNORED_EVENTS = ("opened", "closed_no_write")   # our own reads
 SECOND_LOOK_MAX = 8                              # failing files of one batch checked again one by one
 
-# watchdog's inotify emitter reports two harmless races on the console: a folder watched twice
-# (created, then reached again by its recursive walk) and a last read after stop(). Rescans cover
-# anything a race could miss, so a clerk's console is spared them.
-warnings.filterwarnings("ignore", message="Callback with id .* already exists", category=RuntimeWarning)
-logging.getLogger("watchdog.observers.inotify").addFilter(
-    lambda record: "called when the thread is inactive" not in record.getMessage())
+
+
+def _quiet_watchdog() -> None:
+    """watchdog's inotify emitter reports two harmless races on the console: a folder watched twice
+    (created, then reached again by its recursive walk) and a last read after stop(). Rescans cover
+    anything a race could miss, so a clerk's console is spared them. Set when a watch starts, not on
+    import: importing fenji.watch changes nothing for a program that only uses the library."""
+    warnings.filterwarnings("ignore", message="Callback with id .* already exists", category=RuntimeWarning)
+    inotify = logging.getLogger("watchdog.observers.inotify")
+    if _inactive_thread_filter not in inotify.filters:
+        inotify.addFilter(_inactive_thread_filter)
+
+
+def _inactive_thread_filter(record: logging.LogRecord) -> bool:
+    return "called when the thread is inactive" not in record.getMessage()
 
 
 @dataclass(frozen=True)
@@ -108,9 +120,12 @@ class _New:
 class Watcher:
     """Watches `options.inbox` and grades into `options.out` until `stop` is set (see the module doc)."""
 
-    def __init__(self, options: api.RunOptions, settle: float = 3.0, rescan: float = 30.0, polling: bool = False,
-                 on_event: Callable[[Event], None] | None = None, native_observer=None, give_up: float | None = None):
+    def __init__(self, options: RunOptions, *, run: Callable, check: Callable, settle: float = 3.0, rescan: float = 30.0,
+                 polling: bool = False, on_event: Callable[[Event], None] | None = None, native_observer=None,
+                 give_up: float | None = None):
+        """`run` and `check` are fenji.api's: a batch is checked with `check`, the accepted files graded with `run`."""
         self.options = options
+        self._run, self._check_run = run, check
         self.inbox = Path(options.inbox).absolute()
         self.out = Path(options.out).absolute() if options.out is not None else None
         self.processed, self.returned = self.inbox / PROCESSED, self.inbox / RETURNED
@@ -142,6 +157,7 @@ class Watcher:
         """Watch until `stop.is_set()`; a batch under way is finished first, so outputs stay whole."""
         self._stop = stop
         self._check_setup()
+        _quiet_watchdog()
         with _exclusive(self.inbox / INBOX_LOCK, self.inbox), _exclusive(self.out / INBOX_LOCK, self.out), \
                 open(self.out / LOG_FILE, "a", encoding="utf-8") as self._log:
             self._load_state()
@@ -382,7 +398,8 @@ class Watcher:
         for item in failing:
             try:
                 found, fatal = self._check(others + [item])
-            except Exception:
+            except Exception as exc:      # the batch's verdict stands; the maintainer finds why in watch.log
+                self._log_trace(f"再次检查 {item.rel} 时发生内部错误（{_short(exc)}），按整批检查的结果处理。")
                 continue
             if not fatal and not _has_errors(found.get(item.target, [])):
                 verdicts[item.target] = found.get(item.target, [])
@@ -395,7 +412,7 @@ class Watcher:
                 _link(path, stage / path.relative_to(self.processed))
             for item in items:
                 _link(item.path, stage / item.target)
-            result = api.check(replace(self.options, inbox=stage, out=None, documents=False))
+            result = self._check_run(replace(self.options, inbox=stage, out=None, documents=False))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         targets = {item.target for item in items}
@@ -403,7 +420,7 @@ class Watcher:
         for problem in result.problems:
             if problem.file in targets:
                 verdicts.setdefault(problem.file, []).append(problem)
-        return verdicts, result.message if result.exit_code == api.EXIT_NOTHING_GRADED else None
+        return verdicts, result.message if result.exit_code == EXIT_NOTHING_GRADED else None
 
     def _accept(self, item: _New, problems: list[Problem]) -> None:
         if not self._unchanged(item):
@@ -507,7 +524,7 @@ class Watcher:
             self._regrade_at = time.monotonic() + LOCKED_RETRY
             return
         try:
-            result = api.run(replace(self.options, inbox=self.processed))
+            result = self._run(replace(self.options, inbox=self.processed))
         except Exception as exc:   # outputs stay as they were; tried again later, and at the next start
             self._trace(f"定级时发生内部错误（{_short(exc)}），结果未更新；{self.rescan:g} 秒后重试。")
             self._regrade_at = time.monotonic() + self.rescan
@@ -595,14 +612,18 @@ class Watcher:
             self._log.flush()
         try:
             self.on_event(event)
-        except Exception:   # a broken console must not stop the watcher
-            pass
+        except Exception as exc:   # a broken console must not stop the watcher: the log still has it
+            self._log_trace(f"显示事件时出错（{_short(exc)}）。")
 
     def _trace(self, text: str) -> None:
         """An internal error: one event, and the traceback in watch.log for whoever maintains fenji."""
         self._emit("出错", text)
+        self._log_trace("")
+
+    def _log_trace(self, text: str) -> None:
+        """A line and the current traceback in watch.log only (no event: for errors while emitting one)."""
         if self._log is not None:
-            self._log.write(traceback.format_exc())
+            self._log.write((f"{text}\n" if text else "") + traceback.format_exc())
             self._log.flush()
 
 
@@ -803,7 +824,7 @@ def _internal(rel: str, exc: Exception) -> Problem:
 
 
 def _graded_event(result: api.RunResult) -> tuple[str, str]:
-    if result.exit_code == api.EXIT_NOTHING_GRADED:
+    if result.exit_code == EXIT_NOTHING_GRADED:
         return "未能定级", result.message
     counts = "，".join(f"{grade} {n}" for grade, n in result.results["等次"].value_counts().items())
     documents = f"，文书 {len(result.documents)} 份" if result.documents else ""

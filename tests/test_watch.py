@@ -88,7 +88,8 @@ class Running:
         self.error: BaseException | None = None
         options = api.RunOptions(inbox, "dingji", 2027, out, db=out.parent / "fenji.db", workers=1, documents=False)
         kwargs.setdefault("rescan", 5.0)
-        self.watcher = Watcher(options, settle=SETTLE, on_event=self.events.append, **kwargs)
+        self.watcher = Watcher(options, run=api.run, check=api.check, settle=SETTLE, on_event=self.events.append,
+                               **kwargs)
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:

@@ -13,6 +13,9 @@ NOTICE = "提示"
 
 LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
 
+# a run's exit status (contract.md): graded without a problem, graded with problems to attend to, nothing graded
+EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED = 0, 1, 2
+
 
 class FatalError(Exception):
     """A condition that stops the whole run (exit status 2); the message is Chinese for the clerk."""
