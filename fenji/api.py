@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -99,6 +99,8 @@ def run(options: RunOptions) -> RunResult:
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:
     started = time.monotonic()
+    # one date for every document of the run, even when it is written across midnight
+    options = replace(options, notice_date=options.notice_date or dt.date.today())
     try:
         with executors.connect(options.executor, options.workers) as pool:
             return _stages(options, write, pool)

@@ -55,7 +55,7 @@ from fenji.systems import load_profile
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC
 
 if TYPE_CHECKING:
-    from fenji.api import RunOptions
+    from fenji.api import RunOptions, RunResult
 
 PROCESSED, RETURNED = IGNORED_DIRS            # 已处理, 退回
 STATE_FILE = ".watch-state.json"
@@ -823,7 +823,7 @@ def _internal(rel: str, exc: Exception) -> Problem:
                    "请先用 Excel 或 WPS 打开并另存为 .xlsx 后重新报送；仍不行时请把文件交给技术支持。")
 
 
-def _graded_event(result: api.RunResult) -> tuple[str, str]:
+def _graded_event(result: RunResult) -> tuple[str, str]:
     if result.exit_code == EXIT_NOTHING_GRADED:
         return "未能定级", result.message
     counts = "，".join(f"{grade} {n}" for grade, n in result.results["等次"].value_counts().items())

@@ -248,10 +248,10 @@ def test_report_statistics_quotas_adjustments_and_cases(done):
 
 
 def test_font_fallback_is_a_warning_of_the_run(done):
-    from fenji import doctor
+    from fenji.core import fonts
     result, _ = done
     codes = [p.code for p in result.problems if p.level == "警告"]
-    assert codes.count("font-fallback") == len(doctor.font_warnings())
+    assert codes.count("font-fallback") == len(fonts.font_warnings())
 
 
 # --- templates and their data objects -------------------------------------------------------

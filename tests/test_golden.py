@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from fenji.api import DEMO_YEAR, RunOptions, run
-from fenji.systems import builtin_names
+from fenji.systems import SYSTEMS, builtin_names
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -50,6 +50,16 @@ def test_every_profile_matches_its_golden(tmp_path: Path, name: str):
 
 def test_every_builtin_profile_has_a_golden():
     assert sorted(p.name for p in GOLDEN.iterdir()) == sorted(f for n in builtin_names() for f, _ in demo_runs(n))
+
+
+@pytest.mark.parametrize("system", SYSTEMS, ids=lambda s: s.name)
+def test_each_system_writes_the_sample_folders_the_demo_grades(tmp_path: Path, system):
+    system.write_samples(tmp_path)
+    expected = sorted(folder for name in system.profiles for folder, _ in demo_runs(name))
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
+    for folder in expected:
+        committed = sorted(p.relative_to(SAMPLES / folder) for p in (SAMPLES / folder).rglob("*") if p.is_file())
+        assert sorted(p.relative_to(tmp_path / folder) for p in (tmp_path / folder).rglob("*") if p.is_file()) == committed
 
 
 def regenerate() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fenji.api import RunOptions, check, run
-from fenji.core.arith import cap_count, floor_count, half_up
+from fenji.api import RunOptions, check
+from fenji.core.arith import most_allowed, fewest_required, half_up
 from fenji.grading.grade import grade
 from fenji.core.problems import Problems
 from fenji.systems import load_profile
@@ -39,8 +39,8 @@ def test_half_up_not_half_even():
 
 @pytest.mark.parametrize("n, cap, floor", [(5, 1, 1), (7, 1, 1), (12, 2, 2), (13, 2, 2), (15, 3, 2)])
 def test_quota_counts(n, cap, floor):
-    assert cap_count(Decimal("0.2"), n) == cap
-    assert floor_count(Decimal("0.1"), n) == floor
+    assert most_allowed(Decimal("0.2"), n) == cap
+    assert fewest_required(Decimal("0.1"), n) == floor
 
 
 def test_89_95_rounds_up_to_good_and_88_25_to_88_3(tmp_path: Path):
@@ -62,12 +62,12 @@ def test_cap_keeps_floor_of_twenty_percent(n):
     scores = [99 - i * 0.5 for i in range(n)]          # everyone 好 before quotas
     result, _ = graded(scores)
     grades = grades_of(result)
-    allowed = cap_count(Decimal("0.2"), n)
+    allowed = most_allowed(Decimal("0.2"), n)
     assert grades.count("好") == allowed
     assert grades[:allowed] == ["好"] * allowed
     moved = result.subjects[result.subjects["说明"].str.contains("超比例调整")]
     assert len(moved) == n - allowed
-    assert list(moved["等次"]).count("较好") == n - allowed - floor_count(Decimal("0.1"), n)
+    assert list(moved["等次"]).count("较好") == n - allowed - fewest_required(Decimal("0.1"), n)
 
 
 @pytest.mark.parametrize("n", [5, 7, 12, 13, 15])
@@ -75,7 +75,7 @@ def test_floor_moves_the_lowest_into_worst_grade(n):
     scores = [85 - i for i in range(n)]                 # nobody below 60
     result, _ = graded(scores)
     grades = grades_of(result)
-    required = floor_count(Decimal("0.1"), n)
+    required = fewest_required(Decimal("0.1"), n)
     assert grades.count("较差") == required
     assert grades[-required:] == ["较差"] * required
     assert all("按比例调整" in m for m in result.subjects["说明"].iloc[-required:])

@@ -482,7 +482,7 @@ def test_cell_parsers_return_a_value_or_none(value):
 
 # --- fuzzing: the grading stage ----------------------------------------------------------------------
 
-from fenji.core.arith import cap_count, floor_count  # noqa: E402
+from fenji.core.arith import most_allowed, fewest_required  # noqa: E402
 from fenji.grading.grade import PENDING, UNGRADED, grade, rank_key  # noqa: E402
 from fenji.core.problems import Problems  # noqa: E402
 from fenji.systems import load_profile
@@ -514,9 +514,9 @@ def test_grading_keeps_quotas(rows):
     for unit, group in graded[graded["等次"] != UNGRADED].groupby("单位"):
         n = len(group)
         grades = list(group["等次"])
-        assert grades.count(cap.grade) <= cap_count(cap.share, n), f"{unit}: cap exceeded without a decision"
+        assert grades.count(cap.grade) <= most_allowed(cap.share, n), f"{unit}: cap exceeded without a decision"
         if PENDING not in grades:
-            assert grades.count(floor.grade) >= floor_count(floor.share, n), f"{unit}: floor not met"
+            assert grades.count(floor.grade) >= fewest_required(floor.share, n), f"{unit}: floor not met"
         keys = {i: rank_key(graded, i, DINGJI) for i in group.index}
         for i in group.index[group["等次"] == PENDING]:
             twins = [j for j in group.index if j != i and keys[j] == keys[i]]
@@ -534,4 +534,4 @@ def test_grading_without_ties_has_no_pending(rows):
             unique.append(row)
     graded = grade(subjects_frame(unique), DINGJI, [], Problems()).subjects
     assert PENDING not in set(graded["等次"])
-    assert Fraction(list(graded["等次"]).count("好")) <= Fraction(cap_count(Decimal("0.2"), len(unique)))
+    assert Fraction(list(graded["等次"]).count("好")) <= Fraction(most_allowed(Decimal("0.2"), len(unique)))

@@ -32,12 +32,12 @@ def half_up(value, decimals: int) -> Decimal:
     return to_decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
-def cap_count(share: Decimal, n: int) -> int:
+def most_allowed(share: Decimal, n: int) -> int:
     """"不超过 p%" of n subjects: floor(p·n), exactly (20 % of 13 → 2)."""
     return int((to_decimal(share) * n).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def floor_count(share: Decimal, n: int) -> int:
+def fewest_required(share: Decimal, n: int) -> int:
     """"不低于 p%" of n subjects: ceil(p·n), exactly (10 % of 13 → 2)."""
     return int((to_decimal(share) * n).to_integral_value(rounding=ROUND_CEILING))
 

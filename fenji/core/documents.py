@@ -26,9 +26,9 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-from fenji import __version__, doctor
+from fenji import __version__
 
-from fenji.core import render
+from fenji.core import fonts, render
 from fenji.core.arith import fmt_decimal, fmt_percent, to_decimal
 from fenji.grading.grade import (M_DECISION, M_FLOOR, M_OVER_QUOTA, M_SELF, M_VETO, M_CRITICAL,
                          NOT_PARTICIPATING, PENDING, UNGRADED)
@@ -242,6 +242,7 @@ def _issuer(profile: Profile, options, unit: str) -> str:
 
 
 def _doc_date(options) -> dt.date:
+    """The documents' date: fenji.api fixes `notice_date` (default: today) once per run."""
     return options.notice_date or dt.date.today()
 
 
@@ -557,15 +558,15 @@ def _environment(options, problems, templates: Path) -> jinja2.Environment:
 
 
 def _font_problems(outcome) -> None:
-    for message in doctor.font_warnings():
+    for message in fonts.font_warnings():
         outcome.problems.warning("font-fallback", message)
-    slow = doctor.subsetter_warning()
+    slow = fonts.subsetter_warning()
     if slow:
         outcome.problems.warning("font-subsetter", slow)
 
 
 def _glyph_problems(outcome, html: list[str]) -> None:
-    missing = doctor.uncovered(set("".join(html)))
+    missing = fonts.uncovered(set("".join(html)))
     if missing:
         shown = "、".join(f"“{ch}”（U+{ord(ch):04X}）" for ch in sorted(missing)[:20])
         outcome.problems.warning("glyph-missing", f"没有任何已安装的字体包含字符 {shown}，PDF 中这些字将显示为方框。"

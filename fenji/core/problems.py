@@ -5,7 +5,7 @@ Only conditions that stop the whole run raise (`FatalError`); everything else is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 
 ERROR = "错误"
 WARNING = "警告"
@@ -91,7 +91,3 @@ def _cell_sort_key(cell: str) -> tuple:
     letters = "".join(ch for ch in cell if ch.isalpha())
     digits = "".join(ch for ch in cell if ch.isdigit())
     return (int(digits) if digits else 0, len(letters), letters)
-
-
-def problems_as_dicts(problems) -> list[dict]:
-    return [asdict(p) for p in problems]

@@ -23,7 +23,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from fenji import doctor
+from fenji.core import fonts
 
 
 
@@ -45,9 +45,9 @@ class FontFaces:
 
 
 def font_faces() -> FontFaces:
-    """The stacks of `fenji.doctor.ROLES`; the title is bold only when 小标宋 falls back to a Noto serif."""
-    stacks = {role: Markup(", ".join(f'"{name}"' for name in names)) for role, names in doctor.ROLES.items()}
-    title_weight = "bold" if doctor.resolve("小标宋").fallback else "normal"
+    """The stacks of `fenji.core.fonts.ROLES`; the title is bold only when 小标宋 falls back to a Noto serif."""
+    stacks = {role: Markup(", ".join(f'"{name}"' for name in names)) for role, names in fonts.ROLES.items()}
+    title_weight = "bold" if fonts.resolve("小标宋").fallback else "normal"
     return FontFaces(stacks["小标宋"], stacks["仿宋"], stacks["黑体"], stacks["楷体"], title_weight)
 
 
@@ -195,7 +195,7 @@ GRADE_COLOURS = ["#a61b1b", "#e07b39", "#7f9cb0", "#4d4d4d", "#8a6d3b", "#5b7f3a
 SPECIAL_COLOURS = {"待定": "#d4a72c", "未评定": "#c8c8c8", "不参评": "#e6e6e6"}
 # WeasyPrint's SVG text splits this on commas and strips quotes only at the ends: no spaces, no quotes;
 # set on every <text> (it does not inherit), with the SC family named (no lang in SVG text)
-CHART_FONT = ",".join(doctor.ROLES["黑体"])
+CHART_FONT = ",".join(fonts.ROLES["黑体"])
 
 
 def _text(x: float, y: float, text: str, size: float = 11, anchor: str = "middle", extra: str = "") -> str:

@@ -6,8 +6,8 @@ problem row; nothing here raises.
 
 from __future__ import annotations
 
+import logging
 import time
-import traceback
 
 from fenji.core.discover import InputFile
 from fenji.core.tables import find_tables
@@ -17,6 +17,8 @@ from fenji.core.records import FileResult
 from fenji.core.validate import Context
 from fenji.forms import FORM_BY_KIND, SPECS
 from fenji.core.workbook import Limits, WorkbookError, check_time, read_workbook
+
+LOG = logging.getLogger(__name__)
 
 
 def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -> FileResult:
@@ -42,7 +44,7 @@ def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -
         problems.error("internal-error", f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:100]}），"
                        "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。", file=item.rel)
         result.records.clear()
-        traceback.print_exc()
+        LOG.exception("internal error reading %s", item.rel)   # for the maintainer; the clerk has the problem row
     result.problems = problems.items
     return result
 

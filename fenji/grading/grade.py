@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.core.arith import cap_count, floor_count, fmt_decimal, fmt_percent
+from fenji.core.arith import most_allowed, fewest_required, fmt_decimal, fmt_percent
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile, Quota
 
@@ -223,7 +223,7 @@ def _quotas(frame: pd.DataFrame, profile: Profile, problems: Problems, adjustmen
 
 def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
     n = len(index)
-    allowed = cap_count(quota.share, n)
+    allowed = most_allowed(quota.share, n)
     members = sorted((i for i in index if frame.at[i, "等次"] == quota.grade),
                      key=lambda i: rank_key(frame, i, profile), reverse=True)
     check = QuotaCheck(unit, category, quota.grade, "cap", quota.share, n, allowed, len(members), True)
@@ -273,7 +273,7 @@ def _report_pending(frame, check: QuotaCheck, unit, category, problems: Problems
 
 def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
     n = len(index)
-    required = floor_count(quota.share, n)
+    required = fewest_required(quota.share, n)
     in_lowest = [i for i in index if frame.at[i, "等次"] == quota.grade]
     check = QuotaCheck(unit, category, quota.grade, "floor", quota.share, n, required, len(in_lowest), True)
     short = required - len(in_lowest)
