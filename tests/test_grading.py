@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fenji.api import RunOptions, check
@@ -185,3 +186,15 @@ def test_boundary_60_is_critical():
     result, _ = graded([60, 75, 76, 77, 78, 79.5, 85, 86, 87, 88])
     notes = dict(zip(result.subjects["得分"].astype(str), result.subjects["说明"]))
     assert "临界" in notes["60"] and "临界" in notes["79.5"] and "临界" not in notes["85"]
+
+
+def test_grading_checks_the_subjects_frame_on_entry():
+    """A scorer's frame that breaks fenji.grading.subject's contract fails at once, naming the column."""
+    from fenji.core.problems import Problems
+    from fenji.grading.grade import grade
+    good = {"编号": "A1", "名称": "甲", "单位": "镇", "类别": "", "得分": Decimal("90"), "missing": []}
+    with pytest.raises(TypeError, match="单位"):
+        grade(pd.DataFrame([{k: v for k, v in good.items() if k != "单位"}]), DINGJI, [], Problems())
+    with pytest.raises(TypeError, match="lifetime"):
+        grade(pd.DataFrame([{**good, "lifetime": "yes"}]), DINGJI, [], Problems())
+    assert grade(pd.DataFrame([good]), DINGJI, [], Problems()).subjects.at[0, "等次"] == "好"

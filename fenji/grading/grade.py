@@ -16,6 +16,7 @@ import pandas as pd
 from fenji.core.arith import most_allowed, fewest_required, fmt_decimal, fmt_percent
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile, Quota
+from fenji.grading.subject import check_subjects
 
 UNGRADED = "未评定"
 PENDING = "待定"
@@ -70,7 +71,9 @@ def band_of(score: Decimal, profile: Profile) -> str:
 
 
 def grade(subjects: pd.DataFrame, profile: Profile, decisions: list, problems: Problems) -> Graded:
-    """Grade every subject of the frame; returns the frame with 初定等次, 等次, markers and notes."""
+    """Grade every subject of the frame (fenji.grading.subject's columns, checked on entry); returns
+    the frame with 初定等次, 等次, markers and notes."""
+    check_subjects(subjects)
     frame = subjects.copy()
     frame["markers"] = [[] for _ in range(len(frame))]
     frame["notes"] = [[] for _ in range(len(frame))]
