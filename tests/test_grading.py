@@ -197,4 +197,4 @@ def test_grading_checks_the_subjects_frame_on_entry():
         grade(pd.DataFrame([{k: v for k, v in good.items() if k != "单位"}]), DINGJI, [], Problems())
     with pytest.raises(TypeError, match="lifetime"):
         grade(pd.DataFrame([{**good, "lifetime": "yes"}]), DINGJI, [], Problems())
-    assert grade(pd.DataFrame([good]), DINGJI, [], Problems()).subjects.at[0, "等次"] == "好"
+    assert grade(pd.DataFrame([good]), DINGJI, [], Problems()).subjects.at[0, "初定等次"] == "好"
