@@ -137,3 +137,29 @@ def test_every_system_has_every_part_of_the_protocol():
     for system in SYSTEMS:
         missing = sorted(n for n in wanted if not hasattr(system, n))
         assert missing == [], system.name
+
+
+def test_an_installed_copy_has_every_profile_and_template(tmp_path: Path):
+    """pip install . (not editable): the system folders' TOML and templates are package data."""
+    import subprocess
+    import sys
+    root = PACKAGE.parent
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--disable-pip-version-check", str(root), "--target", str(tmp_path / "site")],
+                   check=True, capture_output=True, cwd=tmp_path)
+    probe = ("import fenji, jinja2; from fenji.systems import SYSTEMS, builtin_names, load_profile, templates_of;"
+             "from fenji.core import render;"
+             "print(fenji.__file__); print(','.join(load_profile(n).name for n in builtin_names()));"
+             "print(sum(len(render.environment(None, [templates_of(s)]).list_templates()) for s in SYSTEMS))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                          env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    where, names, templates = done.stdout.split()
+    assert where.startswith(str(tmp_path / "site")) and names.split(",") == builtin_names()
+    shipped = sum(len(render_environment_for(s).list_templates()) for s in SYSTEMS)
+    assert int(templates) == shipped
+
+
+def render_environment_for(system):
+    from fenji.core import render
+    return render.environment(None, [templates_of(system)])
