@@ -26,7 +26,7 @@ import python_calamine as calamine  # noqa: E402
 
 from fenji.api import RunOptions, check, run  # noqa: E402
 from fenji.core.problems import FatalError  # noqa: E402
-from fenji.systems.dingji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
+from fenji.forms.samplebooks import (Branch, INDICATORS, ballot_rows, rate_text, ballots_book, roster_book,  # noqa: E402
                            score_book, self_eval_book, summary_book)
 
 CACHE = ROOT / "bench" / ".cache"
@@ -56,13 +56,13 @@ def write_inbox(folder: Path, branches: list[Branch], ballots: bool, rng: random
     for town in towns:
         members = [b for b in branches if b.town == town]
         roster_book(town, 2027, members).save(folder / f"{town}名册.xlsx")
-        summary_book(town, 2027, [(b, b.votes, sum(b.votes.values()), _rate_text(b.votes)) for b in members]).save(
+        summary_book(town, 2027, [(b, b.votes, sum(b.votes.values()), rate_text(b.votes)) for b in members]).save(
             folder / f"{town}汇总表.xlsx")
         score_book(town, 2027, [(b, b.scores, None) for b in members]).save(folder / f"{town}附件4.xlsx")
         if not ballots:
             continue
         for b in members:
-            ballots_book(b, 2027, _ballot_rows(rng, b.votes)).save(folder / f"{b.id}测评表.xlsx")
+            ballots_book(b, 2027, ballot_rows(rng, b.votes)).save(folder / f"{b.id}测评表.xlsx")
             self_scores = {n: min(m, b.scores.get(n, m - 1) + 1) for n, m in INDICATORS}
             self_eval_book(b, 2027, self_scores, "较好").save(folder / f"{b.id}自评表.xlsx")
 

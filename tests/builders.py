@@ -1,4 +1,4 @@
-"""Builders of real input workbooks on disk for the grading tests (written with fenji.systems.dingji.samples' writers)."""
+"""Builders of real input workbooks on disk for the grading tests (written with fenji.forms.samplebooks' writers)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fenji.systems.dingji.samples import Branch, INDICATORS, decisions_book, roster_book, score_book, summary_book
+from fenji.forms.samplebooks import Branch, INDICATORS, decisions_book, roster_book, score_book, summary_book
 
 SIX = [name for name, _ in INDICATORS[:-1]]
 

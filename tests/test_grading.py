@@ -171,7 +171,7 @@ def test_branch_lacking_score_sheet_is_ungraded_and_not_counted(tmp_path: Path):
 
 
 def test_ballots_and_summary_disagree(tmp_path: Path):
-    from fenji.systems.dingji.samples import ballots_book
+    from fenji.forms.samplebooks import ballots_book
     branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
     write_town(tmp_path, branches)
     ballots = [["党员"] + ["满意"] * 5 + ["满意", None]] * 7 + [["党员"] + ["满意"] * 5 + ["不满意", None]] * 3

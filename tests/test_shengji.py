@@ -13,7 +13,7 @@ from fenji.api import RunOptions, check, run
 from fenji.systems.shengji.rates import year_on_year
 from fenji.core.profiles import ProfileError
 from fenji.systems import builtin_text, load_profile
-from fenji.systems.dingji.samples import Branch, roster_book, summary_book
+from fenji.forms.samplebooks import Branch, roster_book, summary_book
 from fenji.systems.shengji.samples import Return, _shengji_scores, write_shengji_samples
 from fenji.systems.shengji.score import class_of
 

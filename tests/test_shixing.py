@@ -10,7 +10,7 @@ import pytest
 from fenji.api import RunOptions, check, run
 from fenji.core.profiles import ProfileError
 from fenji.systems import builtin_text, load_profile
-from fenji.systems.dingji.samples import Branch, roster_book
+from fenji.forms.samplebooks import Branch, roster_book
 from fenji.systems.shixing.samples import ten_stars_book, write_shixing_samples
 from fenji.systems.shixing.score import star_count
 

@@ -389,7 +389,7 @@ def test_xls_returns_read_like_xlsx(tmp_path: Path):
 
 def test_star_forms_are_skipped_under_dingji(tmp_path: Path):
     folder = village(tmp_path, [person("A1", 80)])
-    from fenji.systems.dingji.samples import Branch, roster_book
+    from fenji.forms.samplebooks import Branch, roster_book
     roster_book("清溪镇", 2027, [Branch("QX01", "清溪村党支部", "清溪镇", "行政村", 30, "张三", "")]).save(folder / "名册.xlsx")
     result = check(RunOptions(folder, "dingji", 2027))
     assert list(result.results["编号"]) == ["QX01"]

@@ -198,30 +198,30 @@ class ReportDoc:
 
 # --- small helpers --------------------------------------------------------------------------
 
-def _clean(value):
+def missing_to_none(value):
     """None for missing values (None, or a NaN that pandas put in a numeric column)."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     return value
 
 
-def _num(value, places: int) -> str:
-    value = _clean(value)
+def score_text(value, places: int) -> str:
+    value = missing_to_none(value)
     return DASH if value is None else fmt_decimal(value if isinstance(value, (Decimal, Fraction)) else to_decimal(value), places)
 
 
-def _plain(value) -> str:
+def plain_number(value) -> str:
     """A maximum like Decimal('15') as `15`."""
     return format(to_decimal(value).normalize(), "f")
 
 
-def _int(value) -> str:
-    value = _clean(value)
+def count_text(value) -> str:
+    value = missing_to_none(value)
     return DASH if value is None else str(int(value))
 
 
-def _rate(value) -> str:
-    value = _clean(value)
+def percent_text(value) -> str:
+    value = missing_to_none(value)
     return DASH if value is None else fmt_percent(value)
 
 
@@ -236,24 +236,24 @@ def safe_name(text: str, limit: int = 60) -> str:
     return cleaned
 
 
-def _issuer(profile: Profile, options, unit: str) -> str:
+def issuer_of(profile: Profile, options, unit: str) -> str:
     template = options.notice_issuer or profile.notice["issuer"]
     return template.replace("{unit}", unit)
 
 
-def _doc_date(options) -> dt.date:
+def doc_date(options) -> dt.date:
     """The documents' date: fenji.api fixes `notice_date` (default: today) once per run."""
     return options.notice_date or dt.date.today()
 
 
-def _meta(title: str, author: str, day: dt.date) -> DocMeta:
+def doc_meta(title: str, author: str, day: dt.date) -> DocMeta:
     return DocMeta(title, author, day.isoformat())
 
 
-def _band_text(profile: Profile) -> str:
+def band_text(profile: Profile) -> str:
     parts, above = [], None
     for band in profile.bands:
-        low = _plain(band.low)
+        low = plain_number(band.low)
         if above is None:
             parts.append(f"{low}分以上为“{band.grade}”")
         elif band.low > 0:
@@ -264,30 +264,30 @@ def _band_text(profile: Profile) -> str:
     return "，".join(parts)
 
 
-def _quota_text(profile: Profile) -> str:
+def quota_text(profile: Profile) -> str:
     words = {"cap": "不超过", "floor": "不低于", "about": "左右"}
     parts = [f"“{q.grade}”{words[q.kind]}{fmt_percent(q.share, 0)}" if q.kind != "about"
              else f"“{q.grade}”{fmt_percent(q.share, 0)}左右" for q in profile.quotas]
     return "，".join(parts)
 
 
-def _places(profile: Profile, indicator) -> int:
+def decimals_of(profile: Profile, indicator) -> int:
     # 群众评价 is exact (25 × 满意率): two places, as in results.csv, so that a reviewer can retrace the total
     return profile.decimals + 1 if indicator.source == "satisfaction" else profile.decimals
 
 
-def _units(frame) -> list[str]:
+def units_of(frame) -> list[str]:
     return list(dict.fromkeys(str(u) for u in frame["单位"]))
 
 
-def _rows(frame, unit: str) -> list[dict]:
+def rows_of(frame, unit: str) -> list[dict]:
     return [row for row in frame.to_dict("records") if str(row["单位"]) == unit]
 
 
-def _note(row: dict) -> str:
+def note_text(row: dict) -> str:
     parts = [p for p in str(row.get("说明") or "").split("；") if p]
     parts += [n for n in (row.get("notes") or []) if n not in parts]
-    decision = _clean(row.get("decision"))
+    decision = missing_to_none(row.get("decision"))
     if decision is not None and decision.meeting:
         parts = [f"{p}（{decision.meeting}）" if p == M_DECISION else p for p in parts]
     return "；".join(parts)
@@ -301,12 +301,12 @@ def _note(row: dict) -> str:
 def survey_doc(outcome, options, unit: str) -> SurveyDoc:
     """The unit's satisfaction summary, recomputed from the ballots (the town's sheet where none came back)."""
     profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
+    day, issuer = doc_date(options), issuer_of(profile, options, unit)
     title = f"{unit}{year}年度{profile.title}党员群众满意度测评汇总表"
     options_list = list(profile.satisfaction["options"])
     indicator = next((i for i in profile.indicators if i.source == "satisfaction"), None)
     rows, totals = [], Counter()
-    for number, row in enumerate(_rows(outcome.graded.subjects, unit), start=1):
+    for number, row in enumerate(rows_of(outcome.graded.subjects, unit), start=1):
         tally = outcome.scored.tallies.get(row["编号"])
         summary = outcome.scored.summaries.get(row["编号"])
         rows.append(_survey_line(number, row, tally, summary, options_list, indicator, profile))
@@ -317,8 +317,8 @@ def survey_doc(outcome, options, unit: str) -> SurveyDoc:
              f"{'、'.join(o for o in options_list if o not in profile.satisfaction['weights'])}、空白、多选为无效票。",
              "数据来源为“测评表”的，票数按各村报送的满意度测评表逐张统计；为“汇总表”的，按乡镇汇总表填报的票数计算。"]
     if indicator is not None:
-        notes.append(f"{indicator.name}（{_plain(indicator.max)}分）= {_plain(indicator.max)} × 满意率。")
-    return SurveyDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, options_list,
+        notes.append(f"{indicator.name}（{plain_number(indicator.max)}分）= {plain_number(indicator.max)} × 满意率。")
+    return SurveyDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, options_list,
                      indicator.name if indicator else "", rows, total, notes, Signature(issuer, render.cn_date(day)))
 
 
@@ -335,9 +335,9 @@ def _survey_line(number, row, tally, summary, options_list, indicator, profile) 
     if tally.valid == 0:
         note = "无有效票"
     issued = summary.issued if summary is not None else tally.issued
-    score = _num(row.get(indicator.name), _places(profile, indicator)) if indicator else DASH
-    return SurveyLine(str(number), str(row["编号"]), str(row["名称"]), _int(issued), str(tally.returned), str(tally.valid),
-                      [str(tally.counts.get(o, 0)) for o in options_list], _rate(row.get("满意率")), score,
+    score = score_text(row.get(indicator.name), decimals_of(profile, indicator)) if indicator else DASH
+    return SurveyLine(str(number), str(row["编号"]), str(row["名称"]), count_text(issued), str(tally.returned), str(tally.valid),
+                      [str(tally.counts.get(o, 0)) for o in options_list], percent_text(row.get("满意率")), score,
                       "测评表" if tally.from_ballots else "汇总表", note)
 
 
@@ -354,7 +354,7 @@ def _survey_total(totals: Counter, options_list, profile) -> SurveyLine:
     if totals["valid"]:
         rate = sum((Fraction(to_decimal(w)) * totals[o] for o, w in weights.items()), Fraction(0)) / totals["valid"]
     return SurveyLine("合计", "", "", DASH, str(totals["returned"]), str(totals["valid"]),
-                      [str(totals[o]) for o in options_list], _rate(rate), DASH, "", "")
+                      [str(totals[o]) for o in options_list], percent_text(rate), DASH, "", "")
 
 
 # --- 结果公示 ---------------------------------------------------------------------------------
@@ -362,9 +362,9 @@ def _survey_total(totals: Counter, options_list, profile) -> SurveyLine:
 def notice_terms(profile: Profile, options, unit: str) -> dict:
     """The fields every 公示 object ends with: its period, where to object, who signs it — run
     settings (--notice-date/-end, --phone, --address, --issuer) over the profile's [notice]."""
-    start = _doc_date(options)
+    start = doc_date(options)
     end = options.notice_end or start + dt.timedelta(days=profile.notice["period_days"] - 1)
-    issuer = _issuer(profile, options, unit)
+    issuer = issuer_of(profile, options, unit)
     return dict(period_start=render.cn_date(start), period_end=render.cn_date(end), issuer=issuer,
                 phone=options.notice_phone or profile.notice["phone"], address=options.notice_address,
                 hotline_12380=bool(profile.notice["hotline_12380"]), signature=Signature(issuer, render.cn_date(start)))
@@ -373,7 +373,7 @@ def notice_terms(profile: Profile, options, unit: str) -> dict:
 # --- 定级结果通知书 ---------------------------------------------------------------------------
 
 
-def _change_sentence(change: dict) -> str:
+def change_sentence(change: dict) -> str:
     kind, before, after = change["类型"], change["调整前"], change["调整后"]
     reason = str(change.get("理由") or "").rstrip("。")
     if kind == M_DECISION:
@@ -392,7 +392,7 @@ def _change_sentence(change: dict) -> str:
 def report_doc(outcome, options) -> ReportDoc:
     """The county report for the whole run."""
     profile, frame, year = outcome.profile, outcome.graded.subjects, options.year
-    units, day = _units(frame), _doc_date(options)
+    units, day = units_of(frame), doc_date(options)
     scope, author = _scope(outcome, options, units)
     title = f"{scope}{year}年度{profile.title}汇总报告"
     grades = profile.grades + [g for g in (PENDING, UNGRADED, NOT_PARTICIPATING) if g in set(frame["等次"])]
@@ -400,13 +400,13 @@ def report_doc(outcome, options) -> ReportDoc:
     total = _stat_row("合计", frame, grades)
     records = frame.to_dict("records")
     return ReportDoc(
-        meta=_meta(title, author, day), title_lines=render.balance_lines(title), scope=scope, year=year,
+        meta=doc_meta(title, author, day), title_lines=render.balance_lines(title), scope=scope, year=year,
         profile_name=profile.name, profile_title=profile.title, date=render.cn_date(day),
         data_as_of=_data_as_of(outcome), version=__version__, problem_counts=_problem_counts(outcome),
         grades=grades, stats=stats, total=total, summary=_summary(frame, profile.grades),
         quotas=[_quota_row(c, frame) for c in outcome.graded.quota_checks],
         bar_chart=render.svg_grouped_bars(units, grades, [[_count(frame, u, g) for g in grades] for u in units]),
-        histogram=render.svg_histogram([_clean(r["得分"]) for r in records if _clean(r["得分"]) is not None],
+        histogram=render.svg_histogram([missing_to_none(r["得分"]) for r in records if missing_to_none(r["得分"]) is not None],
                                        [(b.low, b.grade) for b in profile.bands]),
         adjustments=[_adjustment_row(a, profile) for a in outcome.graded.adjustments],
         unsettled=[_subject_row(r, profile, _unsettled_reason(r)) for r in records if r["等次"] in (PENDING, UNGRADED)],
@@ -427,7 +427,7 @@ def _scope(outcome, options, units: list[str]) -> tuple[str, str]:
     if options.county:
         return options.county, f"中共{options.county}委员会组织部"
     if len(units) == 1:
-        return units[0], _issuer(profile, options, units[0])
+        return units[0], issuer_of(profile, options, units[0])
     named = "、".join(units[:3])
     more = len(units) > 3
     return (named + (f"等 {len(units)} 个{profile.unit}" if more else ""),
@@ -463,12 +463,12 @@ def _quota_row(check, frame) -> QuotaRow:
 
 def _adjustment_row(adjustment: dict, profile: Profile) -> AdjustmentRow:
     return AdjustmentRow(str(adjustment["单位"]), str(adjustment["编号"]), str(adjustment["名称"]),
-                         _num(adjustment.get("得分"), profile.decimals), adjustment["调整前"], adjustment["调整后"],
+                         score_text(adjustment.get("得分"), profile.decimals), adjustment["调整前"], adjustment["调整后"],
                          adjustment["类型"], str(adjustment.get("理由") or ""), str(adjustment.get("会议及文号") or ""))
 
 
 def _subject_row(row: dict, profile: Profile, remark: str) -> SubjectRow:
-    return SubjectRow(str(row["单位"]), str(row["编号"]), str(row["名称"]), _num(row["得分"], profile.decimals),
+    return SubjectRow(str(row["单位"]), str(row["编号"]), str(row["名称"]), score_text(row["得分"], profile.decimals),
                       str(row["等次"]), remark)
 
 
@@ -479,18 +479,18 @@ def _unsettled_reason(row: dict) -> str:
 
 
 def _self_remark(row: dict, profile: Profile) -> str:
-    self_score = _num(row.get("自评得分"), profile.decimals)
+    self_score = score_text(row.get("自评得分"), profile.decimals)
     return f"自评 {self_score} 分，自评等次“{row.get('自评等次') or DASH}”"
 
 
 def _critical_remark(row: dict, profile: Profile) -> str:
-    score = _clean(row["得分"])
+    score = missing_to_none(row["得分"])
     hits = [i for i in profile.critical if score is not None and i.contains(score)]
     return "；".join(_interval_text(i) for i in hits)
 
 
 def _interval_text(interval) -> str:
-    low, high = _plain(interval.low), _plain(interval.high)
+    low, high = plain_number(interval.low), plain_number(interval.high)
     if interval.low == interval.high:
         return f"恰为 {low} 分，处于两个等次的交界"
     return f"在 {low} 与 {high} 分之间，方案的分数段未覆盖"
@@ -531,7 +531,7 @@ class Plan:
     html: dict[Path, str] = field(default_factory=dict)
 
 
-def _html(env, outcome, template: str, doc) -> str | None:
+def render_or_report(env, outcome, template: str, doc) -> str | None:
     try:
         return render.render_html(env, template, doc)
     except jinja2.TemplateError as exc:
@@ -542,8 +542,8 @@ def _html(env, outcome, template: str, doc) -> str | None:
         return None
 
 
-def _single(plan: Plan, env, outcome, template: str, doc, path: Path) -> None:
-    html = _html(env, outcome, template, doc)
+def add_single(plan: Plan, env, outcome, template: str, doc, path: Path) -> None:
+    html = render_or_report(env, outcome, template, doc)
     if html is not None:
         plan.jobs.append(render.Job(html, [render.Part(path, doc.meta.title)]))
         plan.html[path.with_suffix(".html")] = html
@@ -666,38 +666,38 @@ def grouped_notice_doc(outcome, options, unit: str) -> GroupedNoticeDoc:
     profile, year = outcome.profile, options.year
     terms = notice_terms(profile, options, unit)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
-    rows = _rows(outcome.graded.subjects, unit)
+    rows = rows_of(outcome.graded.subjects, unit)
     counts = Counter(r["等次"] for r in rows)
     groups = [NoticeGroup(g, [str(r["名称"]) for r in rows if r["等次"] == g]) for g in profile.grades if counts[g]]
     summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
-    return GroupedNoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+    return GroupedNoticeDoc(doc_meta(title, terms["issuer"], doc_date(options)), render.balance_lines(title), unit, year,
                            profile.title, profile.subject, len(rows), summary, groups, counts[PENDING] + counts[UNGRADED],
                            **terms)
 
 
-def _status(grade: str) -> str:
+def status_of(grade: str) -> str:
     return {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
 
 
-def _adjustments(outcome) -> dict[str, list[str]]:
+def adjustment_sentences(outcome) -> dict[str, list[str]]:
     by_id: dict[str, list[str]] = {}
     for adjustment in outcome.graded.adjustments:
-        by_id.setdefault(adjustment["编号"], []).append(_change_sentence(adjustment))
+        by_id.setdefault(adjustment["编号"], []).append(change_sentence(adjustment))
     return by_id
 
 
 def letters_in_batches(plan: Plan, env, outcome, options, unit: str, every: list, doc_type, template: str,
                         folder: Path, word: str) -> None:
     """A unit's 通知书, LETTERS_PER_JOB laid out together, each batch cut into one PDF per subject."""
-    meta = _meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书", _issuer(outcome.profile, options, unit),
-                 _doc_date(options))
+    meta = doc_meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书", issuer_of(outcome.profile, options, unit),
+                 doc_date(options))
     for start in range(0, len(every), LETTERS_PER_JOB):
         _per_subject(plan, env, outcome, template, doc_type(meta, every[start:start + LETTERS_PER_JOB]), folder, word)
 
 
 def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, word: str) -> None:
     """Several one-subject documents laid out as one, cut into one PDF per subject (anchor → file)."""
-    html = _html(env, outcome, template, doc)
+    html = render_or_report(env, outcome, template, doc)
     if html is None:
         return
     parts = [render.Part(folder / f"{safe_name(item.id, 20)}{safe_name(item.name)}{word}.pdf", f"{item.name}{word}", item.anchor)
@@ -726,7 +726,7 @@ def last_year_section(outcome, options, grades: list[str]) -> dict:
     if history is None or not history.kept:
         return {}
     frame = outcome.graded.subjects
-    units = _units(frame)
+    units = units_of(frame)
     kept = [r for r in history.kept.values() if r.unit in units]
     if not kept:
         return {}

@@ -17,9 +17,9 @@ from pathlib import Path
 import jinja2
 
 from fenji.core import render
-from fenji.core.documents import (DASH, LETTERS_PER_JOB, DocMeta, Plan, Signature, _change_sentence, _clean, _doc_date,
-                                  _html, _int, _issuer, _meta, _note, _num, _places, _plain, _quota_text, _rate, _band_text, _rows,
-                                  _single, _units, notice_terms, report_doc, safe_name, survey_doc)
+from fenji.core.documents import (DASH, LETTERS_PER_JOB, DocMeta, Plan, Signature, change_sentence, missing_to_none, doc_date,
+                                  render_or_report, count_text, issuer_of, doc_meta, note_text, score_text, decimals_of, plain_number, quota_text, percent_text, band_text, rows_of,
+                                  add_single, units_of, notice_terms, report_doc, safe_name, survey_doc)
 from fenji.core.profiles import Profile
 from fenji.grading.grade import M_SELF, NOT_PARTICIPATING, PENDING, UNGRADED
 
@@ -151,15 +151,15 @@ class LettersDoc:
 def score_table_doc(outcome, options, unit: str) -> ScoreTableDoc:
     """附件4 completed for one unit: every indicator, 总分, 否决情形, 初定等次, 最终等次, 说明."""
     profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
+    day, issuer = doc_date(options), issuer_of(profile, options, unit)
     title = f"{unit}{year}年度{profile.title}评分定级表"
-    columns = [Column(i.name, _plain(i.max)) for i in profile.indicators]
+    columns = [Column(i.name, plain_number(i.max)) for i in profile.indicators]
     rows = []
-    for number, row in enumerate(_rows(outcome.graded.subjects, unit), start=1):
-        scores = [_num(row.get(i.name), _places(profile, i)) for i in profile.indicators]
-        rows.append(ScoreLine(number, str(row["编号"]), str(row["名称"]), scores, _num(row["得分"], profile.decimals),
-                              str(row.get("否决情形") or ""), str(row["初定等次"]), str(row["等次"]), _note(row)))
-    return ScoreTableDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, columns, rows,
+    for number, row in enumerate(rows_of(outcome.graded.subjects, unit), start=1):
+        scores = [score_text(row.get(i.name), decimals_of(profile, i)) for i in profile.indicators]
+        rows.append(ScoreLine(number, str(row["编号"]), str(row["名称"]), scores, score_text(row["得分"], profile.decimals),
+                              str(row.get("否决情形") or ""), str(row["初定等次"]), str(row["等次"]), note_text(row)))
+    return ScoreTableDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, columns, rows,
                          _score_notes(profile), Signature(issuer, render.cn_date(day)))
 
 
@@ -168,12 +168,12 @@ def _score_notes(profile: Profile) -> list[str]:
     for indicator in profile.indicators:
         if indicator.source == "satisfaction":
             valid = [o for o, w in profile.satisfaction["weights"].items() if w > 0]
-            notes.append(f"{indicator.name} = {_plain(indicator.max)} × 满意率，满意率 = {'、'.join(valid)}票数之和 ÷ 有效票数，"
+            notes.append(f"{indicator.name} = {plain_number(indicator.max)} × 满意率，满意率 = {'、'.join(valid)}票数之和 ÷ 有效票数，"
                          "按满意度测评表重新计算。")
-    notes.append(f"总分为各项得分之和，四舍五入保留 {profile.decimals} 位小数；等次：{_band_text(profile)}。")
+    notes.append(f"总分为各项得分之和，四舍五入保留 {profile.decimals} 位小数；等次：{band_text(profile)}。")
     veto_grade = profile.veto.get("grade") or profile.lowest_grade
     notes.append(f"有否决情形的定为“{veto_grade}”。初定等次按总分确定；最终等次为执行否决情形、比例控制（"
-                 f"{_quota_text(profile) or '无'}）和党委研究决定后的等次。")
+                 f"{quota_text(profile) or '无'}）和党委研究决定后的等次。")
     notes.append(f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定。")
     return notes
 
@@ -183,16 +183,16 @@ def notice_doc(outcome, options, unit: str) -> NoticeDoc:
     profile, year = outcome.profile, options.year
     terms = notice_terms(profile, options, unit)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
-    rows = _rows(outcome.graded.subjects, unit)
+    rows = rows_of(outcome.graded.subjects, unit)
     order = {grade: n for n, grade in enumerate(profile.grades + [PENDING, UNGRADED, NOT_PARTICIPATING])}
     ranked = sorted(rows, key=lambda r: order.get(r["等次"], len(order)))
     show = bool(profile.notice["show_scores"])
-    lines = [NoticeLine(n, str(r["名称"]), str(r["等次"]), _num(r["得分"], profile.decimals) if show else "")
+    lines = [NoticeLine(n, str(r["名称"]), str(r["等次"]), score_text(r["得分"], profile.decimals) if show else "")
              for n, r in enumerate(ranked, start=1)]
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
     unsettled = sum(counts[g] for g in (PENDING, UNGRADED))
-    return NoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+    return NoticeDoc(doc_meta(title, terms["issuer"], doc_date(options)), render.balance_lines(title), unit, year,
                      profile.title, profile.subject, len(rows), summary, show, lines, unsettled, **terms)
 
 
@@ -203,15 +203,15 @@ def letters(outcome, options, unit: str) -> list[Letter]:
     for adjustment in outcome.graded.adjustments:
         adjustments.setdefault(adjustment["编号"], []).append(adjustment)
     return [_letter(n, row, outcome, options, unit, by_source, adjustments.get(row["编号"], []))
-            for n, row in enumerate(_rows(outcome.graded.subjects, unit))]
+            for n, row in enumerate(rows_of(outcome.graded.subjects, unit))]
 
 
 def _letter(n: int, row: dict, outcome, options, unit: str, by_source: dict, changes: list[dict]) -> Letter:
     profile, year = outcome.profile, options.year
-    day = _doc_date(options)
+    day = doc_date(options)
     self_eval = by_source.get((row.get("sources") or {}).get("自评", ""))
-    items = [LetterItem(i.name, _plain(i.max), _num(row.get(i.name), _places(profile, i)),
-                        _num(self_eval.scores.get(i.name) if self_eval else None, profile.decimals))
+    items = [LetterItem(i.name, plain_number(i.max), score_text(row.get(i.name), decimals_of(profile, i)),
+                        score_text(self_eval.scores.get(i.name) if self_eval else None, profile.decimals))
              for i in profile.indicators]
     grade = str(row["等次"])
     status = {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
@@ -220,38 +220,38 @@ def _letter(n: int, row: dict, outcome, options, unit: str, by_source: dict, cha
     return Letter(
         anchor=f"letter-{n}", id=str(row["编号"]), name=str(row["名称"]), unit=unit, year=year,
         title_lines=render.balance_lines(f"{year}年度{KIND}结果通知书"), status=status, grade=grade,
-        initial=str(row["初定等次"]), score=_num(row["得分"], profile.decimals), rate=_rate(row.get("满意率")),
-        valid=_int(row.get("有效票")), group_score=_group_score(row, profile), items=items,
-        total_max=_plain(sum(i.max for i in profile.indicators)),
-        self_total=_num(row.get("自评得分"), profile.decimals), self_grade=str(row.get("自评等次") or ""),
+        initial=str(row["初定等次"]), score=score_text(row["得分"], profile.decimals), rate=percent_text(row.get("满意率")),
+        valid=count_text(row.get("有效票")), group_score=_group_score(row, profile), items=items,
+        total_max=plain_number(sum(i.max for i in profile.indicators)),
+        self_total=score_text(row.get("自评得分"), profile.decimals), self_grade=str(row.get("自评等次") or ""),
         self_deviation=M_SELF in markers, missing="、".join(row.get("missing") or []),
-        changes=[_change_sentence(c) for c in changes], rectify=status == "graded" and grade in lower,
+        changes=[change_sentence(c) for c in changes], rectify=status == "graded" and grade in lower,
         lowest=grade == profile.lowest_grade, weak=_weak(row, profile),
-        signature=Signature(_issuer(profile, options, unit), render.cn_date(day)))
+        signature=Signature(issuer_of(profile, options, unit), render.cn_date(day)))
 
 
 def _group_score(row: dict, profile: Profile) -> str:
     indicator = next((i for i in profile.indicators if i.source == "satisfaction"), None)
-    return _num(row.get(indicator.name), _places(profile, indicator)) if indicator else DASH
+    return score_text(row.get(indicator.name), decimals_of(profile, indicator)) if indicator else DASH
 
 
 def _weak(row: dict, profile: Profile) -> list[str]:
     """Indicators below 80 % of their maximum, weakest first (at most three; else the two weakest)."""
     ratios = []
     for indicator in profile.indicators:
-        value = _clean(row.get(indicator.name))
+        value = missing_to_none(row.get(indicator.name))
         if value is not None:
             ratios.append((Fraction(value) / Fraction(indicator.max), indicator, value))
     ratios.sort(key=lambda item: item[0])
     chosen = [r for r in ratios if r[0] < Fraction(4, 5)][:3] or ratios[:2]
-    return [f"{i.name}（{_num(v, _places(profile, i))}/{_plain(i.max)}分）" for _, i, v in chosen]
+    return [f"{i.name}（{score_text(v, decimals_of(profile, i))}/{plain_number(i.max)}分）" for _, i, v in chosen]
 
 
 def letters_doc(outcome, options, unit: str, chunk: list[Letter]) -> LettersDoc:
     """Some of a unit's letters as one document (laid out together, cut apart afterwards)."""
     profile = outcome.profile
     title = f"{unit}{options.year}年度{profile.title}结果通知书"
-    return LettersDoc(_meta(title, _issuer(profile, options, unit), _doc_date(options)), chunk)
+    return LettersDoc(doc_meta(title, issuer_of(profile, options, unit), doc_date(options)), chunk)
 
 
 
@@ -261,14 +261,14 @@ def plan_dingji(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
     """Render every template to HTML and say which PDF file(s) each becomes (paths under `root`)."""
     plan = Plan()
     year, kind = options.year, KIND
-    for unit in _units(outcome.graded.subjects):
+    for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{year}年度{kind}"
-        _single(plan, env, outcome, "score_table.html", score_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
-        _single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
-        _single(plan, env, outcome, "notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
+        add_single(plan, env, outcome, "score_table.html", score_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
+        add_single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
+        add_single(plan, env, outcome, "notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
         _letters(plan, env, outcome, options, unit, folder / "通知书")
-    _single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
 
 
@@ -276,7 +276,7 @@ def _letters(plan: Plan, env, outcome, options, unit: str, folder: Path) -> None
     every = letters(outcome, options, unit)
     for start in range(0, len(every), LETTERS_PER_JOB):
         chunk = every[start:start + LETTERS_PER_JOB]
-        html = _html(env, outcome, "letter.html", letters_doc(outcome, options, unit, chunk))
+        html = render_or_report(env, outcome, "letter.html", letters_doc(outcome, options, unit, chunk))
         if html is None:
             return
         parts = [render.Part(folder / f"{safe_name(l.id, 20)}{safe_name(l.name)}定级结果通知书.pdf",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fenji.core import render
 from fenji.core.arith import fmt_decimal, fmt_percent
-from fenji.core.documents import (_adjustments, _status, grouped_notice_doc, letters_in_batches, DASH, DocMeta, Plan, ReportDoc, Signature, _clean, _doc_date, _issuer, _meta, _note, _rows, _single, _units, report_doc, safe_name,
+from fenji.core.documents import (adjustment_sentences, status_of, grouped_notice_doc, letters_in_batches, DASH, DocMeta, Plan, ReportDoc, Signature, missing_to_none, doc_date, issuer_of, doc_meta, note_text, rows_of, add_single, units_of, report_doc, safe_name,
                              survey_doc)
 from fenji.systems.shengji.rates import year_on_year
 from fenji.core.profiles import Profile
@@ -122,25 +122,25 @@ class ShengjiReportDoc(ReportDoc):
 
 
 def _score_text(row: dict, profile: Profile) -> str:
-    value = _clean(row.get("考核得分"))
+    value = missing_to_none(row.get("考核得分"))
     return DASH if value is None else fmt_decimal(value, profile.decimals)
 
 
 def _rate_text(row: dict) -> str:
-    value = _clean(row.get("满意率"))
+    value = missing_to_none(row.get("满意率"))
     return DASH if value is None else fmt_percent(value)
 
 
 def shengji_table_doc(outcome, options, unit: str) -> ShengjiTableDoc:
     profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
+    day, issuer = doc_date(options), issuer_of(profile, options, unit)
     title = f"{unit}{year}年度{profile.title}评分定级表"
     rows = [ShengjiLine(n, str(r["编号"]), str(r["名称"]), _score_text(r, profile), _rate_text(r),
-                        str(int(r["有效票"])) if _clean(r.get("有效票")) is not None else DASH,
+                        str(int(r["有效票"])) if missing_to_none(r.get("有效票")) is not None else DASH,
                         r.get("分数等次") or DASH, r.get("满意率等次") or DASH, str(r["初定等次"]),
-                        str(r.get("否决情形") or ""), str(r["等次"]), str(r.get("上年等次") or DASH), _note(r))
-            for n, r in enumerate(_rows(outcome.graded.subjects, unit), start=1)]
-    return ShengjiTableDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, rows,
+                        str(r.get("否决情形") or ""), str(r["等次"]), str(r.get("上年等次") or DASH), note_text(r))
+            for n, r in enumerate(rows_of(outcome.graded.subjects, unit), start=1)]
+    return ShengjiTableDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, rows,
                            _shengji_notes(profile), Signature(issuer, render.cn_date(day)))
 
 
@@ -164,14 +164,14 @@ def _shengji_notes(profile: Profile) -> list[str]:
 def shengji_letters(outcome, options, unit: str) -> list[ShengjiLetter]:
     from fenji.systems.shengji.score import goal
     profile, year = outcome.profile, options.year
-    signature = Signature(_issuer(profile, options, unit), render.cn_date(_doc_date(options)))
-    changes = _adjustments(outcome)
+    signature = Signature(issuer_of(profile, options, unit), render.cn_date(doc_date(options)))
+    changes = adjustment_sentences(outcome)
     letters = []
-    for n, r in enumerate(_rows(outcome.graded.subjects, unit)):
+    for n, r in enumerate(rows_of(outcome.graded.subjects, unit)):
         grade = str(r["等次"])
         letters.append(ShengjiLetter(
             f"letter-{n}", str(r["编号"]), str(r["名称"]), unit, year,
-            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), _status(grade), grade,
+            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), status_of(grade), grade,
             _score_text(r, profile), _rate_text(r), r.get("分数等次") or DASH, r.get("满意率等次") or DASH,
             str(r.get("上年等次") or ""), goal(grade, profile), "、".join(r.get("missing") or []),
             changes.get(r["编号"], []), signature))
@@ -210,15 +210,15 @@ def shengji_report_doc(outcome, options) -> ShengjiReportDoc:
 def plan_shengji(outcome, options, env, root: Path) -> Plan:
     plan = Plan()
     kind = KIND
-    for unit in _units(outcome.graded.subjects):
+    for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度{kind}"
-        _single(plan, env, outcome, "shengji_table.html", shengji_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
-        _single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
-        _single(plan, env, outcome, "shengji_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
+        add_single(plan, env, outcome, "shengji_table.html", shengji_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
+        add_single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
+        add_single(plan, env, outcome, "shengji_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
         letters_in_batches(plan, env, outcome, options, unit, shengji_letters(outcome, options, unit), ShengjiLettersDoc,
                             "shengji_letter.html", folder / "通知书", f"{kind}结果通知书")
-    _single(plan, env, outcome, "shengji_report.html", shengji_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(plan, env, outcome, "shengji_report.html", shengji_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
 
 

@@ -21,12 +21,10 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from fenji.systems.dingji.samples import (GIVEN, INDICATORS, SURNAMES, Branch, _date, _header, _title, ballots_book, roster_book,
-                           summary_book)
+from fenji.forms.samplebooks import (INDICATORS, ballots_book, date_text, header_row, roster_book, sample_branch,
+                                     summary_book, title_row)
 
 SHENGJI_YEARS = (2026, 2027)
-STARS = ["领导核心星", "先锋模范星", "民族团结星", "和谐稳定星", "增收致富星", "能力提升星", "管理民主星",
-         "村容整洁星", "村风文明星", "清正廉洁星"]
 
 
 @dataclass
@@ -90,7 +88,7 @@ def write_shengji_samples(root: Path, seed: int = 2027) -> None:
 def _shengji_town(folder: Path, town: str, year: int, villages: dict, indicators: bool, rng: random.Random) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     present = {ident: (name, years[year]) for ident, (name, years) in villages.items() if year in years}
-    branches = [_branch(ident, name, town, rng) for ident, (name, _) in present.items()]
+    branches = [sample_branch(ident, name, town, rng) for ident, (name, _) in present.items()]
     for b in branches:
         b.last_grade = _last_class(b.id, villages, year)
     roster_book(town, year, branches).save(folder / f"{town}党组织名册.xlsx")
@@ -103,10 +101,6 @@ def _shengji_town(folder: Path, town: str, year: int, villages: dict, indicators
     else:
         tallies = [(b, _votes(r), r.valid + r.unknown + 2, _rate_text(r)) for b, r in rows if (year, b.id) not in NO_SURVEY]
         summary_book(town, year, tallies).save(folder / f"{town}满意度测评汇总表.xlsx")
-
-
-def _branch(ident: str, village: str, town: str, rng: random.Random) -> Branch:
-    return Branch(ident, village + "党支部", town, "行政村", rng.randint(20, 60), rng.choice(SURNAMES) + rng.choice(GIVEN), "")
 
 
 def _last_class(ident: str, villages: dict, year: int) -> str:
@@ -148,17 +142,17 @@ def _shengji_scores(town: str, year: int, rows: list, indicators: bool) -> Workb
     ws.title = "验收考核评分表"
     ws["A1"] = "附件4"
     width = 14 if indicators else 7
-    _title(ws, "村党组织分类升级上级党组织评分定级表", width, row=2)
+    title_row(ws, "村党组织分类升级上级党组织评分定级表", width, row=2)
     ws["A3"] = f"乡镇党委（盖章）：{town}党委"
-    ws["E3"] = f"评定日期：{_date(year, 12, 20)}"
+    ws["E3"] = f"评定日期：{date_text(year, 12, 20)}"
     if indicators:
-        _header(ws, 4, ["序号", "编号", "党组织名称", "定级指标得分", "", "", "", "", "", "", "总分", "否决情形", "评定等次", "备注"])
-        _header(ws, 5, ["", "", ""] + [f"{n}（{m}分）" for n, m in INDICATORS] + ["", "", "", ""])
+        header_row(ws, 4, ["序号", "编号", "党组织名称", "定级指标得分", "", "", "", "", "", "", "总分", "否决情形", "评定等次", "备注"])
+        header_row(ws, 5, ["", "", ""] + [f"{n}（{m}分）" for n, m in INDICATORS] + ["", "", "", ""])
         for col in "ABCKLMN":
             ws.merge_cells(f"{col}4:{col}5")
         ws.merge_cells("D4:J4")
     else:
-        _header(ws, 4, ["序号", "编号", "党组织名称", "总分", "否决情形", "评定等次", "备注"])
+        header_row(ws, 4, ["序号", "编号", "党组织名称", "总分", "否决情形", "评定等次", "备注"])
     for n, (b, r) in enumerate(rows, start=1):
         total = r.score + r.typed_total_offset
         if indicators:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from fenji.core import render
-from fenji.core.documents import (_adjustments, _note, _status, grouped_notice_doc, DASH, DocMeta, Plan, ReportDoc, Signature, _clean, _doc_date, _issuer, _meta, _rows,
-                                  _single, _units, letters_in_batches, report_doc, safe_name)
+from fenji.core.documents import (adjustment_sentences, note_text, status_of, grouped_notice_doc, DASH, DocMeta, Plan, ReportDoc, Signature, missing_to_none, doc_date, issuer_of, doc_meta, rows_of,
+                                  add_single, units_of, letters_in_batches, report_doc, safe_name)
 
 KIND = "十星创建"     # the word in file names
 
@@ -128,35 +128,35 @@ def _mark(value) -> str:
 def ten_star_table_doc(outcome, options, unit: str) -> TenStarTableDoc:
     from fenji.systems.shixing.score import change_text
     profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
+    day, issuer = doc_date(options), issuer_of(profile, options, unit)
     stars = profile.rules["stars"]
-    rows = _rows(outcome.graded.subjects, unit)
+    rows = rows_of(outcome.graded.subjects, unit)
     lines = [TenStarLine(n, str(r["编号"]), str(r["名称"]), [_mark(r.get(s)) for s in stars],
-                      DASH if _clean(r["得分"]) is None else str(int(r["得分"])), str(r["等次"]),
-                      str(r.get("上年等次") or DASH), change_text(r, profile) or DASH, _note(r))
+                      DASH if missing_to_none(r["得分"]) is None else str(int(r["得分"])), str(r["等次"]),
+                      str(r.get("上年等次") or DASH), change_text(r, profile) or DASH, note_text(r))
              for n, r in enumerate(rows, start=1)]
     met = [str(sum(1 for r in rows if r.get(s) == "达标")) for s in stars]
     title = f"{unit}{year}年度村级组织十星评定汇总表"
     notes = ["✓ 为达标，✗ 为未达标；星数为达标的星的个数，“N星”即“N星村”。未达标的星为下年度创建目标。",
              "“未评定”为缺少评定或评定表填写不全，请乡镇补报后重新运行。"]
-    return TenStarTableDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, stars, lines, met,
+    return TenStarTableDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, stars, lines, met,
                            notes, Signature(issuer, render.cn_date(day)))
 
 
 def star_sheets(outcome, options, unit: str) -> list[StarSheet]:
     from fenji.systems.shixing.score import change_text
     profile, year = outcome.profile, options.year
-    signature = Signature(_issuer(profile, options, unit), render.cn_date(_doc_date(options)))
+    signature = Signature(issuer_of(profile, options, unit), render.cn_date(doc_date(options)))
     kept = outcome.history.kept if outcome.history is not None else {}
-    changes = _adjustments(outcome)
+    changes = adjustment_sentences(outcome)
     sheets = []
-    for n, r in enumerate(_rows(outcome.graded.subjects, unit)):
+    for n, r in enumerate(rows_of(outcome.graded.subjects, unit)):
         last = kept.get(str(r["编号"]))
         items = [StarItem(s, str(r.get(s) or DASH), str(last.details.get(s, "")) if last else "") for s in profile.rules["stars"]]
-        graded = _clean(r["得分"]) is not None
+        graded = missing_to_none(r["得分"]) is not None
         sheets.append(StarSheet(
             f"sheet-{n}", str(r["编号"]), str(r["名称"]), unit, year,
-            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), _status(str(r["等次"])), str(r["等次"]),
+            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), status_of(str(r["等次"])), str(r["等次"]),
             str(int(r["得分"])) if graded else DASH, len(profile.rules["stars"]), items,
             list(r.get("未达标星") or []) if graded else [], str(r.get("上年等次") or ""), change_text(r, profile),
             "、".join(r.get("missing") or []), changes.get(r["编号"], []), signature))
@@ -167,7 +167,7 @@ def shixing_report_doc(outcome, options) -> ShixingReportDoc:
     from fenji.systems.shixing.score import change_text
     base = report_doc(outcome, options)
     profile, frame = outcome.profile, outcome.graded.subjects
-    units = _units(frame)
+    units = units_of(frame)
     records = frame.to_dict("records")
     counts = [StarCount(s, [str(sum(1 for r in records if str(r["单位"]) == u and r.get(s) == "达标")) for u in units]
                         + [str(sum(1 for r in records if r.get(s) == "达标"))]) for s in profile.rules["stars"]]
@@ -191,12 +191,12 @@ def shixing_report_doc(outcome, options) -> ShixingReportDoc:
 def plan_shixing(outcome, options, env, root: Path) -> Plan:
     plan = Plan()
     kind = KIND
-    for unit in _units(outcome.graded.subjects):
+    for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度{kind}"
-        _single(plan, env, outcome, "shixing_table.html", ten_star_table_doc(outcome, options, unit), folder / f"{stem}十星评定汇总表.pdf")
-        _single(plan, env, outcome, "shixing_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
+        add_single(plan, env, outcome, "shixing_table.html", ten_star_table_doc(outcome, options, unit), folder / f"{stem}十星评定汇总表.pdf")
+        add_single(plan, env, outcome, "shixing_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
         letters_in_batches(plan, env, outcome, options, unit, star_sheets(outcome, options, unit), StarSheetsDoc,
                             "shixing_sheet.html", folder / "通知书", f"{kind}结果通知书")
-    _single(plan, env, outcome, "shixing_report.html", shixing_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(plan, env, outcome, "shixing_report.html", shixing_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from fenji.systems.dingji.samples import Branch, _date, _header, _title, roster_book
-from fenji.systems.shengji.samples import SHENGJI_YEARS, STARS, _branch
+from fenji.forms.samplebooks import Branch, date_text, header_row, roster_book, sample_branch, title_row
+
+YEARS = (2026, 2027)          # the first year into the ledger, then the demo's
 
 
 # id → (village, {year: stars missed (indices into STARS)}); a year missing: not in that roster.
@@ -49,8 +50,8 @@ STAR_WORDS = ["零星", "一星", "二星", "三星", "四星", "五星", "六�
 def write_shixing_samples(root: Path, seed: int = 2027) -> None:
     """`root/shixing-2026/` and `root/shixing/` (2027): two towns, eleven villages, two years."""
     rng = random.Random(seed)
-    for year in SHENGJI_YEARS:
-        folder = Path(root) / ("shixing" if year == SHENGJI_YEARS[-1] else f"shixing-{year}")
+    for year in YEARS:
+        folder = Path(root) / ("shixing" if year == YEARS[-1] else f"shixing-{year}")
         for town, (prefix, villages) in SHIXING_TOWNS.items():
             _shixing_town(folder / town, town, year, villages, rng)
 
@@ -58,11 +59,11 @@ def write_shixing_samples(root: Path, seed: int = 2027) -> None:
 def _shixing_town(folder: Path, town: str, year: int, villages: dict, rng: random.Random) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     present = {ident: (name, years[year]) for ident, (name, years) in villages.items() if year in years}
-    branches = [_branch(ident, name, town, rng) for ident, (name, _) in present.items()]
+    branches = [sample_branch(ident, name, town, rng) for ident, (name, _) in present.items()]
     for b in branches:
         previous = villages[b.id][1].get(year - 1)
         typed = STAR_WORDS[len(STARS) - len(previous)] if previous is not None else ""
-        b.last_grade = SHIXING_ROSTER_TYPOS.get(b.id, typed) if year == SHENGJI_YEARS[-1] and typed else typed
+        b.last_grade = SHIXING_ROSTER_TYPOS.get(b.id, typed) if year == YEARS[-1] and typed else typed
     roster_book(town, year, branches).save(folder / f"{town}党组织名册.xlsx")
     rows = [(b, present[b.id][1]) for b in branches if (year, b.id) not in SHIXING_NOT_MARKED]
     ten_stars_book(town, year, rows).save(folder / f"{town}十星评定表.xlsx")
@@ -73,11 +74,15 @@ def ten_stars_book(town: str, year: int, rows: list[tuple[Branch, list[int]]]) -
     book = Workbook()
     ws = book.active
     ws.title = "十星评定表"
-    _title(ws, "村级组织“十星”创建评定表", 13)
+    title_row(ws, "村级组织“十星”创建评定表", 13)
     ws.merge_cells("A2:M2")
-    ws["A2"] = f"乡镇党委（盖章）：{town}党委\u3000\u3000\u3000\u3000评定日期：{_date(year, 12, 20)}"
-    _header(ws, 3, ["编号", "村党组织"] + STARS + ["备注"])
+    ws["A2"] = f"乡镇党委（盖章）：{town}党委\u3000\u3000\u3000\u3000评定日期：{date_text(year, 12, 20)}"
+    header_row(ws, 3, ["编号", "村党组织"] + STARS + ["备注"])
     for b, missed in rows:
         marks = [SHIXING_ODD_CELLS.get((year, b.id, i), "未达标" if i in missed else "达标") for i in range(len(STARS))]
         ws.append([b.id, b.name] + marks + [None])
     return book
+
+
+STARS = ["领导核心星", "先锋模范星", "民族团结星", "和谐稳定星", "增收致富星", "能力提升星", "管理民主星",
+         "村容整洁星", "村风文明星", "清正廉洁星"]

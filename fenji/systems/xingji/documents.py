@@ -20,8 +20,8 @@ import jinja2
 
 from fenji.core import render
 from fenji.core.arith import fmt_decimal, fmt_percent
-from fenji.core.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, _band_text, _clean, _doc_date, _issuer, _meta,
-                             _note, _rows, _single, _units, notice_terms, report_doc, safe_name)
+from fenji.core.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, band_text, missing_to_none, doc_date, issuer_of, doc_meta,
+                             note_text, rows_of, add_single, units_of, notice_terms, report_doc, safe_name)
 from fenji.grading.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
 from fenji.core.profiles import Profile
 from fenji.systems.xingji.score import target_report
@@ -167,7 +167,7 @@ def _public_marks(row: dict) -> str:
 
 def _public_score(row: dict, profile: Profile) -> str:
     """` 96.0分` only where the profile says `notice.show_scores = true` (documents.md); else nothing."""
-    score = _clean(row.get("得分"))
+    score = missing_to_none(row.get("得分"))
     return f" {fmt_decimal(score, profile.decimals)}分" if profile.notice["show_scores"] and score is not None else ""
 
 
@@ -177,7 +177,7 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     profile, year = outcome.profile, options.year
     terms = notice_terms(profile, options, unit)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
-    rows = _rows(outcome.graded.subjects, unit)
+    rows = rows_of(outcome.graded.subjects, unit)
     names = _shown_names(rows, _groups_by_id(outcome))
     stars = profile.grades[:-1]              # the lowest band is 不列入星级: not announced
     shown = {r["编号"]: names[r["编号"]] + _public_marks(r) + _public_score(r, profile) for r in rows}
@@ -186,7 +186,7 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     groups = [g for g in groups if g.names]
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g} {counts[g]} 名（户）" for g in stars if counts[g])
-    return StarNoticeDoc(_meta(title, terms["issuer"], _doc_date(options)), render.balance_lines(title), unit, year,
+    return StarNoticeDoc(doc_meta(title, terms["issuer"], doc_date(options)), render.balance_lines(title), unit, year,
                          profile.title, summary, groups, sum(counts[g] for g in stars), counts[PENDING] + counts[UNGRADED],
                          **terms)
 
@@ -196,30 +196,30 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
 def star_summary_doc(outcome, options, unit: str) -> StarSummaryDoc:
     """Every subject of the village with its scores, grades, markers and (internal) 不参评情形."""
     profile, year = outcome.profile, options.year
-    day, issuer = _doc_date(options), _issuer(profile, options, unit)
+    day, issuer = doc_date(options), issuer_of(profile, options, unit)
     title = f"{unit}{year}年度{profile.title}汇总表"
     groups, d = _groups_by_id(outcome), profile.decimals
     lines = [StarLine(n, str(r["编号"]), str(r["名称"]), str(r["类别"]), groups.get(r["编号"], ""),
                       str(r.get("上次星级") or "") or DASH, _fmt(r.get("群众评议"), d + 1), _count(r.get("评议人数")),
                       _fmt(r.get("领导小组评议"), d), str(r.get("审定意见") or "") or DASH, _fmt(r["得分"], d),
-                      str(r["初定等次"]), str(r["等次"]), _note(r), str(r.get("不参评情形") or ""))
-             for n, r in enumerate(_rows(outcome.graded.subjects, unit), start=1)]
+                      str(r["初定等次"]), str(r["等次"]), note_text(r), str(r.get("不参评情形") or ""))
+             for n, r in enumerate(rows_of(outcome.graded.subjects, unit), start=1)]
     quotas = [f"{c.category}{c.label}：{c.n} 名（户）中{'最多' if c.kind == 'cap' else '约'} {c.allowed}，实际 {c.actual}，"
               f"{'符合' if c.ok else '不符合'}" for c in outcome.graded.quota_checks if c.unit == unit]
     subjects = outcome.graded.subjects
     targets = [t.text for t in target_report(subjects[subjects["单位"] == unit], profile)]
-    return StarSummaryDoc(_meta(title, issuer, day), render.balance_lines(title, 30), unit, year,
+    return StarSummaryDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year,
                           profile.rules["panel_weight"] > 0, lines, quotas, targets, _summary_notes(profile),
                           Signature(issuer, render.cn_date(day)), show_ineligible=bool(profile.rules["eligibility"]))
 
 
 def _fmt(value, places: int) -> str:
-    value = _clean(value)
+    value = missing_to_none(value)
     return DASH if value is None else fmt_decimal(value, places)
 
 
 def _count(value) -> str:
-    value = _clean(value)
+    value = missing_to_none(value)
     return DASH if value is None else str(int(value))
 
 
@@ -231,7 +231,7 @@ def _summary_notes(profile: Profile) -> list[str]:
                    f"{fmt_percent(stars['panel_weight'], 0)}，{rounding}")
     else:
         formula = f"得分即群众评议，{rounding}；领导小组只作审定，审定意见为“不同意”的不列入星级"
-    notes = [f"群众评议为各代表所评分数的平均数（未评分的代表不计）；{formula}。", f"星级：{_band_text(profile)}。"]
+    notes = [f"群众评议为各代表所评分数的平均数（未评分的代表不计）；{formula}。", f"星级：{band_text(profile)}。"]
     if profile.one_step:
         notes.append("首次评定后每次最多晋升一级（上次未评上星级的按零星计），标“限晋一级”；降级不受限制。")
     if stars["lifetime_before"]:
@@ -249,19 +249,19 @@ def _summary_notes(profile: Profile) -> list[str]:
 def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
     """The village's 五星卡 (None when nobody earned five stars)."""
     profile, stars = outcome.profile, outcome.profile.rules
-    issued, issuer = getattr(options, "card_date", None) or _doc_date(options), _issuer(profile, options, unit)
+    issued, issuer = getattr(options, "card_date", None) or doc_date(options), issuer_of(profile, options, unit)
     valid = render.cn_date(card_valid_until(issued, stars["card_months"]))
     top = profile.grades[0]
     # A lifetime title (终身五星) is for life; its card's benefits run half a year like everyone's.
     cards = [Card(f"{unit}“五带头”{stars['card_title']}", str(r["名称"]), str(r["编号"]),
                   str(r["类别"]) + ("（终身五星）" if M_LIFETIME in (r.get("markers") or []) else ""), unit,
                   render.cn_date(issued), valid, list(stars["card_benefits"]), issuer)
-             for r in _rows(outcome.graded.subjects, unit) if r["等次"] == top]
+             for r in rows_of(outcome.graded.subjects, unit) if r["等次"] == top]
     if not cards:
         return None
     title = f"{unit}{options.year}年度{stars['card_title']}"
     pages = [cards[i:i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
-    return CardsDoc(_meta(title, issuer, issued), pages)
+    return CardsDoc(doc_meta(title, issuer, issued), pages)
 
 
 # --- 汇总报告 ---------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def target_lines(outcome) -> list[TargetLine]:
         actual = f"{t.reached}/{t.n}（{fmt_percent(t.share)}）" if t.share is not None else DASH
         mark = "—（无已评定对象）" if t.share is None else "✓ 达到" if t.met else "✗ 未达到"
         lines.append(TargetLine(t.unit, t.category, f"{grade} {fmt_percent(t.target, 0)}", actual, mark))
-    order = {unit: n for n, unit in enumerate(_units(outcome.graded.subjects))}
+    order = {unit: n for n, unit in enumerate(units_of(outcome.graded.subjects))}
     return sorted(lines, key=lambda line: order.get(line.unit, len(order)))     # stable: by village, then as listed
 
 
@@ -309,15 +309,15 @@ def star_report_doc(outcome, options) -> StarReportDoc:
 def plan_star_documents(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
     """Per village: 汇总表, 结果公示 and 五星卡; then the county report (paths under `root`)."""
     plan = Plan()
-    for unit in _units(outcome.graded.subjects):
+    for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度"
-        _single(plan, env, outcome, "stars_summary.html", star_summary_doc(outcome, options, unit),
+        add_single(plan, env, outcome, "stars_summary.html", star_summary_doc(outcome, options, unit),
                 folder / f"{stem}{KIND}汇总表.pdf")
-        _single(plan, env, outcome, "stars_notice.html", star_notice_doc(outcome, options, unit),
+        add_single(plan, env, outcome, "stars_notice.html", star_notice_doc(outcome, options, unit),
                 folder / f"{stem}{KIND}结果公示.pdf")
         cards = cards_doc(outcome, options, unit)
         if cards is not None:
-            _single(plan, env, outcome, "stars_cards.html", cards, folder / f"{stem}五星卡.pdf")
-    _single(plan, env, outcome, "stars_report.html", star_report_doc(outcome, options), root / "汇总报告.pdf")
+            add_single(plan, env, outcome, "stars_cards.html", cards, folder / f"{stem}五星卡.pdf")
+    add_single(plan, env, outcome, "stars_report.html", star_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
