@@ -163,3 +163,14 @@ def test_an_installed_copy_has_every_profile_and_template(tmp_path: Path):
 def render_environment_for(system):
     from fenji.core import render
     return render.environment(None, [templates_of(system)])
+
+
+def test_no_system_imports_another():
+    """A system folder is self-contained: what two systems share lives in core/, forms/ or grading/."""
+    crossing = []
+    for name in MODULES:
+        if name.startswith("fenji.systems.") and name.count(".") >= 2:
+            own = name.split(".")[2]
+            crossing += [f"{name} → {m}" for m in imports_of(name)
+                         if m.startswith("fenji.systems.") and m.split(".")[2] != own]
+    assert crossing == []
