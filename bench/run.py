@@ -26,8 +26,17 @@ import python_calamine as calamine  # noqa: E402
 
 from fenji.api import RunOptions, check, run  # noqa: E402
 from fenji.core.problems import FatalError  # noqa: E402
-from fenji.forms.samplebooks import (Branch, INDICATORS, ballot_rows, rate_text, ballots_book, roster_book,  # noqa: E402
-                           score_book, self_eval_book, summary_book)
+from fenji.forms.samplebooks import (  # noqa: E402
+    INDICATORS,
+    Branch,
+    ballot_rows,
+    ballots_book,
+    rate_text,
+    roster_book,
+    score_book,
+    self_eval_book,
+    summary_book,
+)
 
 CACHE = ROOT / "bench" / ".cache"
 PROVINCE_BRANCHES = 20_000

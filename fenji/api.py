@@ -9,10 +9,11 @@ import datetime as dt
 import os
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,8 +21,16 @@ from fenji import __version__
 from fenji.core import executors
 from fenji.core.discover import InputFile, discover, sha256_file
 from fenji.core.history import load_history
-from fenji.core.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
-                                write_problems, write_results_xlsx)
+from fenji.core.outputs import (
+    OutputLocked,
+    begin_outputs,
+    commit_outputs,
+    output_lock,
+    write_csv,
+    write_json,
+    write_problems,
+    write_results_xlsx,
+)
 from fenji.core.problems import EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED, EXIT_OK, FatalError, Problems
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult
@@ -108,7 +117,7 @@ def _pipeline(options: RunOptions, write: bool) -> RunResult:
         return RunResult(EXIT_NOTHING_GRADED, message=str(exc), seconds=time.monotonic() - started)
 
 
-def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None") -> RunResult:
+def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -> RunResult:
     started = time.monotonic()
     problems = Problems()
     try:
@@ -156,7 +165,7 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
 
 
 def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress,
-             pool: "executors.DaskPool | None" = None) -> list[FileResult]:
+             pool: executors.DaskPool | None = None) -> list[FileResult]:
     """Read every file, in worker processes (or on the Dask `pool`) when asked; results keep the files' order."""
     if pool is not None:
         return pool.read(files, profile, progress)
@@ -323,7 +332,7 @@ if TYPE_CHECKING:
     from fenji.core.blankforms import FormsResult
 
 
-def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballots: int = 0) -> "FormsResult":
+def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballots: int = 0) -> FormsResult:
     """Blank forms for `profile`, pre-filled from the roster workbook, written under `out` (see
     fenji.core.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
@@ -341,6 +350,7 @@ def watch(options: RunOptions, *, settle: float = 3.0, rescan: float = 30.0, pol
     batch of settled files is checked, filed to 已处理 or 退回, and graded (see fenji.watch). `on_event`
     receives every fenji.watch.Event. Raises FatalError when it cannot start; returns EXIT_OK."""
     import threading
+
     from fenji.watch import Watcher
     Watcher(options, run=run, check=check, settle=settle, rescan=rescan, polling=polling,
             on_event=on_event).run(stop or threading.Event())

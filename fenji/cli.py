@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -84,24 +83,24 @@ def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
         profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
         year: int = typer.Option(..., "--year", help=YEAR_HELP),
         out: Path = typer.Option(..., "--out", help="输出文件夹。Output folder."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-        decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+        decisions: Path | None = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
         workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
-        templates: Optional[Path] = typer.Option(None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."),
+        templates: Path | None = typer.Option(None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."),
         html: bool = typer.Option(False, "--html", help="同时输出 HTML。Also write the HTML."),
-        pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
+        pdf_variant: str | None = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
         no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
-        notice_date: Optional[str] = typer.Option(None, "--notice-date", help="公示开始日期 YYYY-MM-DD（默认今天），也是文书落款日期。"
+        notice_date: str | None = typer.Option(None, "--notice-date", help="公示开始日期 YYYY-MM-DD（默认今天），也是文书落款日期。"
                                                   "First day of the notice period, also the documents' date."),
-        notice_end: Optional[str] = typer.Option(None, "--notice-end", help="公示结束日期 YYYY-MM-DD（默认按规则配置的公示天数）。"
+        notice_end: str | None = typer.Option(None, "--notice-end", help="公示结束日期 YYYY-MM-DD（默认按规则配置的公示天数）。"
                                                  "Last day of the notice period."),
         phone: str = typer.Option("", "--phone", help="公示受理电话（默认规则配置的 notice.phone）。Phone for objections."),
         address: str = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits."),
         issuer: str = typer.Option("", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."),
         county: str = typer.Option("", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."),
-        card_date: Optional[str] = typer.Option(None, "--card-date", help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
+        card_date: str | None = typer.Option(None, "--card-date", help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
                                                 "Issue date of the five-star cards (default: the notice date)."),
-        executor: Optional[str] = typer.Option(None, "--executor", help="在 Dask 集群上分批读取和生成文书：dask://主机:端口 或 dask-local（本机临时启动 --workers 个进程）；需 pip install 'fenji\\[dask]'。Read and render in batches on a Dask cluster."),
+        executor: str | None = typer.Option(None, "--executor", help="在 Dask 集群上分批读取和生成文书：dask://主机:端口 或 dask-local（本机临时启动 --workers 个进程）；需 pip install 'fenji\\[dask]'。Read and render in batches on a Dask cluster."),
         ) -> None:
     """读取、校验、定级并输出结果和文书。Read, validate, grade, and write results and documents."""
     try:
@@ -125,7 +124,7 @@ def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
 def check(inbox: Path = typer.Argument(..., help=INBOX_HELP),
           profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           year: int = typer.Option(..., "--year", help=YEAR_HELP),
-          decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
+          decisions: Path | None = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
           ) -> None:
     """只读取和校验，打印问题清单，不输出文件。Read and validate only; print the problem list."""
     result = _run_with_progress(api.check, api.RunOptions(inbox, profile, year, decisions=decisions, workers=1))
@@ -187,7 +186,7 @@ def profiles_show(name: str = typer.Argument(..., help=PROFILE_HELP)) -> None:
 def forms(profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           roster: Path = typer.Option(..., "--roster", help="名册工作簿（党组织名册或评定对象名册）。Roster workbook."),
           out: Path = typer.Option(..., "--out", help="输出文件夹（不覆盖已有文件）。Output folder; existing files are never overwritten."),
-          year: Optional[int] = typer.Option(None, "--year", help="评定年度（默认今年）。Grading year (default: this year)."),
+          year: int | None = typer.Option(None, "--year", help="评定年度（默认今年）。Grading year (default: this year)."),
           ballots: int = typer.Option(0, "--ballots", min=0, help="每个党组织印 N 张满意度测评票（PDF），附件3 预留 N 行。"
                                       "Print N paper ballots per branch (PDF) and leave N rows for them in 附件3."),
           ) -> None:
@@ -222,8 +221,8 @@ def doctor() -> None:
 
 @app.command("history")
 def history_command(subject: str = typer.Argument(..., help="对象编号（名册中的编号）。Subject id from the roster."),
-                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-                    profile: Optional[str] = typer.Option(None, "--profile", help="只看这一规则。Only this profile.")) -> None:
+                    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+                    profile: str | None = typer.Option(None, "--profile", help="只看这一规则。Only this profile.")) -> None:
     """某个对象历年的等次（来自台账）。A subject's grades over the years, from the ledger."""
     try:
         rows = api.history(subject, db, profile)
@@ -246,7 +245,7 @@ def watch(inbox: Path = typer.Argument(..., help=INBOX_HELP),
           profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           year: int = typer.Option(..., "--year", help=YEAR_HELP),
           out: Path = typer.Option(..., "--out", help="输出文件夹（不能在收件文件夹里面）。Output folder (not inside INBOX)."),
-          db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+          db: str | None = typer.Option(None, "--db", help=DB_HELP),
           workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
           no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
           settle: float = typer.Option(3.0, "--settle", min=0.1, help="文件大小和修改时间保持不变多少秒后才读取。"

@@ -38,10 +38,11 @@ import time
 import traceback
 import warnings
 import zipfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
@@ -51,8 +52,8 @@ from fenji import __version__
 from fenji.core.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
 from fenji.core.outputs import OutputLocked, atomic_path, output_lock, write_json
 from fenji.core.problems import ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
-from fenji.systems import load_profile
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC
+from fenji.systems import load_profile
 
 if TYPE_CHECKING:
     from fenji.api import RunOptions, RunResult
@@ -363,13 +364,13 @@ class Watcher:
         for item in items:
             problems = verdicts.get(item.target, [])
             if _has_errors(problems) and item.again:
-                self._guard(item.path, day, lambda item=item: self._repeat(item, day, problems))
+                self._guard(item.path, day, lambda item=item, problems=problems: self._repeat(item, day, problems))
             elif _has_errors(problems):
-                self._guard(item.path, day, lambda item=item: self._reject(item, problems, day))
+                self._guard(item.path, day, lambda item=item, problems=problems: self._reject(item, problems, day))
             elif fatal:
                 self._hold(item, fatal)
             else:
-                self._guard(item.path, day, lambda item=item: self._accept(item, problems))
+                self._guard(item.path, day, lambda item=item, problems=problems: self._accept(item, problems))
 
     def _classify(self, items: list[_New]) -> tuple[dict[str, list[Problem]], str | None]:
         """Problems by target, from checking the batch with everything accepted; one by one if that breaks."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fenji.forms.samplebooks import Branch, INDICATORS, decisions_book, roster_book, score_book, summary_book
+from fenji.forms.samplebooks import INDICATORS, Branch, decisions_book, roster_book, score_book, summary_book
 
 SIX = [name for name, _ in INDICATORS[:-1]]
 

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 from fenji.core.discover import InputFile
-from fenji.systems import load_profile
-from fenji.forms.read import read_file
 from fenji.core.records import FileResult
+from fenji.forms.read import read_file
+from fenji.systems import load_profile
 
 DATA = Path(__file__).resolve().parent / "data"
 DINGJI = load_profile("dingji")

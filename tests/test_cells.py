@@ -7,12 +7,29 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fenji.core import cells
-from fenji.core.cells import (cell_ref, column_letter, header_key, header_max, is_blank, normalize_name,
-                         parse_count, parse_date, parse_number, parse_percent, parse_option, parse_stars,
-                         split_label, split_labels, squash, text, title_key)
+from fenji.core.cells import (
+    cell_ref,
+    column_letter,
+    header_key,
+    header_max,
+    is_blank,
+    normalize_name,
+    parse_count,
+    parse_date,
+    parse_number,
+    parse_option,
+    parse_percent,
+    parse_stars,
+    split_label,
+    split_labels,
+    squash,
+    text,
+    title_key,
+)
 
 D = Decimal
 OPTIONS = ["满意", "基本满意", "不满意", "不了解"]

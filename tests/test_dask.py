@@ -16,8 +16,8 @@ import distributed
 import pandas as pd
 import pytest
 
-from fenji.core import executors
 from fenji.api import EXIT_NOTHING_GRADED, RunOptions, check, run
+from fenji.core import executors
 from fenji.core.discover import discover
 from fenji.core.problems import FatalError, Problems
 from fenji.systems import load_profile

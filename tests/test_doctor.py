@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from fenji import doctor
-from fenji.core import fonts
 from fenji.api import doctor as api_doctor
+from fenji.core import fonts
 
 NOTO_LANGS = "en|ja|ko|zh-cn|zh-tw"
 

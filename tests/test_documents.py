@@ -15,12 +15,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fenji.core import documents
+from fenji.api import RunOptions, run
+from fenji.core import documents, render
 from fenji.systems import dingji, templates_of
 from fenji.systems.dingji import documents as dingji_documents
-
-from fenji.core import render
-from fenji.api import RunOptions, run
 
 FORMS = Path(__file__).resolve().parent.parent.parent / "shared" / "standard" / "forms"
 if not FORMS.is_dir():

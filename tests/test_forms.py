@@ -19,21 +19,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import DATA
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 from typer.testing import CliRunner
 
 from fenji import api
-
+from fenji.cli import app
 from fenji.core import blankforms
 from fenji.core.cells import split_labels
-from fenji.cli import app
 from fenji.core.discover import InputFile
 from fenji.core.problems import ERROR, WARNING, FatalError
-from fenji.systems import load_profile
 from fenji.forms.read import read_file
-
-from helpers import DATA
+from fenji.systems import load_profile
 
 ROUND = DATA / "forms_roundtrip"
 _spec = importlib.util.spec_from_file_location("forms_make", ROUND / "make.py")

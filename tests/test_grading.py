@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import branch, frame, write_town
 
 from fenji.api import RunOptions, check
-from fenji.core.arith import most_allowed, fewest_required, half_up
-from fenji.grading.grade import grade
+from fenji.core.arith import fewest_required, half_up, most_allowed
 from fenji.core.problems import Problems
-from fenji.systems import load_profile
 from fenji.core.records import Decision, Source
-
-from builders import branch, frame, write_town
+from fenji.grading.grade import grade
+from fenji.systems import load_profile
 
 DINGJI = load_profile("dingji")
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
@@ -41,7 +42,6 @@ BOUND = 90          # seconds a single `fenji run` may take before the test fail
 
 sys.path.insert(0, str(HOSTILE))
 import make  # noqa: E402  (tests/data/hostile/make.py)
-
 
 # --- running fenji ------------------------------------------------------------------------------
 
@@ -427,8 +427,8 @@ def test_two_runs_at_once_never_interleave(tmp_path: Path):
 
 def test_limits_come_from_the_profile(tmp_path: Path):
     from fenji.core.profiles import ProfileError
-    from fenji.systems import builtin_text, load_profile
     from fenji.core.workbook import Limits
+    from fenji.systems import builtin_text, load_profile
     text = builtin_text("dingji")
     custom = tmp_path / "strict.toml"
     custom.write_text(text + "\n[limits]\nmax_cells = 50\nseconds = 5\n", encoding="utf-8")
@@ -482,9 +482,9 @@ def test_cell_parsers_return_a_value_or_none(value):
 
 # --- fuzzing: the grading stage ----------------------------------------------------------------------
 
-from fenji.core.arith import most_allowed, fewest_required  # noqa: E402
-from fenji.grading.grade import PENDING, UNGRADED, grade, rank_key  # noqa: E402
+from fenji.core.arith import fewest_required, most_allowed  # noqa: E402
 from fenji.core.problems import Problems  # noqa: E402
+from fenji.grading.grade import PENDING, UNGRADED, grade, rank_key  # noqa: E402
 from fenji.systems import load_profile
 
 DINGJI = load_profile("dingji")

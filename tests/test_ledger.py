@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fenji.core import ledger as ledger_module
 from fenji.api import RunOptions, check, run
+from fenji.core import ledger as ledger_module
 from fenji.core.history import load_history
 from fenji.core.ledger import MIGRATION_1, MIGRATIONS, Ledger, LedgerError, RunRecord, SubjectRecord
 from fenji.systems import load_profile

@@ -10,13 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import DATA, DINGJI, case, found, make_inbox, read_case, records, summary_of, without_file
 
 from fenji.api import RunOptions, check
 from fenji.core.discover import discover
 from fenji.core.problems import ERROR, NOTICE, WARNING, Problems
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC, read_workbook
-
-from helpers import DATA, DINGJI, case, found, make_inbox, read_case, records, summary_of, without_file
 
 D = Decimal
 SIX = ["党组织带头人", "工作思路", "工作制度", "活动阵地", "保障机制", "工作业绩"]
@@ -46,7 +45,7 @@ def by_id(result) -> dict[str, dict]:
 
 def raw_cell(rel: str, sheet: str, ref: str):
     """The value calamine gives for one cell (to prove the file holds what the case says)."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
     letters, row = coordinate_from_string(ref)
     book = {s.name: s for s in read_workbook(case(rel))}
     return book[sheet].value(row - 1, column_index_from_string(letters) - 1)
@@ -474,8 +473,9 @@ def test_broken_files_never_stop_the_others(tmp_path):
 def test_ballot_typed_without_its_number_is_an_error_not_a_silent_end(tmp_path):
     """A ballot row with votes but no 票号 would end the table; it and every ballot below are named."""
     import openpyxl
-    from fenji.forms.read import read_file
+
     from fenji.core.discover import InputFile
+    from fenji.forms.read import read_file
     book = openpyxl.load_workbook(case("xlsx/ballots.xlsx"))
     sheet = book.active
     header = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "票号")

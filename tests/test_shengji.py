@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from fenji.api import RunOptions, check, run
-from fenji.systems.shengji.rates import year_on_year
 from fenji.core.profiles import ProfileError
-from fenji.systems import builtin_text, load_profile
 from fenji.forms.samplebooks import Branch, roster_book, summary_book
+from fenji.systems import builtin_text, load_profile
+from fenji.systems.shengji.rates import year_on_year
 from fenji.systems.shengji.samples import Return, _shengji_scores, write_shengji_samples
 from fenji.systems.shengji.score import class_of
 
@@ -161,9 +161,9 @@ def test_profile_mistakes_name_the_key(tmp_path: Path, old, new, words):
 
 # --- documents (one town, rendered once; read back with pdftotext) -----------------------------
 
-import datetime as dt    # noqa: E402
-import re                # noqa: E402
-import subprocess        # noqa: E402
+import datetime as dt  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
 
 
 def flat(pdf: Path) -> str:

@@ -9,8 +9,8 @@ import pytest
 
 from fenji.api import RunOptions, check, run
 from fenji.core.profiles import ProfileError
-from fenji.systems import builtin_text, load_profile
 from fenji.forms.samplebooks import Branch, roster_book
+from fenji.systems import builtin_text, load_profile
 from fenji.systems.shixing.samples import ten_stars_book, write_shixing_samples
 from fenji.systems.shixing.score import star_count
 
@@ -112,9 +112,9 @@ def test_bands_must_match_the_stars(tmp_path: Path):
 
 # --- documents (one town, rendered once; read back with pdftotext) -----------------------------
 
-import datetime as dt    # noqa: E402
-import re                # noqa: E402
-import subprocess        # noqa: E402
+import datetime as dt  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
 
 
 def flat(pdf: Path) -> str:

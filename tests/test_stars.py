@@ -15,8 +15,17 @@ import pytest
 from fenji.api import RunOptions, check, run
 from fenji.core.profiles import ProfileError
 from fenji.systems import builtin_text, load_profile
-from fenji.systems.xingji.samples import (DAAN_ITEMS, DASHUI_ITEMS, Person, decisions_grid, panel_grid, roster_grid, save,
-                                 votes_grid, write_star_samples)
+from fenji.systems.xingji.samples import (
+    DAAN_ITEMS,
+    DASHUI_ITEMS,
+    Person,
+    decisions_grid,
+    panel_grid,
+    roster_grid,
+    save,
+    votes_grid,
+    write_star_samples,
+)
 from fenji.systems.xingji.score import target_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -452,6 +461,7 @@ def pdf_text(path: Path) -> str:
                                            ("2027-12-01", "2028-05-31"), ("2028-02-29", "2028-08-28")])
 def test_card_is_valid_half_a_year_less_a_day(issued, valid):
     import datetime as dt
+
     from fenji.systems.xingji.documents import card_valid_until
     assert card_valid_until(dt.date.fromisoformat(issued), 6) == dt.date.fromisoformat(valid)
 

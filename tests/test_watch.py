@@ -98,7 +98,7 @@ class Running:
         except BaseException as exc:   # surfaced by wait()
             self.error = exc
 
-    def __enter__(self) -> "Running":
+    def __enter__(self) -> Running:
         self.thread.start()
         return self
 

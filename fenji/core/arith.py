@@ -5,7 +5,7 @@ Python's round() rounds half to even (round(89.25, 1) == 89.2); rules.md §0 req
 
 from __future__ import annotations
 
-from decimal import Decimal, ROUND_HALF_UP, ROUND_FLOOR, ROUND_CEILING
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 ZERO = Decimal(0)

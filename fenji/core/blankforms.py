@@ -31,16 +31,16 @@ import datetime as dt
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from fenji.core import formwriter as fw
 from fenji.core.discover import InputFile, sha256_file
 from fenji.core.problems import ERROR, FatalError
 from fenji.core.profiles import Profile
-from fenji.forms.read import read_file
 from fenji.core.records import RosterEntry
+from fenji.forms.read import read_file
 
 REPRESENTATIVES = 9          # 代表 columns of the 民主评议计分表, as the reference form
 BRANCH_FOLDER = "村级表格"
@@ -368,6 +368,7 @@ def write_ballot_pdfs(profile: Profile, entries: list[RosterEntry], out: Path, y
     one page of each kind per branch, and each branch's PDF repeats its pages: the time does not grow
     with the number of ballots."""
     from weasyprint import HTML
+
     from fenji.core import render
     env = render.environment()
     written = []

@@ -17,23 +17,31 @@ import shutil
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 from markupsafe import Markup
 
 from fenji import __version__
-
 from fenji.core import fonts, render
 from fenji.core.arith import fmt_decimal, fmt_percent, to_decimal
-from fenji.grading.grade import (M_DECISION, M_FLOOR, M_OVER_QUOTA, M_SELF, M_VETO, M_CRITICAL,
-                         NOT_PARTICIPATING, PENDING, UNGRADED)
 from fenji.core.outputs import replace_dir
 from fenji.core.profiles import Profile
+from fenji.grading.grade import (
+    M_CRITICAL,
+    M_DECISION,
+    M_FLOOR,
+    M_OVER_QUOTA,
+    M_SELF,
+    M_VETO,
+    NOT_PARTICIPATING,
+    PENDING,
+    UNGRADED,
+)
 
 DASH = "—"
 LETTERS_PER_JOB = 40                  # 通知书 laid out together, then cut into one PDF each

@@ -20,10 +20,10 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from fenji import __version__
@@ -76,7 +76,7 @@ def _distributed(spec: ExecutorSpec):
 
 
 @contextmanager
-def connect(text: str | None, workers: int) -> Iterator["DaskPool | None"]:
+def connect(text: str | None, workers: int) -> Iterator[DaskPool | None]:
     """The run's pool: None without `--executor`, else a connected DaskPool, closed afterwards."""
     if not text:
         yield None

@@ -17,7 +17,6 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass
 
-
 CJK_LANG = "zh-cn"
 
 # documents.md, "Fonts": a family stack per role, the first installed wins; the last is the fallback.
@@ -67,7 +66,7 @@ def _fc_match(families: list[str]) -> tuple[str, str, str, str] | None:
     return (parts[0], parts[1], parts[2], parts[3]) if len(parts) == 4 else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def resolve(role: str) -> RoleFont:
     """Which family fontconfig resolves for a role (cached: fonts do not change during a run)."""
     stack = tuple(ROLES[role])
@@ -103,7 +102,7 @@ def font_warnings() -> list[str]:
     return messages
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cmap(file: str, index: int) -> frozenset[int]:
     try:
         from fontTools.ttLib import TTFont

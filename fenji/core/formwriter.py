@@ -20,10 +20,10 @@ Guards, because forms come back from Excel, WPS and LibreOffice filled by hand:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Protection, Side

@@ -7,9 +7,9 @@ the roster's 上年等次 column. When both exist and disagree, the ledger wins 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from fenji.core import ledger as ledger_module
 from fenji.core.ledger import SubjectRecord

@@ -272,7 +272,7 @@ class Ledger:
             self.store.close()
             raise
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc) -> None:

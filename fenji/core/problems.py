@@ -66,7 +66,7 @@ class Problems:
     def notice(self, code: str, message: str, **where) -> Problem:
         return self.add(NOTICE, code, message, **where)
 
-    def extend(self, other: "Problems | list[Problem]") -> None:
+    def extend(self, other: Problems | list[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     def has_errors(self) -> bool:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Protocol
 from decimal import Decimal
+from typing import Protocol
 
 from fenji.core.arith import to_decimal
 from fenji.core.problems import FatalError
-
 
 
 class ProfileError(FatalError):

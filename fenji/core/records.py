@@ -14,7 +14,7 @@ class Source:
     sheet: str
     cell: str = ""
 
-    def at(self, cell: str) -> "Source":
+    def at(self, cell: str) -> Source:
         return Source(self.file, self.sheet, cell)
 
     def __str__(self) -> str:

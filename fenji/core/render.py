@@ -26,7 +26,6 @@ from markupsafe import Markup, escape
 from fenji.core import fonts
 
 
-
 def builtin_templates() -> Path:
     """The shared templates (bases, macros, styles), beside this module."""
     return Path(__file__).resolve().parent / "templates"

@@ -6,7 +6,7 @@ Pure formatting of the graded frame: Decimals become fixed-decimal text, rates b
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from fenji.core.cells import cell_ref, header_key, squash, split_labels, text, title_key
+from fenji.core.cells import cell_ref, header_key, split_labels, squash, text, title_key
 from fenji.core.workbook import Sheet
 
 TITLE_SCAN_ROWS = 10

@@ -7,16 +7,16 @@ Totals typed into a form are recomputed from their parts (rules.md §0, "never t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from fenji.core.arith import fmt_number
-from fenji.core.cells import (is_blank, parse_number, text)
-from fenji.core.tables import FormSpec, Row, Table
+from fenji.core.cells import is_blank, parse_number, text
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile
-from fenji.core.records import (FileResult, Source)
+from fenji.core.records import FileResult, Source
+from fenji.core.tables import FormSpec, Row, Table
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Form:
     """One standard form: how to recognise it (its spec) and how to check it into records."""
 
     spec: FormSpec
-    validate: Callable[["Context"], None]
+    validate: Callable[[Context], None]
 
     @property
     def kind(self) -> str:

@@ -35,7 +35,7 @@ class Limits:
     seconds: float = 60.0                # time budget per file (checked between sheets)
 
     @classmethod
-    def of(cls, profile) -> "Limits":
+    def of(cls, profile) -> Limits:
         """The profile's [limits] table over the defaults."""
         settings = getattr(profile, "limits", None) or {}
         return cls(**{key: value for key, value in settings.items() if key in cls.__dataclass_fields__})

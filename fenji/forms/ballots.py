@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from fenji.core.cells import is_blank, parse_date, parse_option, squash, text
 from fenji.core.records import BallotTally
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, require_columns
-
 
 SPEC = FormSpec("ballots", "满意度测评表（附件3）", ("满意度测评表",), ("汇总",), ("票号",), (), ("票号",))
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 from fenji.core.cells import squash, text
 from fenji.core.records import Decision
 from fenji.core.tables import FormSpec
-from fenji.forms.stars import star_grade
 from fenji.core.validate import Context, Form, require_columns
-
+from fenji.forms.stars import star_grade
 
 SPEC = FormSpec("decisions", "党委研究决定调整表", ("决定调整表",), (), ("调整后等次", "理由"), (), ("编号", "名称"))
 

@@ -10,13 +10,13 @@ import logging
 import time
 
 from fenji.core.discover import InputFile
-from fenji.core.tables import find_tables
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult
+from fenji.core.tables import find_tables
 from fenji.core.validate import Context
-from fenji.forms import FORM_BY_KIND, SPECS
 from fenji.core.workbook import Limits, WorkbookError, check_time, read_workbook
+from fenji.forms import FORM_BY_KIND, SPECS
 
 LOG = logging.getLogger(__name__)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from fenji.core.cells import parse_count, text
 from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, require_columns
-
 
 SPEC = FormSpec("roster", "党组织名册", ("党组织名册",), (), ("编号", "党组织名称"), (), ("编号", "党组织名称"))
 

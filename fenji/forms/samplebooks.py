@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-
 INDICATORS = [("党组织带头人", 15), ("工作思路", 10), ("工作制度", 10), ("活动阵地", 10), ("保障机制", 10),
               ("工作业绩", 20), ("群众评价", 25)]
 
@@ -181,6 +180,7 @@ def ballot_rows(rng: random.Random, votes: dict) -> list[list[str]]:
 
 def rate_text(votes: dict) -> str:
     from fractions import Fraction
+
     from fenji.core.arith import fmt_percent
     valid = votes["满意"] + votes["基本满意"] + votes["不满意"]
     return fmt_percent(Fraction(votes["满意"] + votes["基本满意"], valid))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from fenji.core.cells import is_blank, parse_date, parse_number, text
 from fenji.core.records import ScoreRow
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, check_header_max, require_columns, score_value
-
 
 SPEC = FormSpec("score_sheet", "上级党组织评分定级表（附件4）", ("上级党组织评分定级表",), (), ("党组织名称",), (),
     ("编号", "党组织名称"))

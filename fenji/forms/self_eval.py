@@ -10,7 +10,6 @@ from fenji.core.records import SelfEval
 from fenji.core.tables import FormSpec
 from fenji.core.validate import Context, Form, require_columns, score_value
 
-
 SPEC = FormSpec("self_eval", "分类定级自评表（附件2）", ("分类定级自评表",), (), ("定级指标", "自评得分"), (), ("定级指标",))
 
 

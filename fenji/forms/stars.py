@@ -19,7 +19,6 @@ from fenji.core.records import RosterEntry, Source
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, check_header_max, require_columns, score_value
 
-
 PANEL_SPEC = FormSpec("panel", "领导小组评议表", ("领导小组评议表",), (), ("编号", "姓名"), (), ("编号", "姓名"))
 
 

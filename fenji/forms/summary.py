@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from fenji.core.cells import is_blank, parse_count, parse_date, parse_percent, text
 from fenji.core.records import BallotTally
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, require_columns
-
 
 SPEC = FormSpec("summary", "满意度测评汇总表", ("满意度测评汇总表",), (), ("党组织名称", "有效票数"),
     ("满意", "基本满意", "不满意", "不了解"), ("序号", "党组织名称"))

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.core.arith import most_allowed, fewest_required, fmt_decimal, fmt_percent
+from fenji.core.arith import fewest_required, fmt_decimal, fmt_percent, most_allowed
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile, Quota
 from fenji.grading.subject import check_subjects

@@ -13,10 +13,11 @@ customises through TOML profiles and `--templates`, not code.
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+import tomllib
 
 from fenji.core.profiles import Profile, ProfileError, build_profile, check_required
 from fenji.systems import dingji, shengji, shixing, xingji

@@ -592,9 +592,9 @@ def make_bad_cases(rng: random.Random):
     # the Word document renamed to .xlsx: a zip with [Content_Types].xml, but no workbook in it
     shutil.copyfile(BAD / "说明.docx", BAD / "docx_as.xlsx")
     # password-protected .xlsx (ECMA-376 agile encryption, password "fenji"), seeded random source
+    import msoffcrypto.method.container.ecma376_encrypted as container
     import msoffcrypto.method.ecma376_agile as agile
     from msoffcrypto.format.ooxml import OOXMLFile
-    import msoffcrypto.method.container.ecma376_encrypted as container
 
     class FixedClock(dt.datetime):
         @classmethod

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fenji.forms import COMMON_FORMS
 from fenji.core.blankforms import BlankPlan, branch_plan
+from fenji.forms import COMMON_FORMS
 from fenji.systems.dingji import documents, samples, score
-
 
 
 class Dingji:

@@ -17,9 +17,34 @@ from pathlib import Path
 import jinja2
 
 from fenji.core import render
-from fenji.core.documents import (DASH, LETTERS_PER_JOB, DocMeta, Plan, Signature, change_sentence, missing_to_none, doc_date,
-                                  render_or_report, count_text, issuer_of, doc_meta, note_text, score_text, decimals_of, plain_number, quota_text, percent_text, band_text, rows_of,
-                                  add_single, units_of, notice_terms, report_doc, safe_name, survey_doc)
+from fenji.core.documents import (
+    DASH,
+    LETTERS_PER_JOB,
+    DocMeta,
+    Plan,
+    Signature,
+    add_single,
+    band_text,
+    change_sentence,
+    count_text,
+    decimals_of,
+    doc_date,
+    doc_meta,
+    issuer_of,
+    missing_to_none,
+    note_text,
+    notice_terms,
+    percent_text,
+    plain_number,
+    quota_text,
+    render_or_report,
+    report_doc,
+    rows_of,
+    safe_name,
+    score_text,
+    survey_doc,
+    units_of,
+)
 from fenji.core.profiles import Profile
 from fenji.grading.grade import M_SELF, NOT_PARTICIPATING, PENDING, UNGRADED
 
@@ -279,8 +304,8 @@ def _letters(plan: Plan, env, outcome, options, unit: str, folder: Path) -> None
         html = render_or_report(env, outcome, "letter.html", letters_doc(outcome, options, unit, chunk))
         if html is None:
             return
-        parts = [render.Part(folder / f"{safe_name(l.id, 20)}{safe_name(l.name)}定级结果通知书.pdf",
-                             f"{l.name}{l.year}年度{KIND}结果通知书", l.anchor) for l in chunk]
+        parts = [render.Part(folder / f"{safe_name(one.id, 20)}{safe_name(one.name)}定级结果通知书.pdf",
+                             f"{one.name}{one.year}年度{KIND}结果通知书", one.anchor) for one in chunk]
         plan.jobs.append(render.Job(html, parts))
         if options.html:
             for letter, part in zip(chunk, parts):

@@ -13,9 +13,20 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from fenji.forms.samplebooks import (GIVEN, INDICATORS, SURNAMES, Branch, ballot_rows, ballots_book, decisions_book, rate_text,
-                                     roster_book, score_book, self_eval_book, summary_book)
-
+from fenji.forms.samplebooks import (
+    GIVEN,
+    INDICATORS,
+    SURNAMES,
+    Branch,
+    ballot_rows,
+    ballots_book,
+    decisions_book,
+    rate_text,
+    roster_book,
+    score_book,
+    self_eval_book,
+    summary_book,
+)
 
 # --- form writers (layout as the reference forms in shared/standard/forms) ------------------
 

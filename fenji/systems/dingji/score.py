@@ -12,9 +12,9 @@ import pandas as pd
 
 from fenji.core.arith import fmt_number, half_up
 from fenji.core.match import Matcher
+from fenji.core.merge import build_roster, collect, latest, match_records
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile
-from fenji.core.merge import build_roster, collect, latest, match_records
 from fenji.core.records import FileResult, RosterEntry, ScoreRow, SelfEval
 from fenji.core.survey import subject_rate, subject_tallies
 from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES

@@ -16,13 +16,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-
 from fenji.core import render
 from fenji.core.arith import fmt_decimal, fmt_percent
-from fenji.core.documents import (adjustment_sentences, status_of, grouped_notice_doc, letters_in_batches, DASH, DocMeta, Plan, ReportDoc, Signature, missing_to_none, doc_date, issuer_of, doc_meta, note_text, rows_of, add_single, units_of, report_doc, safe_name,
-                             survey_doc)
-from fenji.systems.shengji.rates import year_on_year
+from fenji.core.documents import (
+    DASH,
+    DocMeta,
+    Plan,
+    ReportDoc,
+    Signature,
+    add_single,
+    adjustment_sentences,
+    doc_date,
+    doc_meta,
+    grouped_notice_doc,
+    issuer_of,
+    letters_in_batches,
+    missing_to_none,
+    note_text,
+    report_doc,
+    rows_of,
+    safe_name,
+    status_of,
+    survey_doc,
+    units_of,
+)
 from fenji.core.profiles import Profile
+from fenji.systems.shengji.rates import year_on_year
 
 KIND = "分类升级"     # the word in file names
 

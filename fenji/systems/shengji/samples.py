@@ -21,8 +21,16 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from fenji.forms.samplebooks import (INDICATORS, ballots_book, date_text, header_row, roster_book, sample_branch,
-                                     summary_book, title_row)
+from fenji.forms.samplebooks import (
+    INDICATORS,
+    ballots_book,
+    date_text,
+    header_row,
+    roster_book,
+    sample_branch,
+    summary_book,
+    title_row,
+)
 
 SHENGJI_YEARS = (2026, 2027)
 
@@ -81,7 +89,7 @@ def write_shengji_samples(root: Path, seed: int = 2027) -> None:
     rng = random.Random(seed)
     for year in SHENGJI_YEARS:
         folder = Path(root) / ("shengji" if year == SHENGJI_YEARS[-1] else f"shengji-{year}")
-        for town, (prefix, indicators, villages) in SHENGJI_TOWNS.items():
+        for town, (_prefix, indicators, villages) in SHENGJI_TOWNS.items():
             _shengji_town(folder / town, town, year, villages, indicators, rng)
 
 

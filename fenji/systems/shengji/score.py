@@ -15,16 +15,16 @@ from fractions import Fraction
 
 import pandas as pd
 
-from fenji.grading import grade as grading
 from fenji.core.arith import fmt_number, fmt_percent, half_up, to_decimal
 from fenji.core.history import History, LastGrade, last_grades
 from fenji.core.match import Matcher
+from fenji.core.merge import build_roster, collect, latest, match_records
 from fenji.core.problems import Problems
 from fenji.core.profiles import Interval, Profile, ProfileError, parse_interval, parse_share
 from fenji.core.records import FileResult, RosterEntry, ScoreRow
-from fenji.core.merge import build_roster, collect, latest, match_records
 from fenji.core.survey import subject_rate, subject_tallies
 from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
+from fenji.grading import grade as grading
 from fenji.grading.subject import Scored
 
 SCORE_KEY, RATE_KEY = "classes.score", "classes.satisfaction"

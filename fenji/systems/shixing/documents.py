@@ -12,8 +12,27 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from fenji.core import render
-from fenji.core.documents import (adjustment_sentences, note_text, status_of, grouped_notice_doc, DASH, DocMeta, Plan, ReportDoc, Signature, missing_to_none, doc_date, issuer_of, doc_meta, rows_of,
-                                  add_single, units_of, letters_in_batches, report_doc, safe_name)
+from fenji.core.documents import (
+    DASH,
+    DocMeta,
+    Plan,
+    ReportDoc,
+    Signature,
+    add_single,
+    adjustment_sentences,
+    doc_date,
+    doc_meta,
+    grouped_notice_doc,
+    issuer_of,
+    letters_in_batches,
+    missing_to_none,
+    note_text,
+    report_doc,
+    rows_of,
+    safe_name,
+    status_of,
+    units_of,
+)
 
 KIND = "十星创建"     # the word in file names
 

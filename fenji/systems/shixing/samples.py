@@ -52,7 +52,7 @@ def write_shixing_samples(root: Path, seed: int = 2027) -> None:
     rng = random.Random(seed)
     for year in YEARS:
         folder = Path(root) / ("shixing" if year == YEARS[-1] else f"shixing-{year}")
-        for town, (prefix, villages) in SHIXING_TOWNS.items():
+        for town, (_prefix, villages) in SHIXING_TOWNS.items():
             _shixing_town(folder / town, town, year, villages, rng)
 
 

@@ -15,10 +15,10 @@ import pandas as pd
 
 from fenji.core.history import History, LastGrade, last_grades
 from fenji.core.match import Matcher
+from fenji.core.merge import build_roster, collect, latest, match_records
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile, ProfileError
 from fenji.core.records import FileResult, RosterEntry
-from fenji.core.merge import build_roster, collect, latest, match_records
 from fenji.grading.subject import Scored
 
 MISSING_STARS = "缺十星评定"

@@ -20,10 +20,27 @@ import jinja2
 
 from fenji.core import render
 from fenji.core.arith import fmt_decimal, fmt_percent
-from fenji.core.documents import (DASH, DocMeta, Plan, ReportDoc, Signature, band_text, missing_to_none, doc_date, issuer_of, doc_meta,
-                             note_text, rows_of, add_single, units_of, notice_terms, report_doc, safe_name)
-from fenji.grading.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
+from fenji.core.documents import (
+    DASH,
+    DocMeta,
+    Plan,
+    ReportDoc,
+    Signature,
+    add_single,
+    band_text,
+    doc_date,
+    doc_meta,
+    issuer_of,
+    missing_to_none,
+    note_text,
+    notice_terms,
+    report_doc,
+    rows_of,
+    safe_name,
+    units_of,
+)
 from fenji.core.profiles import Profile
+from fenji.grading.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
 from fenji.systems.xingji.score import target_report
 
 KIND = "星级评定"           # <单位><年度>年度星级评定汇总表.pdf, …星级评定结果公示.pdf

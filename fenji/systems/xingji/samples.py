@@ -45,21 +45,21 @@ class Grid:
     footer: str = ""
 
 
-def roster_grid(village: str, year: int, people: list["Person"]) -> Grid:
+def roster_grid(village: str, year: int, people: list[Person]) -> Grid:
     headers = ["编号", "姓名（户主）", "类别", "所属党支部/村民组", "入党时间", "上次星级", "不参评情形", "备注"]
     rows = [[p.id, p.name, p.category, p.group] + [None if v == "" else v for v in (p.joined, p.previous, p.ineligible, p.remark)]
             for p in people]
     return Grid("名册", "“五带头”星级化管理评定对象名册", f"村（社区）：{village}{WIDE}年度：{year}", headers, rows)
 
 
-def votes_grid(village: str, date: str, people: list["Person"], representatives: int) -> Grid:
+def votes_grid(village: str, date: str, people: list[Person], representatives: int) -> Grid:
     headers = ["编号", "姓名"] + [f"代表{n}" for n in range(1, representatives + 1)]
     rows = [[p.id or None, p.name] + list(p.votes) for p in people]
     return Grid("民主评议", "“五带头”星级化管理民主评议计分表", f"村（社区）：{village}{WIDE}评议日期：{date}", headers, rows,
                 "说明：每名代表按百分制无记名评分，未评分的留空。")
 
 
-def panel_grid(village: str, date: str, people: list["Person"], items: list[str], sheet: str = "领导小组评议") -> Grid:
+def panel_grid(village: str, date: str, people: list[Person], items: list[str], sheet: str = "领导小组评议") -> Grid:
     headers = ["编号", "姓名"] + [f"{name}（20分）" for name in items] + (["合计"] if items else []) + ["审定意见", "备注"]
     rows = []
     for p in people:

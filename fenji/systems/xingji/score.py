@@ -16,15 +16,15 @@ import pandas as pd
 
 from fenji.core.arith import fmt_percent, half_up
 from fenji.core.cells import normalize_name, parse_stars
-from fenji.grading.grade import NOT_PARTICIPATING, grade_rank
 from fenji.core.history import FROM_LEDGER, History, LastGrade, last_grades
 from fenji.core.match import Matcher
+from fenji.core.merge import collect, latest, report_repeats, unique_entries
 from fenji.core.problems import FatalError, Problems
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult, RosterEntry
-from fenji.core.merge import collect, latest, report_repeats, unique_entries
-from fenji.grading.subject import Scored
 from fenji.forms.stars import PanelReview, PublicVotes, star_name
+from fenji.grading.grade import NOT_PARTICIPATING, grade_rank
+from fenji.grading.subject import Scored
 
 MISSING_PUBLIC = "缺民主评议"
 MISSING_PANEL = "缺领导小组评议"

@@ -285,7 +285,7 @@ def duplicate_roster(folder: Path, rows: int = 20_000) -> Path:
 
 def hostile_names(folder: Path, year: int = 2027) -> Path:
     """A whole town (甲镇: 名册, 汇总表, 附件4) whose branches carry HOSTILE_NAMES, written with fenji.forms.samplebooks."""
-    from fenji.forms.samplebooks import Branch, INDICATORS, roster_book, score_book, summary_book
+    from fenji.forms.samplebooks import INDICATORS, Branch, roster_book, score_book, summary_book
     town_dir = folder / "甲镇"
     town_dir.mkdir(parents=True, exist_ok=True)
     branches = []
