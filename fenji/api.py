@@ -329,14 +329,14 @@ def doctor():
 # --- blank forms ----------------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from fenji.core.blankforms import FormsResult
+    from fenji.forms.blank import FormsResult
 
 
 def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballots: int = 0) -> FormsResult:
     """Blank forms for `profile`, pre-filled from the roster workbook, written under `out` (see
-    fenji.core.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
+    fenji.forms.blank for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
-    from fenji.core.blankforms import write_forms
+    from fenji.forms.blank import write_forms
     loaded = load_profile(profile)
     return write_forms(loaded, system_of(loaded).plan_blank_forms, Path(roster), Path(out),
                        year or dt.date.today().year, ballots)

@@ -26,10 +26,10 @@ from typer.testing import CliRunner
 
 from fenji import api
 from fenji.cli import app
-from fenji.core import blankforms
 from fenji.core.cells import split_labels
 from fenji.core.discover import InputFile
 from fenji.core.problems import ERROR, WARNING, FatalError
+from fenji.forms import blank as blankforms
 from fenji.forms.read import read_file
 from fenji.systems import load_profile
 
@@ -375,7 +375,7 @@ def test_values_outside_the_guards_are_still_caught(tmp_path):
     result = api.forms("dingji", ROUND / "roster.xlsx", tmp_path / "out", year=2027)
     plan.fill(result)
     score, ballots = by_kind(result, "score_sheet")[0], by_kind(result, "ballots")[0]
-    from fenji.core.formwriter import fill
+    from fenji.forms.writer import fill
     fill(score.path, score.cells, {("QX01", "党组织带头人"): 150, ("QX02", "工作思路"): "缺"})
     fill(ballots.path, ballots.cells, {(2, "总体评价"): "很满意"})
     assert [(p.level, p.code, p.cell) for p in read(score.path).problems] == [
@@ -461,7 +461,7 @@ def test_ballot_tick_boxes_are_drawn(with_ballots):
     """Six rows of four options and five categories a ballot, each a drawn box (no ☐ glyph, which only
     some fonts have); the HTML laid out once per town holds one page of each kind per branch."""
     from fenji.core import render
-    from fenji.core.blankforms import ballot_doc, by_unit
+    from fenji.forms.blank import ballot_doc, by_unit
     entries = blankforms.read_roster(with_ballots.out / "白河镇" / "白河镇党组织名册.xlsx", with_ballots.profile)
     doc = ballot_doc(with_ballots.profile, "白河镇", by_unit(entries)["白河镇"], 2027, 3)
     html = render.render_html(render.environment(), "ballot.html", doc)

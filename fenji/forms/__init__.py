@@ -1,7 +1,8 @@
 """The standard forms of forms.md, one module each: its spec (how to recognise it), its validator
 (table → typed records, problems at the cell) and, where a form has them, its record type.
 
-Forms are shared: dingji and shengji both read 附件3, the 汇总表 and 附件4; every system reads the
+The library also writes them: `blank` plans and writes the blank forms of `fenji forms` (the
+workbooks from `writer`), `samplebooks` the filled-in sample workbooks. Forms are shared: dingji and shengji both read 附件3, the 汇总表 and 附件4; every system reads the
 决定调整表. A system names the kinds it reads (`System.forms`); a recognised form that a system
 does not read is reported (`form-not-used`) and skipped.
 """

@@ -21,7 +21,7 @@ INBOX as it returns):
         <village>决定调整表.xlsx                   blank
 
 Existing files are never overwritten: a returned form may already sit where a blank would go.
-The sheets are protected without a password (see fenji.core.formwriter).
+The sheets are protected without a password (see fenji.forms.writer).
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fenji.core import formwriter as fw
 from fenji.core.discover import InputFile, sha256_file
 from fenji.core.problems import ERROR, FatalError
 from fenji.core.profiles import Profile
 from fenji.core.records import RosterEntry
+from fenji.forms import writer as fw
 from fenji.forms.read import read_file
 
 REPRESENTATIVES = 9          # 代表 columns of the 民主评议计分表, as the reference form

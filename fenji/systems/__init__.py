@@ -23,11 +23,11 @@ from fenji.core.profiles import Profile, ProfileError, build_profile, check_requ
 from fenji.systems import dingji, shengji, shixing, xingji
 
 if TYPE_CHECKING:
-    from fenji.core.blankforms import BlankPlan
     from fenji.core.documents import Plan
     from fenji.core.history import History
     from fenji.core.problems import Problems
     from fenji.core.records import FileResult, RosterEntry
+    from fenji.forms.blank import BlankPlan
     from fenji.grading.grade import Graded
     from fenji.grading.subject import Scored
 

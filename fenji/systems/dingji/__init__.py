@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fenji.core.blankforms import BlankPlan, branch_plan
 from fenji.forms import COMMON_FORMS
+from fenji.forms.blank import BlankPlan, branch_plan
 from fenji.systems.dingji import documents, samples, score
 
 

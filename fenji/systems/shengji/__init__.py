@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fenji.core.blankforms import BlankPlan, branch_plan
 from fenji.core.profiles import NUMBER
 from fenji.forms import COMMON_FORMS
+from fenji.forms.blank import BlankPlan, branch_plan
 from fenji.systems.shengji import documents, rates, samples, score
 
 SCORE_TITLE = "村党组织分类升级上级党组织评分定级表"     # its 附件4's title (not the reference one)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fenji.core.blankforms import BlankPlan, ten_stars_plan
 from fenji.forms import COMMON_FORMS
+from fenji.forms.blank import BlankPlan, ten_stars_plan
 from fenji.systems.shixing import documents, samples, score
 
 

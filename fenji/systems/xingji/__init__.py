@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fenji.core.arith import fmt_decimal
-from fenji.core.blankforms import BlankPlan, star_plan
 from fenji.core.results import whole
 from fenji.forms import COMMON_FORMS
+from fenji.forms.blank import BlankPlan, star_plan
 from fenji.systems.xingji import documents, profile, samples, score
 
 # 不参评情形 is sensitive personal information; results.csv is an internal file, never a 公示

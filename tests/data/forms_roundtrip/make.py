@@ -12,7 +12,7 @@ the committed files):
 
 So the tests prove, even without LibreOffice at test time, that a form fenji wrote survives being saved
 by LibreOffice as .xls and back, with every value as typed (tests/test_forms.py also does it live, with
-`soffice` below, for the forms as written today). Run this again after changing fenji.core.formwriter. The
+`soffice` below, for the forms as written today). Run this again after changing fenji.forms.writer. The
 fill plan (`fill`, `SELF`, `SCORES`, …) is imported by the tests, which compare what fenji reads with it.
 """
 
@@ -133,7 +133,7 @@ class After(str):
 
 
 def values(form, ballots_issued: int = 0) -> dict:
-    """(row key, column) → value for one written form (a fenji.core.blankforms.WrittenForm). With
+    """(row key, column) → value for one written form (a fenji.forms.blank.WrittenForm). With
     `ballots_issued` N (forms written with --ballots N) each branch returns N - 1 ballots."""
     returned = ballots_issued - 1 if ballots_issued else None
     plan = _plan(form.kind, form.subject or form.unit, form.cells, returned)
@@ -206,7 +206,7 @@ def _panel_values(cells: dict) -> dict:
 
 
 def fill(result) -> None:
-    """Fill every form of a fenji.core.blankforms.FormsResult in place, as a program would (openpyxl, which
+    """Fill every form of a fenji.forms.blank.FormsResult in place, as a program would (openpyxl, which
     ignores the data validation), through the form's map of input cells. Under --ballots N one
     ballot of each branch is not returned: N - 1 rows are typed."""
     for form in result.forms:
