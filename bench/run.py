@@ -153,9 +153,9 @@ def county_figures(args) -> None:
                                     db=CACHE / "bench.db"))
         total = time.perf_counter() - started
         pages = pages_of(documented.documents)
-        from fenji.core.documents import LAST_STATS
+        stats = documented.render_stats
         print(f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
-              f"文书 {LAST_STATS.seconds:.1f} 秒，{LAST_STATS.seconds / max(pages, 1):.3f} 秒/页")
+              f"文书 {stats.seconds:.1f} 秒，{stats.seconds / max(pages, 1):.3f} 秒/页")
     print(f"  峰值内存（RSS，含子进程）：{peak_rss_mb():.0f} MB")
 
 
