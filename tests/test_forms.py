@@ -4,7 +4,7 @@ The inputs are committed under tests/data/forms_roundtrip/ (written by its make.
 the fill plan used here): a county roster, a village's star roster, and forms that fenji wrote, a
 program filled and LibreOffice saved as genuine .xls and back (read without LibreOffice). The live
 LibreOffice tests convert the forms as written today; scripts/setup.sh installs LibreOffice for them.
-The layout is compared cell by cell with the reference forms in shared/standard/forms.
+The layout is compared cell by cell with the reference forms in tests/data/reference_forms.
 """
 
 from __future__ import annotations
@@ -117,11 +117,9 @@ def records_of_file(path: Path, kind: str, profile="dingji") -> list:
     return read(path, profile).records.get(kind, [])
 
 
-# --- layout: as the reference forms in shared/standard/forms --------------------------------------
+# --- layout: as the reference forms in tests/data/reference_forms ----------------------------------
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "standard" / "forms"
-if not REFERENCE.is_dir():
-    REFERENCE = Path("/work/shared/standard/forms")
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference_forms"
 REFERENCES = {  # kind → (reference blank, the rows compared: title, labels, headers; 附件2 as a whole)
     "roster": ("名册_blank.xlsx", 3), "self_eval": ("附件2_自评表_blank.xlsx", 14),
     "ballots": ("附件3_满意度测评表_blank.xlsx", 4), "summary": ("测评汇总表_blank.xlsx", 4),
