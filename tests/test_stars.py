@@ -308,6 +308,36 @@ def test_panel_disagreement_is_not_rated_with_the_note(tmp_path: Path):
     assert adjustment["类型"] == "审定不同意" and "违规搭建未整改" in adjustment["理由"]
 
 
+def test_lifetime_holder_the_panel_disagrees_with_stays_five_star_and_is_an_error(tmp_path: Path):
+    """rules §9: 终身五星 is a title by status; a 不同意 is an error for the committee, not a veto."""
+    people = [person("L1", 70, category="党员干部", joined="1945年3月", opinion="不同意", note="长期不参加组织生活")]
+    people += crowd(5, top=90, prefix="C", category="党员干部")
+    result = grade_folder(village(tmp_path, people, "大水村", items=DASHUI_ITEMS["党员干部"]), DASHUI)
+    rows = by_id(result)
+    assert rows.loc["L1", "等次"] == "五星" and rows.loc["L1", "说明"] == "终身五星"
+    assert rows.loc["L1", "审定意见"] == "不同意"
+    found = [p for p in result.problems if p.code == "lifetime-review-rejected"]
+    assert [(p.level, p.subject, p.cell) for p in found] == [("错误", "L1", "I4")]   # 审定意见 of L1
+    assert "终身五星对象审定不同意，请党委研究决定" in found[0].message and "长期不参加组织生活" in found[0].message
+    assert result.exit_code == 1
+    assert not [a for a in result.graded.adjustments if a["编号"] == "L1" and a["类型"] == "审定不同意"]
+
+
+def test_committee_decision_settles_a_lifetime_holder_the_panel_disagrees_with(tmp_path: Path):
+    people = [person("L1", 70, category="党员干部", joined="1945年3月", opinion="不同意"),
+              person("L2", 70, category="党员干部", joined="1946年3月", name="穆老党", opinion="不同意")]
+    people += crowd(5, top=90, prefix="C", category="党员干部")
+    result = grade_folder(village(tmp_path, people, "大水村", items=DASHUI_ITEMS["党员干部"], decisions=[
+        ("L1", "村民L1", "不列入星级", "审定不同意，经研究不再保留", "纪要3号"),
+        ("", "穆老党", "五星", "保留终身称号", "纪要3号")]), DASHUI)
+    rows = by_id(result)
+    assert rows.loc["L1", "等次"] == "不列入星级" and "经党委研究调整" in rows.loc["L1", "说明"]
+    assert rows.loc["L2", "等次"] == "五星"
+    found = [(p.level, p.subject) for p in result.problems if p.code == "lifetime-review-rejected"]
+    assert found == [("提示", "L1"), ("提示", "L2")]
+    assert not [p for p in result.problems if p.level == "错误"]
+
+
 def test_disagreement_is_only_a_notice_under_daan(tmp_path: Path):
     result = grade_folder(village(tmp_path, [person("A1", 86, opinion="不同意")]))
     assert by_id(result).loc["A1", "等次"] == "四星" and "opinion-not-used" in codes(result)
