@@ -364,6 +364,20 @@ def test_shimen_categories_have_no_quota_and_targets_are_reported(tmp_path: Path
     assert "三年目标 100%（未达到）" in report[("服务行业", "四星")].text
 
 
+def test_daan_three_year_targets_are_reported_like_shimen(tmp_path: Path):
+    """rules §9: 大安村's 三年目标 (四星+ 党员干部 70 %, 群众 40 %) are reported against the shares, not enforced."""
+    cadres = [person("C1", 95, category="党员干部"), person("C2", 86, category="党员干部"), person("C3", 72, category="党员干部")]
+    people = cadres + crowd(5, top=88, step=3, prefix="Q")       # 群众 88, 85, 82, 79, 76 → 四星 ×2 of 5
+    result = grade_folder(village(tmp_path, people))
+    report = {(t.unit, t.category): t for t in target_report(result.graded.subjects, result.profile)}
+    assert set(report) == {("大安村", "党员干部"), ("大安村", "群众")}
+    cadre, crowd_ = report[("大安村", "党员干部")], report[("大安村", "群众")]
+    assert (cadre.at_least, cadre.reached, cadre.n, cadre.met) == ("四星", 2, 3, False)   # 66.7 % < 70 %
+    assert (crowd_.reached, crowd_.n, crowd_.met) == (2, 5, True)
+    assert crowd_.text == "大安村群众四星及以上：2/5，占 40.0%；三年目标 40%（已达到）"
+    assert by_id(result).loc["C2", "等次"] == "四星"                   # a target never changes a rating
+
+
 # --- matching by 编号: duplicate names ----------------------------------------------------------
 
 def test_duplicate_names_are_matched_by_id_and_a_name_only_row_is_ambiguous(tmp_path: Path):
