@@ -56,7 +56,7 @@ def _date(year: int, month: int, day: int) -> str:
     return f"{year}年{month}月{day}日"
 
 
-# --- form writers (layout as the reference forms in shared/standard/forms) ------------------
+# --- form writers (layout as the reference forms in tests/data/reference_forms) -------------
 
 def roster_book(town: str, year: int, branches: list[Branch]) -> Workbook:
     book = Workbook()

@@ -50,7 +50,7 @@ from watchdog.observers.polling import PollingObserver
 from fenji import __version__, api
 from fenji.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
 from fenji.outputs import OutputLocked, atomic_path, output_lock, write_json
-from fenji.problems import ERROR, WARNING, FatalError, Problem
+from fenji.problems import COMMITTEE_CODES, ERROR, WARNING, FatalError, Problem
 from fenji.profiles import load_profile
 from fenji.workbook import OLE_MAGIC, ZIP_MAGIC
 
@@ -784,7 +784,8 @@ def repeat_note(rel: str, earlier: str, problems: list[Problem] | None = None) -
 
 
 def _has_errors(problems: list[Problem]) -> bool:
-    return any(p.level == ERROR for p in problems)
+    """Errors that send a file back: not those the committee settles (the village cannot fix them)."""
+    return any(p.level == ERROR and p.code not in COMMITTEE_CODES for p in problems)
 
 
 def _where(problem: Problem) -> str:
