@@ -15,7 +15,7 @@ from fenji.problems import Problems
 from fenji.profiles import Profile
 from fenji.records import FileResult
 from fenji.validate import VALIDATORS, Context
-from fenji.workbook import Limits, WorkbookError, check_time, read_workbook
+from fenji.workbook import Limits, WorkbookError, check_time, is_parser_failure, read_workbook
 
 
 def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -> FileResult:
@@ -37,7 +37,13 @@ def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -
     except WorkbookError as exc:
         problems.error(exc.code, exc.message, file=item.rel)
         result.records.clear()
-    except Exception as exc:  # a bug or an unforeseen file: report it, keep the run going
+    except MemoryError:
+        problems.error("file-memory-limit", "读取此文件需要的内存超过上限，未读取，其他文件不受影响。请检查文件是否含有"
+                       "大量多余的行列（或远处的空白格式），删除后另存为 .xlsx 再报送。", file=item.rel)
+        result.records.clear()
+    except BaseException as exc:  # a bug, an unforeseen file, a parser panic: report it, keep the run going
+        if not is_parser_failure(exc):
+            raise
         problems.error("internal-error", f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:100]}），"
                        "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。", file=item.rel)
         result.records.clear()
@@ -51,6 +57,11 @@ def _children(profile: Profile) -> dict[str, tuple[str, ...]]:
 
 
 def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile) -> None:
+    if sheet.kind != "worksheet":
+        problems.notice("macro-sheet-skipped", f"工作表“{sheet.name}”是宏表（Excel 4 宏表、对话框或 VBA 模块），"
+                        "不含报送数据，已跳过；其他工作表照常读取。标准表不需要宏，可将其删除后再报送。",
+                        file=result.rel, sheet=sheet.name)
+        return
     found = find_tables(sheet, _children(profile))
     if found is None:
         if any(v is not None for row in sheet.rows[:20] for v in row):

@@ -19,10 +19,13 @@ CHUNK = 1 << 20
 OVERLAP = 512            # a tag or a marker split across two chunks is still seen whole
 MARKERS = tuple(word.encode(encoding) for word in ("<!DOCTYPE", "<!ENTITY")
                 for encoding in ("ascii", "utf-16-le", "utf-16-be"))
-# Two passes in C rather than one Python loop over every cell: the row numbers of <row>/<c> and the
-# column letters of <c> (a 2 000-ballot county spends most of its scan here otherwise).
-ROW_NUMBER = re.compile(rb'<(?:\w+:)?(?:row|c)\b[^>]*?\sr="[A-Z]{0,3}([0-9]{1,9})"')
-COLUMN_LETTERS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})[0-9]')
+# Two passes in C rather than one Python loop over every cell: the row numbers and the column letters
+# of <c> (a 2 000-ballot county spends most of its scan here otherwise). Only cells that can hold a
+# value count: a self-closing <c r="Z9" s="3"/> is a format, and a <row> with only a height is no
+# cell (Excel and WPS write both down to row 1 048 576 when a clerk formats a whole column or sheet;
+# calamine does not build a grid for them either).
+ROW_NUMBER = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="[A-Z]{1,3}([0-9]{1,9})"[^>]*?(?<!/)>')
+COLUMN_LETTERS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})[0-9][^>]*?(?<!/)>')
 XML_PARTS = (".xml", ".rels", ".vml")
 
 
@@ -66,7 +69,9 @@ def scan_parts(archive: zipfile.ZipFile, limits) -> None:
 
 
 def _is_worksheet(name: str) -> bool:
-    return name.startswith("xl/worksheets/") and name.endswith(".xml") and name.count("/") == 2
+    """A worksheet part, whatever the package's folder is called and whichever slash it uses."""
+    parts = name.replace("\\", "/").lower().split("/")
+    return len(parts) >= 2 and parts[-2] == "worksheets" and parts[-1].endswith((".xml", ".bin"))
 
 
 def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: Extent | None, budget: int) -> int:
