@@ -11,6 +11,7 @@ takes its place, and the batch goes on. `--workers 1` is one such worker, just a
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -54,10 +55,25 @@ def _limit_memory(headroom: int) -> None:
         pass
 
 
-def _serve(conn, profile, headroom: int) -> None:
+def _quiet_stderr() -> None:
+    """A parser's panic prints a Rust backtrace on stderr; the clerk gets the problem row instead
+    (FENJI_DEBUG=1 keeps the workers' stderr, for a developer)."""
+    if os.environ.get("FENJI_DEBUG"):
+        return
+    faulthandler.disable()      # (a caller's faulthandler would print every worker's crash)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _serve(conn, profile, limits: Limits) -> None:
     """A worker: read the files it is sent, one at a time, until told to stop (None) or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl+C is the parent's to handle
-    _limit_memory(headroom)
+    _quiet_stderr()
+    _limit_memory(int(limits.max_memory_bytes))
     while True:
         try:
             message = conn.recv()
@@ -66,7 +82,7 @@ def _serve(conn, profile, headroom: int) -> None:
         if message is None:
             return
         index, item = message
-        result = read_file(item, profile)
+        result = read_file(item, profile, limits)
         try:
             conn.send((index, result))
         except Exception as exc:    # a result that cannot be pickled (or no memory left to do it): still one row
@@ -123,7 +139,7 @@ class IsolatedReader:
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child, self.profile, self.headroom), daemon=True)
+        process = self.context.Process(target=_serve, args=(child, self.profile, self.limits), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)

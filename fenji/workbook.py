@@ -190,6 +190,8 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits):
 def _check_extents(archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
     """.ods and .xlsb sheets, whose cells the XML scan of .xlsx parts cannot see."""
     if kind == "ods":
+        if zipscan.ods_encrypted(archive):
+            raise ScanRefused("workbook-encrypted", ENCRYPTED)
         tables = zipscan.ods_cells(archive)
         sizes = [cells for _, cells in tables]
         if len(tables) > limits.max_sheets:

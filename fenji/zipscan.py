@@ -78,6 +78,12 @@ def _varint(data: bytes, position: int, width: int) -> tuple[int, int]:
     return value, position
 
 
+def ods_encrypted(archive: zipfile.ZipFile) -> bool:
+    """An .ods saved with a password lists its encrypted parts in META-INF/manifest.xml."""
+    info = next((i for i in archive.infolist() if norm(i.filename) == "meta-inf/manifest.xml"), None)
+    return info is not None and info.file_size < 4 << 20 and b"encryption-data" in archive.read(info)
+
+
 def ods_cells(archive: zipfile.ZipFile) -> list[tuple[str, int]]:
     """(sheet name, rows × cols of its value cells) for each table of an .ods `content.xml`."""
     info = next((i for i in archive.infolist() if norm(i.filename) == "content.xml"), None)
