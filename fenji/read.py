@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 import traceback
 
+from fenji.cells import cell_ref
 from fenji.discover import InputFile
-from fenji.forms import find_tables
+from fenji.forms import find_tables, terminator_word
 from fenji.problems import Problems
 from fenji.profiles import Profile
 from fenji.records import FileResult
@@ -80,7 +81,19 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
         return
     result.forms.append(spec.kind)
     _report_unread_rows(table, result, problems)
+    _report_rows_below_end(table, result, problems)
     validator(Context(result, table, problems, profile))
+
+
+def _report_rows_below_end(table, result: FileResult, problems: Problems) -> None:
+    if not table.below:
+        return
+    end, first, last = table.terminator, table.below[0], table.below[-1]
+    word = terminator_word(table.sheet.rows[end])
+    problems.error("rows-below-end", f"第 {end + 1} 行是“{word}”行，表格在此结束，但{word}行下方还有 "
+                   f"{len(table.below):,} 行数据未读取（第 {first + 1} 行至第 {last + 1} 行）。如果这些是表格数据，"
+                   f"请把它们移到第 {end + 1} 行上方（或删除{word}行下方的内容）后重新报送。",
+                   file=result.rel, sheet=table.sheet.name, cell=cell_ref(end, 0))
 
 
 def _report_unread_rows(table, result: FileResult, problems: Problems) -> None:

@@ -259,3 +259,41 @@ def test_realworld_corpus_beside_the_town(tmp_path, xlsx_town_grades):
     assert {p["代码"] for p in fuzzed} == {"workbook-corrupt"}
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024      # the largest process waited for
     assert peak < 1024 ** 3
+
+
+# --- rows after a table's end ----------------------------------------------------------------------
+
+BALLOTS = TOWN / "村级报送" / "附件3-松林村党支部满意度测评表.xlsx"
+
+
+def ballots_below_the_note(target: Path) -> Path:
+    """The 松林村 ballots typed under the 说明： line instead of above it (row 5 is the 说明 line)."""
+    import openpyxl
+    book = openpyxl.load_workbook(BALLOTS)
+    sheet = book.worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0] == "票号")
+    note = next(r for r in rows if isinstance(r[0], str) and r[0].startswith("说明"))
+    ballots = [r for r in rows[header + 1:] if isinstance(r[0], (int, float))]
+    sheet.delete_rows(header + 2, sheet.max_row)
+    for r, values in enumerate([note] + ballots, start=header + 2):
+        for c, value in enumerate(values, start=1):
+            sheet.cell(r, c, value)
+    book.save(target)
+    return target
+
+
+def test_ballots_below_the_note_line_are_reported_and_the_summary_is_used(tmp_path, xlsx_town_grades):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(TOWN, inbox / "清溪镇")
+    target = ballots_below_the_note(inbox / "清溪镇" / "村级报送" / BALLOTS.name)
+    result = check(RunOptions(inbox, "dingji", 2027))
+    rel = target.relative_to(inbox).as_posix()
+    (below,) = [p for p in result.problems if p.code == "rows-below-end"]
+    assert (below.file, below.cell) == (rel, "A5")
+    assert "说明行下方还有 36 行数据未读取（第 6 行至第 41 行）" in below.message
+    (empty,) = [p for p in result.problems if p.code == "survey-no-ballots"]
+    assert empty.file == rel and empty.level == "警告" and rel in empty.message
+    row = result.results.set_index("名称").loc["松林村党支部"]
+    assert row["等次"] not in ("未评定", "待定")
+    assert "无有效票" not in str(row["说明"])
