@@ -7,6 +7,7 @@ problem row; nothing here raises.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 import traceback
 
 from fenji.cells import cell_ref
@@ -53,6 +54,41 @@ def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -
     return result
 
 
+FORMULA_WITHOUT_RESULT = "单元格 {cell} 是公式，但文件中没有保存计算结果：请用 Excel 或 WPS 打开后保存再报送"
+
+
+def _explain_unsaved_formulas(table, result: FileResult, problems: Problems, first: int) -> None:
+    """A formula cell saved without its result (a generated file, or one saved by a program that does
+    not calculate) reads as empty. A problem validation found at such a cell gets the real reason;
+    a formula cell in the table's rows and columns that drew no problem gets its own row."""
+    sheet = table.sheet
+    if not sheet.formulas:
+        return
+    named = set()
+    for n in range(first, len(problems.items)):
+        problem = problems.items[n]
+        if problem.sheet == sheet.name and problem.cell in sheet.formulas:
+            problems.items[n] = replace(problem, message=FORMULA_WITHOUT_RESULT.format(cell=problem.cell)
+                                        + f"。（{problem.message}）")
+            named.add(problem.cell)
+    rows = {row.index for row in table.rows} | {table.header_row}
+    columns = set(table.columns.values())
+    for ref in sorted(sheet.formulas - named, key=lambda r: parse_ref(r)):
+        row, col = parse_ref(ref)
+        if row in rows and col in columns:
+            problems.error("formula-without-result", FORMULA_WITHOUT_RESULT.format(cell=ref) + "。",
+                           file=result.rel, sheet=sheet.name, cell=ref)
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """`F9` → (8, 5), 0-based."""
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]) - 1, col - 1
+
+
 def _children(profile: Profile) -> dict[str, tuple[str, ...]]:
     return {"score_sheet": tuple(i.name for i in profile.indicators)}
 
@@ -80,9 +116,11 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
                         file=result.rel, sheet=sheet.name)
         return
     result.forms.append(spec.kind)
+    first = len(problems.items)
     _report_unread_rows(table, result, problems)
     _report_rows_below_end(table, result, problems)
     validator(Context(result, table, problems, profile))
+    _explain_unsaved_formulas(table, result, problems, first)
 
 
 def _report_rows_below_end(table, result: FileResult, problems: Problems) -> None:

@@ -53,6 +53,7 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
     hidden: bool = False
     kind: str = "worksheet"          # "macro" (Excel 4 macro / dialog / VBA sheet): skipped, no rows
+    formulas: frozenset = frozenset()  # refs ("F9") of formula cells saved without their result
 
     def value(self, row: int, col: int):
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
@@ -79,7 +80,7 @@ def read_workbook(path: Path, limits: Limits = Limits(), started: float | None =
         raise WorkbookError("file-too-large", f"文件过大（{size / 1048576:.1f} MB，上限 "
                             f"{limits.max_file_bytes / 1048576:.0f} MB），未读取。请检查是否误传了其他文件。")
     head = _head(path)
-    source, skipped = _check_format(path, head, limits)
+    source, skipped, formulas = _check_format(path, head, limits)
     try:
         book = (calamine.CalamineWorkbook.from_path(str(path)) if source is None
                 else calamine.CalamineWorkbook.from_filelike(source))
@@ -89,7 +90,10 @@ def read_workbook(path: Path, limits: Limits = Limits(), started: float | None =
         if not is_parser_failure(exc):
             raise
         raise WorkbookError("workbook-corrupt", f"工作簿已损坏，无法打开（{_short(exc)}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
-    return [Sheet(name, [], kind="macro") for name in skipped] + _sheets(book, limits, started)
+    sheets = _sheets(book, limits, started)
+    for sheet in sheets:
+        sheet.formulas = frozenset(formulas.get(sheet.name, ()))
+    return [Sheet(name, [], kind="macro") for name in skipped] + sheets
 
 
 ENCRYPTED = "工作簿设置了打开密码（或加密保护），无法读取。请在 Excel 或 WPS 中取消密码后重新报送。"
@@ -102,12 +106,12 @@ def _head(path: Path) -> bytes:
 
 def _check_format(path: Path, head: bytes, limits: Limits):
     """Refuse what must not reach calamine; else (None to open the path, or an in-memory copy to open
-    instead, the names of the sheets left out of that copy)."""
+    instead, the names of the sheets left out of that copy, sheet name → formula cells without a result)."""
     if head.startswith(ZIP_MAGIC):
         return _check_zip(path, limits)
     if head.startswith(OLE_MAGIC):
         _check_biff(path, limits)   # genuine .xls/.et, or an encrypted .xlsx (an OLE container): calamine tells
-        return None, []
+        return None, [], {}
     sample = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
     if sample.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
         raise WorkbookError("html-as-excel", "这个文件其实是网页（HTML）格式，只是扩展名为 .xls。请用 Excel 或 WPS 打开，"
@@ -178,13 +182,19 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits):
     if kind is None:     # a .docx has a content types part too, but no spreadsheet in it
         raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
     try:
-        scan_parts(archive, limits)
+        formulas = scan_parts(archive, limits)
         _check_extents(archive, kind, limits)
+        by_sheet = _formulas_by_sheet(archive, formulas) if formulas and kind == "xlsx" else {}
         if kind == "xlsx" and zipscan.macro_parts(archive):
-            return zipscan.without_macro_sheets(archive)
+            return (*zipscan.without_macro_sheets(archive), by_sheet)
     except ScanRefused as exc:
         raise WorkbookError(exc.code, exc.message) from None
-    return None, []
+    return None, [], by_sheet
+
+
+def _formulas_by_sheet(archive: zipfile.ZipFile, formulas: dict[str, set]) -> dict[str, set]:
+    names = zipscan.sheet_names_by_part(archive)
+    return {names[part]: refs for part, refs in formulas.items() if part in names}
 
 
 def _check_extents(archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:

@@ -131,6 +131,33 @@ def _repeat(element, attribute: str) -> int:
         return 1
 
 
+def sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name (as stored in the zip) → sheet name, from workbook.xml and its relationships."""
+    infos = {norm(info.filename): info for info in archive.infolist()}
+    book_name = next((n for n in infos if n.endswith("/workbook.xml") and n.count("/") == 1), None)
+    rels_name = book_name and book_name.replace("workbook.xml", "_rels/workbook.xml.rels")
+    if book_name is None or rels_name not in infos:
+        return {}
+    folder = book_name.rsplit("/", 1)[0]
+    targets = {}
+    for element in RELATIONSHIP.findall(archive.read(infos[rels_name])):
+        rid, target = re.search(rb'\sId="([^"]+)"', element), re.search(rb'\sTarget="([^"]+)"', element)
+        if rid and target:
+            path = target.group(1).decode("utf-8", errors="replace").replace("\\", "/").lower()
+            targets[rid.group(1)] = path.lstrip("/") if path.startswith("/") else f"{folder}/{path}"
+    names = {}
+    for element in SHEET_ELEMENT.findall(archive.read(infos[book_name])):
+        rid, name = re.search(rb'\s(?:\w+:)?id="([^"]+)"', element), re.search(rb'\sname="([^"]*)"', element)
+        if rid and name and rid.group(1) in targets and targets[rid.group(1)] in infos:
+            names[infos[targets[rid.group(1)]].filename] = _unescape(name.group(1).decode("utf-8", errors="replace"))
+    return names
+
+
+def _unescape(value: str) -> str:
+    import html
+    return html.unescape(value)
+
+
 # --- Excel 4 macro sheets -------------------------------------------------------------------
 
 SHEET_ELEMENT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?/>')

@@ -297,3 +297,32 @@ def test_ballots_below_the_note_line_are_reported_and_the_summary_is_used(tmp_pa
     row = result.results.set_index("名称").loc["松林村党支部"]
     assert row["等次"] not in ("未评定", "待定")
     assert "无有效票" not in str(row["说明"])
+
+
+# --- a formula saved without its result -------------------------------------------------------------
+
+SCORE_SHEET = TOWN / "附件4-清溪镇评分定级表.xlsx"
+
+
+def formula_without_result(target: Path, ref: str) -> Path:
+    """附件4 with cell `ref` turned into a formula that has no saved value (as generators write them)."""
+    pattern = re.compile(rb'<c r="' + ref.encode() + rb'"([^>]*?)(?:/>|>.*?</c>)', re.S)
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/worksheets/"):
+            data, count = pattern.subn(lambda m: b'<c r="' + ref.encode() + b'"' + re.sub(rb'\s+t="[^"]*"', b"", m.group(1))
+                                       + b'><f>SUM(C1:C2)</f></c>', data)
+            assert count == 1
+        return data
+    return rewrite_zip(SCORE_SHEET, target, edit=edit)
+
+
+def test_a_formula_without_a_saved_result_is_named_as_such(tmp_path):
+    plain = check(RunOptions(TOWN, "dingji", 2027))
+    inbox = tmp_path / "inbox"
+    shutil.copytree(TOWN, inbox / "清溪镇")
+    formula_without_result(inbox / "清溪镇" / SCORE_SHEET.name, "D6")
+    result = check(RunOptions(inbox, "dingji", 2027))
+    new = [p for p in result.problems if p.cell == "D6" and p.file.endswith(SCORE_SHEET.name)]
+    assert new and not [p for p in plain.problems if p.cell == "D6" and p.file.endswith(SCORE_SHEET.name)]
+    assert new[0].message.startswith("单元格 D6 是公式，但文件中没有保存计算结果：请用 Excel 或 WPS 打开后保存再报送")
