@@ -12,12 +12,13 @@ takes its place, and the batch goes on. `--workers 1` is one such worker, just a
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing
 import os
 import signal
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
 from fenji.read import read_file
@@ -27,13 +28,15 @@ from fenji.workbook import Limits
 
 DEADLINE_SLACK = 2.0          # the hard deadline is the time budget × this (+ 5 s): the budget is checked softly first
 DEADLINE_EXTRA = 5.0
+PIPELINE = 4                  # files sent ahead to each worker
 
 
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: object
-    job: tuple | None = None          # (index, item, deadline) of the file it is reading
+    jobs: deque = field(default_factory=deque)    # (index, item) sent and not answered, the first being read
+    since: float = 0.0                # when it began the first of them
 
 
 def _context():
@@ -140,7 +143,11 @@ class IsolatedReader:
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, args=(child, self.profile, self.limits), daemon=True)
-        process.start()
+        gc.freeze()        # the parent's objects stay out of the worker's collections (no copy-on-write storm)
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
         child.close()
         return _Worker(process, parent)
 
@@ -149,9 +156,9 @@ class IsolatedReader:
         results: list[FileResult | None] = [None] * len(files)
         waiting = deque(enumerate(files))
         done = 0
-        while waiting or any(w.job for w in self.pool):
+        while waiting or any(w.jobs for w in self.pool):
             self._dispatch(waiting)
-            for index, result in self._collect():
+            for index, result in self._collect(waiting):
                 results[index] = result
                 done += 1
                 if progress:
@@ -159,48 +166,59 @@ class IsolatedReader:
         return results
 
     def _dispatch(self, waiting: deque) -> None:
-        while waiting:
-            worker = next((w for w in self.pool if w.job is None), None)
-            if worker is None:
-                if len(self.pool) >= self.workers:
-                    return
-                worker = self._start()
-                self.pool.append(worker)
-            index, item = waiting.popleft()
-            worker.job = (index, item, time.monotonic() + self.deadline)
-            try:
-                worker.conn.send((index, item))
-            except (OSError, EOFError):    # it died idle: its replacement takes the file
-                self._retire(worker)
-                waiting.appendleft((index, item))
+        """Keep every worker PIPELINE files ahead (a round trip per file would leave it idle)."""
+        while len(self.pool) < self.workers and len(waiting) > len(self.pool) * PIPELINE:
+            self.pool.append(self._start())
+        if not self.pool and waiting:
+            self.pool.append(self._start())
+        for worker in list(self.pool):
+            while waiting and len(worker.jobs) < PIPELINE:
+                index, item = waiting.popleft()
+                if not worker.jobs:
+                    worker.since = time.monotonic()
+                worker.jobs.append((index, item))
+                try:
+                    worker.conn.send((index, item))
+                except (OSError, EOFError):    # it died idle: a fresh worker takes its files
+                    waiting.extendleft(reversed(worker.jobs))
+                    worker.jobs.clear()
+                    self._retire(worker)
+                    self.pool.append(self._start())
+                    break
 
-    def _collect(self) -> list[tuple[int, FileResult]]:
-        busy = [w for w in self.pool if w.job]
+    def _collect(self, waiting: deque) -> list[tuple[int, FileResult]]:
+        busy = [w for w in self.pool if w.jobs]
         if not busy:
             return []
-        nearest = min(w.job[2] for w in busy)
+        nearest = min(w.since for w in busy) + self.deadline
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
                      timeout=max(0.0, nearest - time.monotonic()))
         finished = []
         for worker in busy:
-            index, item, deadline = worker.job
             if worker.conn in ready:
                 try:
-                    got, result = worker.conn.recv()
-                    worker.job = None
-                    finished.append((got, result))
+                    while worker.jobs and worker.conn.poll():
+                        finished.append(worker.conn.recv())
+                        worker.jobs.popleft()
+                        worker.since = time.monotonic()
                     continue
                 except (EOFError, OSError):
                     pass                      # died mid-answer: reported below
             if worker.conn in ready or worker.process.sentinel in ready:
                 worker.process.join(1)
-                finished.append((index, failed_result(item, "reader-crashed",
-                                                      crashed_message(worker.process.exitcode, self.headroom))))
-                self._retire(worker)
-            elif time.monotonic() >= deadline:
-                finished.append((index, failed_result(item, "file-time-budget", timeout_message(self.deadline))))
-                self._retire(worker)
+                finished.append(self._lost(worker, waiting, "reader-crashed",
+                                           crashed_message(worker.process.exitcode, self.headroom)))
+            elif time.monotonic() >= worker.since + self.deadline:
+                finished.append(self._lost(worker, waiting, "file-time-budget", timeout_message(self.deadline)))
         return finished
+
+    def _lost(self, worker: _Worker, waiting: deque, code: str, message: str) -> tuple[int, FileResult]:
+        """The file a dead or stopped worker was reading is reported; the files queued behind it go back."""
+        index, item = worker.jobs.popleft()
+        waiting.extendleft(reversed(worker.jobs))
+        worker.jobs.clear()
+        self._retire(worker)
+        return index, failed_result(item, code, message)
 
     def _retire(self, worker: _Worker) -> None:
         if worker.process.is_alive():

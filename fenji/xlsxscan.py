@@ -19,13 +19,12 @@ CHUNK = 1 << 20
 OVERLAP = 512            # a tag or a marker split across two chunks is still seen whole
 MARKERS = tuple(word.encode(encoding) for word in ("<!DOCTYPE", "<!ENTITY")
                 for encoding in ("ascii", "utf-16-le", "utf-16-be"))
-# Two passes in C rather than one Python loop over every cell: the row numbers and the column letters
-# of <c> (a 2 000-ballot county spends most of its scan here otherwise). Only cells that can hold a
+# One pass in C over the <c> tags (a 2 000-ballot county spends most of its scan here), then the
+# farthest row and column letters of the distinct references. Only cells that can hold a
 # value count: a self-closing <c r="Z9" s="3"/> is a format, and a <row> with only a height is no
 # cell (Excel and WPS write both down to row 1 048 576 when a clerk formats a whole column or sheet;
 # calamine does not build a grid for them either).
-ROW_NUMBER = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="[A-Z]{1,3}([0-9]{1,9})"[^>]*?(?<!/)>')
-COLUMN_LETTERS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})[0-9][^>]*?(?<!/)>')
+CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(?<!/)>')
 XML_PARTS = (".xml", ".rels", ".vml")
 # a formula cell with no saved result (<c r="F9"><f>SUM(…)</f></c>): written by generators, never by
 # Excel or WPS after a save; calamine reads it as empty, so validation's "empty" gets a better reason
@@ -115,9 +114,11 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: Extent |
 
 
 def _extend(extent: Extent, window: bytes) -> None:
-    extent.rows = max(extent.rows, max(map(int, ROW_NUMBER.findall(window)), default=0))
-    extent.cols = max(extent.cols, max(map(_column_number, set(COLUMN_LETTERS.findall(window))), default=0))
-    extent.cols = max(extent.cols, 1 if extent.rows else 0)
+    refs = CELL_REF.findall(window)
+    if refs:
+        letters, numbers = zip(*refs)
+        extent.rows = max(extent.rows, max(map(int, set(numbers))))
+        extent.cols = max(extent.cols, max(map(_column_number, set(letters))))
     if (b"<f" in window or b":f" in window) and len(extent.formulas) < MAX_FORMULAS:
         extent.formulas.update(ref.decode("ascii") for ref in FORMULA_WITHOUT_VALUE.findall(window))
 
