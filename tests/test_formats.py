@@ -234,6 +234,8 @@ def test_realworld_corpus_beside_the_town(tmp_path, xlsx_town_grades):
     inbox = tmp_path / "inbox"
     shutil.copytree(TOWN, inbox / "清溪镇")
     shutil.copytree(REALWORLD, inbox / "realworld")
+    (inbox / "crafted").mkdir()
+    grids = [claims_whole_grid(inbox / "crafted" / f"全表格式{n}.xls") for n in (1, 2)]   # one per worker
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     done = subprocess.run([sys.executable, "-m", "fenji", "run", str(inbox), "--profile", "dingji", "--year", "2027",
                            "--out", str(tmp_path / "out"), "--db", str(tmp_path / "fenji.db"), "--workers", "2",
@@ -255,6 +257,9 @@ def test_realworld_corpus_beside_the_town(tmp_path, xlsx_town_grades):
         assert len(errors) <= 1, (rel, errors)                           # a bad file is listed once
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in p["说明"]) for p in rows)
     assert not [p for p in problems if p["代码"] == "internal-error"]
+    for grid in grids:
+        rows = [p for p in problems if p["文件"] == f"crafted/{grid.name}"]
+        assert [p["代码"] for p in rows] == ["too-many-cells"], rows
     fuzzed = [p for p in problems if p["文件"].startswith("realworld/fuzzed/")]
     assert {p["代码"] for p in fuzzed} == {"workbook-corrupt"}
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024      # the largest process waited for
