@@ -331,3 +331,26 @@ def test_a_formula_without_a_saved_result_is_named_as_such(tmp_path):
     new = [p for p in result.problems if p.cell == "D6" and p.file.endswith(SCORE_SHEET.name)]
     assert new and not [p for p in plain.problems if p.cell == "D6" and p.file.endswith(SCORE_SHEET.name)]
     assert new[0].message.startswith("单元格 D6 是公式，但文件中没有保存计算结果：请用 Excel 或 WPS 打开后保存再报送")
+
+
+def test_a_worker_that_hangs_is_stopped_at_the_deadline_and_the_batch_goes_on(tmp_path):
+    """A worker frozen mid-file (SIGSTOP: as stuck as a parser in an endless loop) is killed at the
+    hard deadline (2 × seconds + 5 s); its file is one row and a fresh worker reads the rest."""
+    import signal
+    import threading
+    import time
+    sys.path.insert(0, str(DATA / "hostile"))
+    import make
+    big = make.many_rows(tmp_path)
+    shutil.copyfile(ROSTER_XLSX, tmp_path / "名册.xlsx")
+    files = [item_for(big, tmp_path), item_for(tmp_path / "名册.xlsx")]
+    with IsolatedReader(DINGJI, 1, Limits(seconds=0.5)) as reader:
+        def freeze():
+            while not any(w.jobs for w in reader.pool):
+                time.sleep(0.01)
+            os.kill(reader.pool[0].process.pid, signal.SIGSTOP)
+        threading.Thread(target=freeze, daemon=True).start()
+        results = reader.read(files)
+        assert reader.replaced == 1
+    assert codes(results[0]) == [(ERROR, "file-time-budget")] and "已强行停止" in results[0].problems[0].message
+    assert results[1].forms == ["roster"]
