@@ -179,11 +179,12 @@ class IsolatedReader:
                 worker.jobs.append((index, item))
                 try:
                     worker.conn.send((index, item))
-                except (OSError, EOFError):    # it died idle: a fresh worker takes its files
-                    waiting.extendleft(reversed(worker.jobs))
-                    worker.jobs.clear()
-                    self._retire(worker)
-                    self.pool.append(self._start())
+                except (OSError, EOFError):    # it has died: this file waits for another worker
+                    worker.jobs.pop()
+                    waiting.appendleft((index, item))
+                    if not worker.jobs:        # died idle; else _collect reports the file it died on
+                        self._retire(worker)
+                        self.pool.append(self._start())
                     break
 
     def _collect(self, waiting: deque) -> list[tuple[int, FileResult]]:
