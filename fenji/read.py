@@ -54,6 +54,7 @@ def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -
     return result
 
 
+RECOMPUTED_COLUMNS = ("合计", "总分", "总计", "小计")
 FORMULA_WITHOUT_RESULT = "单元格 {cell} 是公式，但文件中没有保存计算结果：请用 Excel 或 WPS 打开后保存再报送"
 
 
@@ -72,7 +73,8 @@ def _explain_unsaved_formulas(table, result: FileResult, problems: Problems, fir
                                         + f"。（{problem.message}）")
             named.add(problem.cell)
     rows = {row.index for row in table.rows} | {table.header_row}
-    columns = set(table.columns.values())
+    # totals are recomputed from their items (forms.md: never trust totals), so only data columns
+    columns = {c for name, c in table.columns.items() if name not in RECOMPUTED_COLUMNS}
     for ref in sorted(sheet.formulas - named, key=lambda r: parse_ref(r)):
         row, col = parse_ref(ref)
         if row in rows and col in columns:

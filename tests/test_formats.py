@@ -354,3 +354,12 @@ def test_a_worker_that_hangs_is_stopped_at_the_deadline_and_the_batch_goes_on(tm
         assert reader.replaced == 1
     assert codes(results[0]) == [(ERROR, "file-time-budget")] and "已强行停止" in results[0].problems[0].message
     assert results[1].forms == ["roster"]
+
+
+def test_a_total_saved_as_a_formula_without_result_is_recomputed_silently(tmp_path):
+    """forms.md: totals are recomputed, never trusted; a 总分 formula without its result is no problem."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(TOWN, inbox / "清溪镇")
+    formula_without_result(inbox / "清溪镇" / SCORE_SHEET.name, "K8")
+    result = check(RunOptions(inbox, "dingji", 2027))
+    assert not [p for p in result.problems if p.cell == "K8" and p.file.endswith(SCORE_SHEET.name)]
