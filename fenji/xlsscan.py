@@ -52,10 +52,6 @@ class BiffScan:
     encrypted: bool = False
     sheets: list[BiffSheet] = field(default_factory=list)
 
-    def skipped(self) -> list[BiffSheet]:
-        """Sheets calamine is not asked for: macro sheets (and charts, modules)."""
-        return [s for s in self.sheets if s.kind != "worksheet"]
-
 
 class Compound:
     """The streams of an OLE compound file held in memory (the file size is bounded before this)."""
@@ -140,9 +136,6 @@ class Compound:
                     return self._chain_bytes(first, size, self.minifat, self.mini_size, self._mini_sector)
                 return self._chain_bytes(first, size, self.fat, self.size, self._sector)
         return None
-
-    def has(self, name: str) -> bool:
-        return any(entry[0].lower() == name.lower() for entry in self.entries)
 
 
 def records(stream: bytes, start: int = 0):

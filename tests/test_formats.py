@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from fenji.api import RunOptions, check
-from fenji.discover import InputFile, discover, sha256_file
+from fenji.discover import InputFile, sha256_file
 from fenji.isolate import IsolatedReader
-from fenji.problems import ERROR, NOTICE, Problems
+from fenji.problems import ERROR, NOTICE
 from fenji.profiles import load_profile
 from fenji.read import read_file
 from fenji.workbook import Limits, WorkbookError, read_workbook
