@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -23,7 +22,6 @@ from fenji.outputs import (OutputLocked, begin_outputs, commit_outputs, output_l
                            write_problems, write_results_xlsx)
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile, load_profile
-from fenji.read import read_file
 from fenji.records import FileResult
 from fenji.results import grade_counts, results_table
 from fenji.score import Scored, score_dingji
@@ -162,37 +160,15 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
 
 def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress,
              pool: "executors.DaskPool | None" = None) -> list[FileResult]:
-    """Read every file, in worker processes (or on the Dask `pool`) when asked; results keep the files' order."""
+    """Read every file in isolated worker processes (fenji.isolate: a parser crash, hang or runaway
+    allocation is that file's problem row), or on the Dask `pool` when asked; results keep the files' order."""
     if pool is not None:
         return pool.read(files, profile, progress)
+    from fenji.isolate import IsolatedReader
     total = len(files)
     progress("读取", 0, total)
-    if workers <= 1 or total < 8:
-        results = []
-        for n, item in enumerate(files, start=1):
-            results.append(read_file(item, profile))
-            progress("读取", n, total)
-        return results
-    chunk = max(1, min(32, total // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_profile, initargs=(profile,)) as pool:
-        results = []
-        for n, result in enumerate(pool.map(_read_in_worker, files, chunksize=chunk), start=1):
-            results.append(result)
-            progress("读取", n, total)
-        return results
-
-
-_WORKER_PROFILE: Profile | None = None
-
-
-def _set_worker_profile(profile: Profile) -> None:
-    """Each worker receives the profile once, not with every file."""
-    global _WORKER_PROFILE
-    _WORKER_PROFILE = profile
-
-
-def _read_in_worker(item: InputFile) -> FileResult:
-    return read_file(item, _WORKER_PROFILE)
+    with IsolatedReader(profile, min(max(1, workers), max(1, total))) as reader:
+        return reader.read(files, lambda done, total: progress("读取", done, total))
 
 
 def _exit_code(problems: Problems, graded: Graded) -> int:

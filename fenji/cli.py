@@ -126,9 +126,10 @@ def check(inbox: Path = typer.Argument(..., help=INBOX_HELP),
           profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
           year: int = typer.Option(..., "--year", help=YEAR_HELP),
           decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
+          workers: int = typer.Option(api.default_workers(), "--workers", help="并行读取的进程数。Worker processes."),
           ) -> None:
     """只读取和校验，打印问题清单，不输出文件。Read and validate only; print the problem list."""
-    result = _run_with_progress(api.check, api.RunOptions(inbox, profile, year, decisions=decisions, workers=1))
+    result = _run_with_progress(api.check, api.RunOptions(inbox, profile, year, decisions=decisions, workers=workers))
     _finish(result, show_problems=True)
     raise typer.Exit(result.exit_code)
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from fenji.problems import Problems
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# .et is WPS's own format (BIFF like .xls), .ods LibreOffice's, .xlsb Excel's binary workbook: all read
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xlsb")
 IGNORED_DIRS = ("已处理", "退回")
 
 
@@ -76,12 +77,8 @@ def _consider(path: Path, inbox: Path, problems: Problems, found: list[InputFile
     if not path.is_file():
         return
     suffix = path.suffix.lower()
-    if suffix == ".et":
-        problems.error("wps-et-format", "这是 WPS 表格专用格式（.et），无法读取。请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新报送。",
-                       file=rel)
-        return
     if suffix not in WORKBOOK_SUFFIXES:
-        problems.notice("not-a-workbook", f"“{path.name}”不是 Excel 工作簿（.xlsx/.xls），已跳过，文件保留原处。",
+        problems.notice("not-a-workbook", f"“{path.name}”不是电子表格（.xlsx/.xls/.et/.ods/.xlsb），已跳过，文件保留原处。",
                         file=rel)
         return
     stat = path.stat()

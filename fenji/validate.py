@@ -181,12 +181,10 @@ def ballots(ctx: Context) -> None:
         ctx.error("branch-name-missing", "测评表未填写“被测评党组织：”。请在表头填写党组织名称。", ctx.table.title_ref)
         return
     name = name_field.value
-    if not ctx.table.rows:
-        # rules §9: a 测评表 with no ballot rows is no survey, like a 汇总表 row left blank; the
-        # summary (if any) gives the satisfaction instead of 0 valid votes
-        ctx.warning("ballots-empty", f"满意度测评表 {ctx.result.rel} 中“{name}”没有填写任何一张选票（表头以下为空），"
-                    "不作为测评结果；该党组织的满意率按测评汇总表计算，没有汇总表时为未评定。如已测评，请把选票逐张填入后重新报送。",
-                    ctx.table.title_ref, name)
+    if not ctx.table.rows:      # no survey (rules.md §9): the town's 汇总表 row is used instead
+        ctx.warning("survey-no-ballots", f"“{name}”的测评表（{ctx.result.rel}）中没有任何选票行，不计为一次测评；"
+                    "该党组织的满意率按乡镇测评汇总表中的票数计算（汇总表中也没有时，记为缺少测评）。"
+                    "如有选票，请在表头下方逐行填写后重新报送。", ctx.table.title_ref, name)
         return
     options = ctx.profile.satisfaction["options"]
     counts = {option: 0 for option in options}

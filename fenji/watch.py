@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import shutil
+import struct
 import threading
 import time
 import traceback
@@ -60,7 +61,7 @@ LOG_FILE = "watch.log"
 STAGE_DIR = ".watch-stage"
 INBOX_LOCK = ".fenji-watch.lock"
 NOTE_SUFFIX = ".问题.txt"
-TAKEN_SUFFIXES = WORKBOOK_SUFFIXES + (".et",)   # .et is taken to be returned with a note
+TAKEN_SUFFIXES = WORKBOOK_SUFFIXES              # (.et, .ods and .xlsb are read like the others)
 LOCKED_RETRY = 5.0                               # seconds before retrying when another run holds OUT
 IGNORED_EVENTS = ("opened", "closed_no_write")   # our own reads
 SECOND_LOOK_MAX = 8                              # failing files of one batch checked again one by one
@@ -641,12 +642,18 @@ def looks_complete(path: Path) -> bool:
 
 
 def _ole_opens(path: Path) -> bool:
-    import python_calamine as calamine
+    """The compound file's directory and main stream can be followed to their ends. Checked by
+    fenji's own small OLE reader, not the parser: a file that makes python-calamine panic or
+    allocate without bound must not reach it in the watcher's process (reading is isolated)."""
+    from fenji.workbook import Limits
+    from fenji.xlsscan import Compound
+    from fenji.xlsxscan import ScanRefused
     try:
-        calamine.CalamineWorkbook.from_path(str(path))
-    except calamine.PasswordError:
-        return True
-    except Exception:
+        if path.stat().st_size > Limits().max_file_bytes:
+            return True           # the reader refuses it (file-too-large) without opening it
+        book = Compound(path.read_bytes())
+        book.stream("Workbook", "Book", "EncryptedPackage", "EncryptionInfo")
+    except (ScanRefused, OSError, ValueError, IndexError, struct.error, MemoryError):
         return False
     return True
 

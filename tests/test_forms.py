@@ -103,8 +103,8 @@ def test_every_written_form_is_recognised_by_its_title(written):
     for form in written.forms:
         result = read(form.path)
         assert result.forms == [form.kind], form.path.name
-        # rules §9: a 附件3 with no ballot typed in is no survey, said once (the 汇总表 is used instead)
-        expected = ["ballots-empty"] if form.kind == "ballots" else []
+        # a blank 测评表 is no survey yet (rules.md §9): that warning and nothing else
+        expected = ["survey-no-ballots"] if form.kind == "ballots" else []
         assert [p[1] for p in serious(result.problems)] == expected, form.path.name
 
 
@@ -378,10 +378,10 @@ def test_ballots_left_blank_beside_the_summary(tmp_path):
         if form.kind not in ("ballots", "roster"):
             plan.type_into(form.path, form.cells, plan.values(form))
     checked = api.check(api.RunOptions(result.out, "dingji", 2027))
-    empty = [p for p in checked.problems if p.code == "ballots-empty"]
+    empty = [p for p in checked.problems if p.code == "survey-no-ballots"]
     assert len(empty) == 5 and {p.file.rsplit("/", 1)[-1] for p in empty} == {
         f.path.name for f in by_kind(result, "ballots")}
-    assert [p for p in serious(checked.problems) if p[1] != "ballots-empty"] == []
+    assert [p for p in serious(checked.problems) if p[1] != "survey-no-ballots"] == []
     assert [t.from_ballots for t in records(checked, "tallies")] == [False] * 5
     assert checked.exit_code == api.EXIT_OK and "未评定" not in set(checked.results["等次"])
 

@@ -188,7 +188,7 @@ def test_ballots_sheet_with_no_ballots_is_no_survey_the_summary_is_used(tmp_path
     write_town(tmp_path, branches)
     ballots_book(branches[0], 2027, []).save(tmp_path / "D01测评表.xlsx")
     result = check(RunOptions(tmp_path, "dingji", 2027))
-    empty = [p for p in result.problems if p.code == "ballots-empty"]
+    empty = [p for p in result.problems if p.code == "survey-no-ballots"]
     assert [(p.level, p.file, p.subject) for p in empty] == [("警告", "D01测评表.xlsx", "D01村党支部")]
     assert "D01测评表.xlsx" in empty[0].message and "汇总表" in empty[0].message
     assert "survey-summary-mismatch" not in [p.code for p in result.problems]
@@ -203,7 +203,7 @@ def test_ballots_sheet_with_no_ballots_and_no_summary_is_ungraded(tmp_path: Path
     (tmp_path / "清溪镇汇总表.xlsx").unlink()
     ballots_book(branches[0], 2027, []).save(tmp_path / "D01测评表.xlsx")
     result = check(RunOptions(tmp_path, "dingji", 2027))
-    assert "ballots-empty" in [p.code for p in result.problems]
+    assert "survey-no-ballots" in [p.code for p in result.problems]
     row = result.results.set_index("编号").loc["D01"]
     assert row["等次"] == "未评定" and "缺满意度测评" in row["说明"]
 

@@ -169,7 +169,7 @@ _SCHEMA = {
     "limits": ({"max_file_bytes": (int, False, None), "max_unzipped_bytes": (int, False, None),
                 "max_compression_ratio": (int, False, None), "max_cells": (int, False, None),
                 "max_sheets": (int, False, None), "max_cell_chars": (int, False, None),
-                "seconds": (_NUMBER, False, None)}, False, {}),
+                "max_memory_bytes": (int, False, None), "seconds": (_NUMBER, False, None)}, False, {}),
     "stars": (_STARS, False, {}),   # star systems only: categories, weights, panel items, eligibility …
     # shengji: score and 满意率 intervals per class, e.g. { "先进" = "[90,100]" }
     "classes": ({"score": (dict, False, {}), "satisfaction": (dict, False, {}), "goals": (dict, False, {})}, False, {}),
