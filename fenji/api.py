@@ -19,7 +19,7 @@ import pandas as pd
 from fenji import __version__, executors
 from fenji.discover import InputFile, discover, sha256_file
 from fenji.grade import PENDING, UNGRADED, Graded, grade
-from fenji.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
+from fenji.outputs import (OutputLocked, OutputNotFolder, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
                            write_problems, write_results_xlsx)
 from fenji.problems import FatalError, Problems
 from fenji.profiles import Profile, load_profile
@@ -95,12 +95,18 @@ def run(options: RunOptions) -> RunResult:
     """Read, validate, grade, and write results, problems, run.json and documents to OUT."""
     if options.out is None:
         return _pipeline(options, write=False)
+    if Path(options.out).resolve() == Path(options.inbox).resolve():
+        return RunResult(EXIT_NOTHING_GRADED, message=f"输出文件夹 {options.out} 就是收件文件夹（结果会被当作报送的表）。"
+                         "请换一个输出文件夹，如收件文件夹旁边的“结果”文件夹。")
     try:
         with output_lock(Path(options.out)):
             return _pipeline(options, write=True)
     except OutputLocked:
         return RunResult(EXIT_NOTHING_GRADED, message=f"另一个 fenji 正在向 {options.out} 写入结果。"
                          "请等它结束后再运行，或换一个输出文件夹。")
+    except OutputNotFolder as exc:
+        return RunResult(EXIT_NOTHING_GRADED, message=f"输出文件夹 {options.out} 无法创建：{exc} 是一个已有的文件，"
+                         "不是文件夹。请用 --out 指定一个文件夹（不存在的会自动创建）。")
 
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:
@@ -150,7 +156,7 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
     inbox = Path(options.inbox)
     if not inbox.is_dir():
         raise FatalError(f"收件文件夹 {inbox} 不存在或不是文件夹。")
-    files = discover(inbox, problems)
+    files = discover(inbox, problems, options.out)
     if options.decisions is not None:
         path = Path(options.decisions)
         if not path.is_file():

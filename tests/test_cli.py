@@ -104,3 +104,52 @@ def _pdf_text(pdf: Path) -> str:
     done = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return "".join(done.stdout.split())
+
+
+# --- rough edges a newcomer hit (issue 20) ----------------------------------------------------------
+
+def _run(inbox: Path, out: Path, *extra: str, profile: str = "dingji", year: str = "2027") -> subprocess.CompletedProcess:
+    return fenji("run", str(inbox), "--profile", profile, "--year", year, "--out", str(out), "--no-documents",
+                 "--workers", "1", "--db", str(out.parent / "l.db"), *extra)
+
+
+def test_out_naming_a_file_is_a_chinese_message_and_exit_2(tmp_path: Path):
+    existing = tmp_path / "结果.xlsx"
+    existing.write_bytes(b"not a folder")
+    for out in (existing, existing / "sub"):
+        done = _run(SAMPLE, out)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and "是一个已有的文件" in done.stderr, done.stderr
+    assert existing.read_bytes() == b"not a folder"
+
+
+def test_outputs_follow_the_umask_and_no_lock_is_left(tmp_path: Path):
+    inbox = tmp_path / "收件"
+    shutil.copytree(SAMPLE / "清溪镇", inbox)
+    out = tmp_path / "out"
+    done = subprocess.run(["sh", "-c", 'umask 022 && exec "$@"', "sh", sys.executable, "-m", "fenji", "run", str(inbox),
+                           "--profile", "dingji", "--year", "2027", "--out", str(out), "--workers", "1",
+                           "--db", str(tmp_path / "l.db")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    for name in ("results.csv", "results.xlsx", "problems.csv", "run.json"):
+        assert (out / name).stat().st_mode & 0o777 == 0o644, name
+    pdfs = list((out / "documents").rglob("*.pdf"))
+    assert pdfs and all(p.stat().st_mode & 0o777 == 0o644 for p in pdfs)
+    assert (out / "documents").stat().st_mode & 0o777 == 0o755
+    assert not (out / ".fenji.lock").exists()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_out_inside_inbox_is_not_read_back(tmp_path: Path):
+    inbox = tmp_path / "收件"
+    shutil.copytree(SAMPLE / "清溪镇", inbox)
+    out = inbox / "out"
+    first, second = _run(inbox, out), _run(inbox, out)
+    assert first.returncode == second.returncode == 1, second.stderr
+    problems = (out / "problems.csv").read_text(encoding="utf-8-sig")
+    assert "out/results.xlsx" not in problems and "header-not-found" not in problems
+    assert "output-folder-skipped" in problems
+    checked = fenji("check", str(inbox), "--profile", "dingji", "--year", "2027")
+    assert "out/results.xlsx" not in checked.stdout and "输出文件夹" in checked.stdout
+    same = _run(inbox, inbox)
+    assert same.returncode == 2 and "就是收件文件夹" in same.stderr
