@@ -153,3 +153,56 @@ def test_out_inside_inbox_is_not_read_back(tmp_path: Path):
     assert "out/results.xlsx" not in checked.stdout and "输出文件夹" in checked.stdout
     same = _run(inbox, inbox)
     assert same.returncode == 2 and "就是收件文件夹" in same.stderr
+
+
+def test_argument_errors_are_chinese_with_the_suggestion_kept():
+    cases = [(["run", "x", "--yaer", "2027"], ["没有 --yaer 这个选项", "您是不是要用 --year？"]),
+             (["run", "x", "--profile", "dingji", "--out", "o"], ["缺少选项 --year（评定年度）"]),
+             (["run", "x", "--profile", "dingji", "--out", "o", "--year", "二〇二七"], ["--year 的值不对：应为整数"]),
+             (["forms", "--profile", "dingji", "--roster", "r", "--out", "o", "--ballots", "-1"], ["不小于 0"]),
+             (["rnu"], ["没有 rnu 这个命令", "您是不是要用 run？"]),
+             (["check"], ["缺少参数 INBOX"]),
+             (["check", "a", "b", "--profile", "dingji", "--year", "2027"], ["多出了参数 b"])]
+    for args, expected in cases:
+        done = fenji(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        for text in expected:
+            assert text in done.stderr, (args, done.stderr)
+        for english in ("No such", "Missing", "Input should", "Invalid value", "Usage:", "Got unexpected", "Traceback"):
+            assert english not in done.stderr, (args, done.stderr)
+
+
+def test_date_errors_are_chinese():
+    for value, expected in (("2027-13-01", "没有这一天"), ("2027-02-30", "没有这一天"), ("4月12日", "不是 YYYY-MM-DD 格式")):
+        done = fenji("run", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", "o", "--notice-date", value)
+        assert done.returncode == 2 and expected in done.stderr and "--notice-date" in done.stderr, done.stderr
+        assert "Invalid isoformat" not in done.stderr and "month must be" not in done.stderr, done.stderr
+
+
+def test_help_is_not_cut_at_80_or_100_columns_and_shows_flags_as_flags():
+    import os
+    for columns in ("80", "100"):
+        for command in ([], ["run"], ["check"], ["watch"], ["forms"], ["history"], ["demo"]):
+            done = subprocess.run([sys.executable, "-m", "fenji", *command, "--help"], capture_output=True, text=True,
+                                  timeout=60, env={**os.environ, "COLUMNS": columns, "TERM": "dumb"})
+            assert done.returncode == 0, done.stderr
+            assert "…" not in done.stdout, (columns, command, done.stdout)
+            assert "<bool>" not in done.stdout and "{" + "inbox}" not in done.stdout, done.stdout
+            flat = " ".join(done.stdout.replace("│", " ").split())      # the words, whatever the wrapping
+            assert "用法：fenji" in flat and "Show this message and exit." in flat, flat
+        run_help = subprocess.run([sys.executable, "-m", "fenji", "run", "--help"], capture_output=True, text=True,
+                                  timeout=60, env={**os.environ, "COLUMNS": columns}).stdout
+        flat = " ".join(run_help.replace("│", " ").split())
+        assert "用法：fenji run [选项] INBOX" in flat
+        assert "Ledger: an SQLite file or an SQLAlchemy URL." in flat and "Second" not in flat
+        assert "--html 同时输出 HTML。" in flat and "--no-documents 不生成 PDF 文书。" in flat
+
+
+def test_profiles_are_an_aligned_table():
+    from rich.cells import cell_len
+    done = fenji("profiles")
+    assert done.returncode == 0
+    rows = [line for line in done.stdout.splitlines() if any(name in line for name in ("dingji", "xingji-daan", "shixing"))]
+    assert len(rows) >= 3
+    starts = {cell_len(line[:len(line) - len(line.split()[-1])]) for line in (r.rstrip() for r in rows)}
+    assert len(starts) == 1, done.stdout          # every title starts in the same display column
