@@ -206,3 +206,12 @@ def test_profiles_are_an_aligned_table():
     assert len(rows) >= 3
     starts = {cell_len(line[:len(line) - len(line.split()[-1])]) for line in (r.rstrip() for r in rows)}
     assert len(starts) == 1, done.stdout          # every title starts in the same display column
+
+
+def test_bench_run_by_a_python_without_the_dependencies_says_which_command_to_use():
+    done = subprocess.run([sys.executable, "-S", str(ROOT / "bench" / "run.py"), "--skip-county"], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)    # -S: no site-packages, as a bare system python
+    assert done.returncode == 2, done.stderr
+    assert ".venv/bin/python bench/run.py" in done.stderr and "Traceback" not in done.stderr
+    assert ".venv/bin/python bench/run.py" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`python bench/run.py`" not in (ROOT / "README.md").read_text(encoding="utf-8")
