@@ -21,7 +21,7 @@ from fenji.discover import InputFile, discover, sha256_file
 from fenji.grade import PENDING, UNGRADED, Graded, grade
 from fenji.outputs import (OutputLocked, OutputNotFolder, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
                            write_problems, write_results_xlsx)
-from fenji.problems import FatalError, Problems
+from fenji.problems import FatalError, Problems, RosterMissing
 from fenji.profiles import Profile, load_profile
 from fenji.read import read_file
 from fenji.records import FileResult
@@ -134,6 +134,9 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
         graded = grade(scored.subjects, profile, scored.decisions, problems)
         if profile.system in AFTER_GRADING:
             graded = AFTER_GRADING[profile.system](graded, profile)
+    except RosterMissing as exc:
+        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc) + _profile_hint(files, profile),
+                         seconds=time.monotonic() - started)
     except FatalError as exc:
         return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
                          seconds=time.monotonic() - started)
@@ -144,6 +147,31 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
         _write(options, outcome, files, pool)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+PROFILE_HINT_FILES = 200      # enough to know a folder's forms; the hint is only worked out when a run failed
+
+
+def _profile_hint(files: list[InputFile], profile: Profile) -> str:
+    """When the roster is missing: the built-in profiles whose forms the folder holds, so that a wrong
+    --profile is named (the star-rating forms read under dingji yield nothing but form-not-used)."""
+    from fenji.profiles import builtin_names
+    fits: dict[str, int] = {}
+    for name in builtin_names():
+        if name == profile.name:
+            continue
+        other = load_profile(name)
+        read = [read_file(item, other) for item in files[:PROFILE_HINT_FILES]]
+        kinds = [kind for result in read for kind, records in result.records.items() if records]   # forms it used
+        if any(kind in ("roster", "star_roster") for kind in kinds):
+            fits[name] = len(kinds)
+    if not fits:
+        return ""
+    best = max(fits.values())
+    names = [name for name, count in fits.items() if count == best]
+    titles = "、".join(dict.fromkeys(f"“{load_profile(name).title}”" for name in names))
+    return (f"收件文件夹中的表是{titles}的表（规则 {'、'.join(names)}），不是“{profile.title}”（{profile.name}）的表："
+            f"请改用 --profile {names[0]}" + (f"（或 {'、'.join(names[1:])}）" if len(names) > 1 else "") + "。")
 
 
 def _check_dates(options: RunOptions) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from fenji.arith import fmt_number, fmt_percent, half_up, to_decimal
 from fenji.match import Matcher
-from fenji.problems import FatalError, Problems
+from fenji.problems import FatalError, Problems, RosterMissing
 from fenji.profiles import Profile
 from fenji.records import BallotTally, FileResult, RosterEntry, ScoreRow, SelfEval
 
@@ -44,7 +44,7 @@ def build_roster(results: list[FileResult], problems: Problems) -> list[RosterEn
     entries, repeats = unique_entries(collect(results, "roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请删除重复行。")
     if not entries:
-        raise FatalError("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
+        raise RosterMissing("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
     return list(entries.values())
 
 

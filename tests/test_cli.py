@@ -215,3 +215,16 @@ def test_bench_run_by_a_python_without_the_dependencies_says_which_command_to_us
     assert ".venv/bin/python bench/run.py" in done.stderr and "Traceback" not in done.stderr
     assert ".venv/bin/python bench/run.py" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`python bench/run.py`" not in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_wrong_profile_names_the_profile_whose_forms_the_folder_holds(tmp_path: Path):
+    stars = ROOT / "sample_workbooks" / "xingji-daan"
+    done = fenji("check", str(stars), "--profile", "dingji", "--year", "2027")
+    assert done.returncode == 2
+    flat = "".join(done.stderr.split())
+    assert "没有找到党组织名册" in flat and "请改用--profilexingji-daan" in flat, done.stderr
+    back = fenji("check", str(SAMPLE), "--profile", "xingji-daan", "--year", "2027")
+    assert back.returncode == 2 and "请改用--profiledingji" in "".join(back.stderr.split()), back.stderr
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    empty = fenji("check", str(tmp_path), "--profile", "dingji", "--year", "2027")    # no forms at all: no guess
+    assert empty.returncode == 2 and "请改用" not in empty.stderr
