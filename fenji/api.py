@@ -128,6 +128,7 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
         results = read_all(files, profile, options.workers, options.progress, pool)
         for result in results:
             problems.extend(result.problems)
+        check_year(results, options.year, problems)
         history = load_history(options.db, profile, options.year, problems)   # every 汇总报告 shows last year's
         extra = {"history": history} if profile.system in HISTORY_SYSTEMS else {}
         scored = SCORERS[profile.system](results, profile, problems, **extra)
@@ -172,6 +173,24 @@ def _profile_hint(files: list[InputFile], profile: Profile) -> str:
     titles = "、".join(dict.fromkeys(f"“{load_profile(name).title}”" for name in names))
     return (f"收件文件夹中的表是{titles}的表（规则 {'、'.join(names)}），不是“{profile.title}”（{profile.name}）的表："
             f"请改用 --profile {names[0]}" + (f"（或 {'、'.join(names[1:])}）" if len(names) > 1 else "") + "。")
+
+
+def check_year(results: list[FileResult], year: int, problems: Problems) -> None:
+    """--year against the forms: a 年度 field that names another year, or a date more than a year
+    away (a year's grading is done in that year or early the next), is one warning each, naming
+    both years and the first place; the run still grades as --year."""
+    kinds = {"年度": lambda found: found != year, "日期": lambda found: not year - 1 <= found <= year + 1}
+    for kind, disagrees in kinds.items():
+        places = [(result.rel, sheet, cell, label, found) for result in results
+                  for sheet, cell, label, found in result.years if kind in label and disagrees(found)]
+        if not places:
+            continue
+        file, sheet, cell, label, found = places[0]
+        files = len({place[0] for place in places})
+        others = f"（共 {files} 个文件）" if files > 1 else ""
+        problems.warning("year-mismatch", f"评定年度 --year 为 {year}，但表上的“{label}”是 {found} 年{others}。"
+                         f"如果评定的是 {found} 年度，请用 --year {found} 重新运行；结果和台账现按 {year} 年度记录。",
+                         file=file, sheet=sheet, cell=cell)
 
 
 def _check_dates(options: RunOptions) -> None:

@@ -6,6 +6,7 @@ problem row; nothing here raises.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 
@@ -69,7 +70,22 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
         return
     result.forms.append(spec.kind)
     _report_unread_rows(table, result, problems)
+    before = sum(len(records) for records in result.records.values())
     validator(Context(result, table, problems, profile))
+    if sum(len(records) for records in result.records.values()) > before:    # the form was used
+        _note_years(table, result)
+
+
+YEAR_IN_FIELD = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def _note_years(table, result: FileResult) -> None:
+    """The years the form's 年度 and 日期 fields name, for the run to compare with --year."""
+    for label, found in table.fields.items():
+        if "年度" in label or "日期" in label:
+            year = YEAR_IN_FIELD.search(found.value or "")
+            if year:
+                result.years.append((table.sheet.name, found.ref, label, int(year[1])))
 
 
 def _report_unread_rows(table, result: FileResult, problems: Problems) -> None:

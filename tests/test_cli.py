@@ -228,3 +228,13 @@ def test_wrong_profile_names_the_profile_whose_forms_the_folder_holds(tmp_path: 
     (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
     empty = fenji("check", str(tmp_path), "--profile", "dingji", "--year", "2027")    # no forms at all: no guess
     assert empty.returncode == 2 and "请改用" not in empty.stderr
+
+
+def test_a_year_the_forms_disagree_with_is_a_warning_naming_both_years():
+    wrong = fenji("check", str(SAMPLE), "--profile", "dingji", "--year", "2035")
+    assert wrong.returncode == 1, wrong.stderr
+    flat = "".join(wrong.stdout.split())
+    assert "year-mismatch" in flat and "--year为2035，但表上的“年度”是2027年" in flat, wrong.stdout
+    assert "“统计日期”是2027年" in flat or "“评定日期”是2027年" in flat
+    right = fenji("check", str(SAMPLE), "--profile", "dingji", "--year", "2027")
+    assert "year-mismatch" not in right.stdout
