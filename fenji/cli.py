@@ -161,6 +161,8 @@ def _finish(result: api.RunResult, show_problems: bool) -> None:
     else:
         errors, warnings = result.problems.count("错误"), result.problems.count("警告")
         out_console.print(f"问题清单：错误 {errors} 条，警告 {warnings} 条，提示 {result.problems.count('提示')} 条。")
+        for line in notable_lines([result]):
+            out_console.print(f"[yellow]{escape(line)}[/]", highlight=False)
     _summary(result)
     if result.exit_code == api.EXIT_NEEDS_ATTENTION:
         out_console.print("[yellow]有需要处理的问题（错误、未评定或待定），请查看问题清单。[/]")
@@ -175,11 +177,33 @@ def demo(out: Path = typer.Option(Path("fenji-demo"), "--out", help="输出文�
     except FatalError as exc:
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(2)
-    for name, result in runs:
-        pdfs = len(result.documents)
-        out_console.print(f"  {name}: {len(result.results)} 个对象，问题 {len(result.problems)} 条，PDF {pdfs} 份，"
-                          f"退出码 {result.exit_code} → {out / name}")
-    out_console.print(f"PDF 文书在 {out.resolve()}/*/documents/ 下。")
+    for line in demo_lines(runs, out):
+        out_console.print(line, highlight=False, markup=False)
+
+
+# Shown on screen by `run` and `demo`, not only in problems.csv: they concern the whole run
+SCREEN_CODES = ("font-fallback", "font-subsetter", "glyph-missing", "year-mismatch")
+EXIT_MEANING = {api.EXIT_OK: "没有需要处理的问题", api.EXIT_NEEDS_ATTENTION: "有需要处理的问题",
+                api.EXIT_NOTHING_GRADED: "未能定级"}
+
+
+def notable_lines(results: list[api.RunResult]) -> list[str]:
+    """The run-wide warnings (fonts, glyphs, --year), each once even when several runs gave it."""
+    lines = [f"{p.level}：{p.message}" for result in results for p in result.problems.items if p.code in SCREEN_CODES]
+    return list(dict.fromkeys(lines))
+
+
+def demo_lines(runs: list[tuple[str, api.RunResult]], out: Path) -> list[str]:
+    lines = [f"  {name}: {len(result.results) if result.results is not None else 0} 个对象，"
+             f"问题 {len(result.problems)} 条，PDF {len(result.documents)} 份，"
+             f"退出码 {result.exit_code}（{EXIT_MEANING.get(result.exit_code, '')}）→ {out / name}"
+             for name, result in runs]
+    if any(result.exit_code == api.EXIT_NEEDS_ATTENTION for _, result in runs):
+        lines.append("示例数据中故意放了填错的单元格、缺少的表和待定的对象，用来演示问题清单，"
+                     "所以退出码为 1（有需要处理的问题）属于正常。问题清单见各文件夹的 problems.csv。")
+    lines += notable_lines([result for _, result in runs])
+    lines.append(f"PDF 文书在 {out.resolve()}/*/documents/ 下。")
+    return lines
 
 
 @profiles_app.callback()

@@ -238,3 +238,24 @@ def test_a_year_the_forms_disagree_with_is_a_warning_naming_both_years():
     assert "“统计日期”是2027年" in flat or "“评定日期”是2027年" in flat
     right = fenji("check", str(SAMPLE), "--profile", "dingji", "--year", "2027")
     assert "year-mismatch" not in right.stdout
+
+
+def test_demo_says_the_samples_carry_problems_on_purpose_and_shows_font_warnings(tmp_path: Path):
+    from fenji import api
+    from fenji.cli import demo_lines
+    result = api.run(api.RunOptions(SAMPLE, "dingji", 2027, tmp_path / "dingji", documents=False, db=tmp_path / "l.db"))
+    assert result.exit_code == 1
+    result.problems.warning("font-fallback", "字体角色“正文”未安装首选字体（仿宋_GB2312），使用最后的备选 Noto Serif CJK SC。")
+    lines = demo_lines([("dingji", result), ("xingji-daan", result)], tmp_path)
+    text = "\n".join(lines)
+    assert "退出码 1（有需要处理的问题）" in text and "故意" in text and "problems.csv" in text
+    assert text.count("未安装首选字体") == 1          # on screen, once for all profiles
+
+
+def test_setup_says_what_it_is_doing():
+    script = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    for step in ("系统软件包", "虚拟环境", "Python 依赖", "完成"):
+        assert step in script
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "== 检查" in done.stdout and "就绪" in done.stdout, done.stdout
