@@ -105,8 +105,20 @@ def run(options: RunOptions) -> RunResult:
         return RunResult(EXIT_NOTHING_GRADED, message=f"另一个 fenji 正在向 {options.out} 写入结果。"
                          "请等它结束后再运行，或换一个输出文件夹。")
     except OutputNotFolder as exc:
-        return RunResult(EXIT_NOTHING_GRADED, message=f"输出文件夹 {options.out} 无法创建：{exc} 是一个已有的文件，"
-                         "不是文件夹。请用 --out 指定一个文件夹（不存在的会自动创建）。")
+        return RunResult(EXIT_NOTHING_GRADED, message=not_a_folder(options.out, exc))
+
+
+def not_a_folder(out, exc: OutputNotFolder) -> str:
+    return f"输出文件夹 {out} 无法创建：{exc} 是一个已有的文件，不是文件夹。请用 --out 指定一个文件夹（不存在的会自动创建）。"
+
+
+def prepare_out_or_fail(out: Path) -> None:
+    """Create OUT, or FatalError in Chinese when a file stands in its place."""
+    from fenji.outputs import prepare_out
+    try:
+        prepare_out(Path(out))
+    except OutputNotFolder as exc:
+        raise FatalError(not_a_folder(out, exc)) from None
 
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:
@@ -387,6 +399,7 @@ def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballot
     fenji.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
     from fenji.blankforms import write_forms
+    prepare_out_or_fail(Path(out))
     return write_forms(load_profile(profile), Path(roster), Path(out), year or dt.date.today().year, ballots)
 
 

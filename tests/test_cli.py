@@ -120,6 +120,11 @@ def test_out_naming_a_file_is_a_chinese_message_and_exit_2(tmp_path: Path):
         done = _run(SAMPLE, out)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and "是一个已有的文件" in done.stderr, done.stderr
+    roster = SAMPLE / "清溪镇" / "清溪镇党组织名册.xlsx"
+    for args in (["forms", "--profile", "dingji", "--roster", str(roster), "--out", str(existing)],
+                 ["watch", str(SAMPLE), "--profile", "dingji", "--year", "2027", "--out", str(existing / "sub")]):
+        done = fenji(*args)
+        assert done.returncode == 2 and "是一个已有的文件" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert existing.read_bytes() == b"not a folder"
 
 
