@@ -396,7 +396,8 @@ def _expected(param) -> str:
     bounds = "，".join(part for part in (f"不小于 {low}" if low is not None else "",
                                         f"不大于 {high}" if high is not None else "") if part)
     if kind in ("integer", "int"):
-        return f"应为整数{'（' + bounds + '）' if bounds else '，如 2027'}。"
+        example = "，如 2027" if param.name == "year" else ""
+        return f"应为整数{'（' + bounds + '）' if bounds else example}。"
     if kind in ("float", "number"):
         return f"应为数字{'（' + bounds + '）' if bounds else '，如 3 或 0.5'}。"
     return "请检查拼写，详见 --help。"
