@@ -112,11 +112,11 @@ def not_a_folder(out, exc: OutputNotFolder) -> str:
     return f"输出文件夹 {out} 无法创建：{exc} 是一个已有的文件，不是文件夹。请用 --out 指定一个文件夹（不存在的会自动创建）。"
 
 
-def prepare_out_or_fail(out: Path) -> None:
-    """Create OUT, or FatalError in Chinese when a file stands in its place."""
-    from fenji.outputs import prepare_out
+def prepare_out_or_fail(out: Path, create: bool = True) -> None:
+    """Create OUT (or with create=False only check it could be), FatalError in Chinese when a file stands in its place."""
+    from fenji.outputs import prepare_out, refuse_file_on_path
     try:
-        prepare_out(Path(out))
+        (prepare_out if create else refuse_file_on_path)(Path(out))
     except OutputNotFolder as exc:
         raise FatalError(not_a_folder(out, exc)) from None
 
@@ -399,7 +399,7 @@ def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballot
     fenji.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
     from fenji.blankforms import write_forms
-    prepare_out_or_fail(Path(out))
+    prepare_out_or_fail(Path(out), create=False)     # written only once the roster has been read
     return write_forms(load_profile(profile), Path(roster), Path(out), year or dt.date.today().year, ballots)
 
 

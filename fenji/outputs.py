@@ -179,11 +179,16 @@ class OutputNotFolder(Exception):
 LOCK_NAME = ".fenji.lock"
 
 
-def prepare_out(out: Path) -> None:
-    """Create OUT; a file in its place (or on its path) is OutputNotFolder, not a traceback."""
+def refuse_file_on_path(out: Path) -> None:
+    """OutputNotFolder when OUT, or a folder it would be created in, is an existing file."""
     for path in (out, *out.parents):
         if path.exists() and not path.is_dir():
             raise OutputNotFolder(str(path))
+
+
+def prepare_out(out: Path) -> None:
+    """Create OUT; a file in its place (or on its path) is OutputNotFolder, not a traceback."""
+    refuse_file_on_path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):      # created as a file meanwhile
