@@ -1,10 +1,10 @@
 """Benchmark: a county inbox (20 towns, 300 branches, ~660 workbooks) and a province (20 000 branches).
 
 Plain Python that prints figures (never a timed test). Inputs are generated with a fixed seed into
-bench/.cache/ (reused on later runs). Usage: python bench/run.py [--skip-province] [--skip-documents]
+bench/.cache/ (reused on later runs). Usage: .venv/bin/python bench/run.py [--skip-province] [--skip-documents]
 [--skip-county] [--skip-dask] [--province-branches N] [--workers N]; the province also runs through
 a dask-local cluster (`--executor dask-local`, needs `pip install 'fenji[dask]'`). A quick check:
-python bench/run.py --skip-county --province-branches 500
+.venv/bin/python bench/run.py --skip-county --province-branches 500
 """
 
 from __future__ import annotations
@@ -22,12 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import python_calamine as calamine  # noqa: E402
+try:
+    import python_calamine as calamine  # noqa: E402
 
-from fenji.api import RunOptions, check, run  # noqa: E402
-from fenji.problems import FatalError  # noqa: E402
-from fenji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
-                           score_book, self_eval_book, summary_book)
+    from fenji.api import RunOptions, check, run  # noqa: E402
+    from fenji.problems import FatalError  # noqa: E402
+    from fenji.samples import (Branch, INDICATORS, _ballot_rows, _rate_text, ballots_book, roster_book,  # noqa: E402
+                               score_book, self_eval_book, summary_book)
+except ImportError as missing:     # run by an interpreter without fenji's dependencies (a bare `python`)
+    sys.stderr.write(f"这个 Python（{sys.executable}）没有安装 fenji 的依赖（缺少 {missing.name}）。\n"
+                     "请先运行 bash scripts/setup.sh，再用虚拟环境中的 Python 运行：.venv/bin/python bench/run.py\n")
+    sys.exit(2)
 
 CACHE = ROOT / "bench" / ".cache"
 PROVINCE_BRANCHES = 20_000

@@ -18,9 +18,9 @@ import pandas as pd
 from fenji import __version__, executors
 from fenji.discover import InputFile, discover, sha256_file
 from fenji.grade import PENDING, UNGRADED, Graded, grade
-from fenji.outputs import (OutputLocked, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
+from fenji.outputs import (OutputLocked, OutputNotFolder, begin_outputs, commit_outputs, output_lock, write_csv, write_json,
                            write_problems, write_results_xlsx)
-from fenji.problems import FatalError, Problems
+from fenji.problems import FatalError, Problems, RosterMissing
 from fenji.profiles import Profile, load_profile
 from fenji.records import FileResult
 from fenji.results import grade_counts, results_table
@@ -93,12 +93,30 @@ def run(options: RunOptions) -> RunResult:
     """Read, validate, grade, and write results, problems, run.json and documents to OUT."""
     if options.out is None:
         return _pipeline(options, write=False)
+    if Path(options.out).resolve() == Path(options.inbox).resolve():
+        return RunResult(EXIT_NOTHING_GRADED, message=f"输出文件夹 {options.out} 就是收件文件夹（结果会被当作报送的表）。"
+                         "请换一个输出文件夹，如收件文件夹旁边的“结果”文件夹。")
     try:
         with output_lock(Path(options.out)):
             return _pipeline(options, write=True)
     except OutputLocked:
         return RunResult(EXIT_NOTHING_GRADED, message=f"另一个 fenji 正在向 {options.out} 写入结果。"
                          "请等它结束后再运行，或换一个输出文件夹。")
+    except OutputNotFolder as exc:
+        return RunResult(EXIT_NOTHING_GRADED, message=not_a_folder(options.out, exc))
+
+
+def not_a_folder(out, exc: OutputNotFolder) -> str:
+    return f"输出文件夹 {out} 无法创建：{exc} 是一个已有的文件，不是文件夹。请用 --out 指定一个文件夹（不存在的会自动创建）。"
+
+
+def prepare_out_or_fail(out: Path, create: bool = True) -> None:
+    """Create OUT (or with create=False only check it could be), FatalError in Chinese when a file stands in its place."""
+    from fenji.outputs import prepare_out, refuse_file_on_path
+    try:
+        (prepare_out if create else refuse_file_on_path)(Path(out))
+    except OutputNotFolder as exc:
+        raise FatalError(not_a_folder(out, exc)) from None
 
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:
@@ -120,12 +138,16 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
         results = read_all(files, profile, options.workers, options.progress, pool)
         for result in results:
             problems.extend(result.problems)
+        check_year(results, options.year, problems)
         history = load_history(options.db, profile, options.year, problems)   # every 汇总报告 shows last year's
         extra = {"history": history} if profile.system in HISTORY_SYSTEMS else {}
         scored = SCORERS[profile.system](results, profile, problems, **extra)
         graded = grade(scored.subjects, profile, scored.decisions, problems)
         if profile.system in AFTER_GRADING:
             graded = AFTER_GRADING[profile.system](graded, profile)
+    except RosterMissing as exc:
+        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc) + _profile_hint(files, profile),
+                         seconds=time.monotonic() - started)
     except FatalError as exc:
         return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
                          seconds=time.monotonic() - started)
@@ -138,6 +160,49 @@ def _stages(options: RunOptions, write: bool, pool: "executors.DaskPool | None")
     return outcome
 
 
+PROFILE_HINT_FILES = 200      # enough to know a folder's forms; the hint is only worked out when a run failed
+
+
+def _profile_hint(files: list[InputFile], profile: Profile) -> str:
+    """When the roster is missing: the built-in profiles whose forms the folder holds, so that a wrong
+    --profile is named (the star-rating forms read under dingji yield nothing but form-not-used)."""
+    from fenji.profiles import builtin_names
+    fits: dict[str, int] = {}
+    for name in builtin_names():
+        if name == profile.name:
+            continue
+        other = load_profile(name)
+        read = [read_file(item, other) for item in files[:PROFILE_HINT_FILES]]
+        kinds = [kind for result in read for kind, records in result.records.items() if records]   # forms it used
+        if any(kind in ("roster", "star_roster") for kind in kinds):
+            fits[name] = len(kinds)
+    if not fits:
+        return ""
+    best = max(fits.values())
+    names = [name for name, count in fits.items() if count == best]
+    titles = "、".join(dict.fromkeys(f"“{load_profile(name).title}”" for name in names))
+    return (f"收件文件夹中的表是{titles}的表（规则 {'、'.join(names)}），不是“{profile.title}”（{profile.name}）的表："
+            f"请改用 --profile {names[0]}" + (f"（或 {'、'.join(names[1:])}）" if len(names) > 1 else "") + "。")
+
+
+def check_year(results: list[FileResult], year: int, problems: Problems) -> None:
+    """--year against the forms: a 年度 field that names another year, or a date more than a year
+    away (a year's grading is done in that year or early the next), is one warning each, naming
+    both years and the first place; the run still grades as --year."""
+    kinds = {"年度": lambda found: found != year, "日期": lambda found: not year - 1 <= found <= year + 1}
+    for kind, disagrees in kinds.items():
+        places = [(result.rel, sheet, cell, label, found) for result in results
+                  for sheet, cell, label, found in result.years if kind in label and disagrees(found)]
+        if not places:
+            continue
+        file, sheet, cell, label, found = places[0]
+        files = len({place[0] for place in places})
+        others = f"（共 {files} 个文件）" if files > 1 else ""
+        problems.warning("year-mismatch", f"评定年度 --year 为 {year}，但表上的“{label}”是 {found} 年{others}。"
+                         f"如果评定的是 {found} 年度，请用 --year {found} 重新运行；结果和台账现按 {year} 年度记录。",
+                         file=file, sheet=sheet, cell=cell)
+
+
 def _check_dates(options: RunOptions) -> None:
     start = options.notice_date or dt.date.today()
     if options.notice_end and options.notice_end < start:
@@ -148,7 +213,7 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
     inbox = Path(options.inbox)
     if not inbox.is_dir():
         raise FatalError(f"收件文件夹 {inbox} 不存在或不是文件夹。")
-    files = discover(inbox, problems)
+    files = discover(inbox, problems, options.out)
     if options.decisions is not None:
         path = Path(options.decisions)
         if not path.is_file():
@@ -310,6 +375,7 @@ def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballot
     fenji.blankforms for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
     from fenji.blankforms import write_forms
+    prepare_out_or_fail(Path(out), create=False)     # written only once the roster has been read
     return write_forms(load_profile(profile), Path(roster), Path(out), year or dt.date.today().year, ballots)
 
 

@@ -7,6 +7,7 @@ followed out of the folder. Nothing here opens a workbook.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +44,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(inbox: Path, problems: Problems) -> list[InputFile]:
-    """Every candidate file under `inbox`, sorted by relative path; notices for what is skipped."""
+def discover(inbox: Path, problems: Problems, out: Path | None = None) -> list[InputFile]:
+    """Every candidate file under `inbox`, sorted by relative path; notices for what is skipped.
+
+    The run's own OUT, and any folder holding a fenji run.json (an earlier run's OUT), are skipped:
+    results.xlsx read back as a return would be nonsense."""
     inbox = Path(inbox)
+    skip = Path(out).resolve() if out is not None else None
     found: list[InputFile] = []
     for root, dirs, files in os.walk(inbox, followlinks=False):
         root_path = Path(root)
         dirs[:] = sorted(d for d in dirs if not (root_path == inbox and d in IGNORED_DIRS)
-                         and not _skip_dir(root_path / d, inbox, problems))
+                         and not _skip_dir(root_path / d, inbox, problems)
+                         and not _skip_output(root_path / d, inbox, skip, problems))
         for name in sorted(files):
             _consider(root_path / name, inbox, problems, found)
     return found
@@ -65,6 +71,25 @@ def _skip_dir(path: Path, inbox: Path, problems: Problems) -> bool:
         problems.notice("folder-named-like-workbook", f"“{_rel(path, inbox)}”是一个文件夹，不是工作簿（名称像 Excel 文件）；"
                         "其中的文件照常查找。", file=_rel(path, inbox))
     return path.name.startswith(".")
+
+
+def _skip_output(path: Path, inbox: Path, out: Path | None, problems: Problems) -> bool:
+    if not (path.resolve() == out or is_output_folder(path)):
+        return False
+    problems.notice("output-folder-skipped", f"“{_rel(path, inbox)}”是 fenji 的输出文件夹（结果、问题清单、文书），"
+                    "不是报送的表，未读取。输出文件夹最好不要放在收件文件夹里面。", file=_rel(path, inbox))
+    return True
+
+
+def is_output_folder(path: Path) -> bool:
+    """A folder with the run.json a fenji run writes (it names fenji_version)."""
+    info = path / "run.json"
+    if not info.is_file() or info.is_symlink():
+        return False
+    try:
+        return "fenji_version" in json.loads(info.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def _consider(path: Path, inbox: Path, problems: Problems, found: list[InputFile]) -> None:

@@ -30,7 +30,7 @@ from fenji import __version__, doctor, render
 from fenji.arith import fmt_decimal, fmt_percent, to_decimal
 from fenji.grade import (M_DECISION, M_FLOOR, M_OVER_QUOTA, M_SELF, M_VETO, M_CRITICAL,
                          NOT_PARTICIPATING, PENDING, UNGRADED)
-from fenji.outputs import replace_dir
+from fenji.outputs import DIR_MODE, replace_dir
 from fenji.profiles import STAR_SYSTEMS, Profile
 
 DASH = "—"
@@ -859,9 +859,7 @@ def write_documents(outcome, options, out: Path, pool=None) -> list[Path]:
     out = Path(out)
     env = _environment(options, outcome.problems)
     staging = Path(tempfile.mkdtemp(prefix=".documents.", dir=out))
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(staging, 0o777 & ~mask)      # mkdtemp makes it private; the swapped-in folder should not be
+    os.chmod(staging, DIR_MODE)      # mkdtemp makes it private; the swapped-in folder should not be (umask read once: no os.umask race)
     try:
         _font_problems(outcome)
         plan = plan_documents(outcome, options, env, staging)

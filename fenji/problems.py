@@ -22,6 +22,10 @@ class FatalError(Exception):
     """A condition that stops the whole run (exit status 2); the message is Chinese for the clerk."""
 
 
+class RosterMissing(FatalError):
+    """The profile's roster is not in the folder: perhaps the forms are another profile's (the run says whose)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One row of the 问题清单 (problems.csv)."""

@@ -6,6 +6,7 @@ problem row; nothing here raises.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 import traceback
@@ -121,8 +122,11 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
     first = len(problems.items)
     _report_unread_rows(table, result, problems)
     _report_rows_below_end(table, result, problems)
+    before = sum(len(records) for records in result.records.values())
     validator(Context(result, table, problems, profile))
     _explain_unsaved_formulas(table, result, problems, first)
+    if sum(len(records) for records in result.records.values()) > before:    # the form was used
+        _note_years(table, result)
 
 
 def _report_rows_below_end(table, result: FileResult, problems: Problems) -> None:
@@ -134,6 +138,18 @@ def _report_rows_below_end(table, result: FileResult, problems: Problems) -> Non
                    f"{len(table.below):,} 行数据未读取（第 {first + 1} 行至第 {last + 1} 行）。如果这些是表格数据，"
                    f"请把它们移到第 {end + 1} 行上方（或删除{word}行下方的内容）后重新报送。",
                    file=result.rel, sheet=table.sheet.name, cell=cell_ref(end, 0))
+
+
+YEAR_IN_FIELD = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def _note_years(table, result: FileResult) -> None:
+    """The years the form's 年度 and 日期 fields name, for the run to compare with --year."""
+    for label, found in table.fields.items():
+        if "年度" in label or "日期" in label:
+            year = YEAR_IN_FIELD.search(found.value or "")
+            if year:
+                result.years.append((table.sheet.name, found.ref, label, int(year[1])))
 
 
 def _report_unread_rows(table, result: FileResult, problems: Problems) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from fenji.arith import fmt_number, fmt_percent, half_up, to_decimal
 from fenji.match import Matcher
-from fenji.problems import FatalError, Problems
+from fenji.problems import FatalError, Problems, RosterMissing
 from fenji.profiles import Profile
 from fenji.records import BallotTally, FileResult, RosterEntry, ScoreRow, SelfEval
 
@@ -44,7 +44,7 @@ def build_roster(results: list[FileResult], problems: Problems) -> list[RosterEn
     entries, repeats = unique_entries(collect(results, "roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请删除重复行。")
     if not entries:
-        raise FatalError("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
+        raise RosterMissing("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
     return list(entries.values())
 
 
@@ -183,7 +183,8 @@ def subject_tallies(entry, by_ballots, by_summary, problems, mtimes):
 
 def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row: SelfEval | None,
                  profile: Profile, problems: Problems) -> dict:
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "上年等次": entry.last_grade,
+    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
+           "上年等次": entry.last_grade,
            "missing": [], "sources": {}, "否决情形": "", "veto_source": ""}
     rate = subject_rate(entry, tally, profile, problems, row)
     exact = _indicators(entry, score_row, rate, profile, problems, row)

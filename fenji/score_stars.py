@@ -19,7 +19,7 @@ from fenji.cells import normalize_name, parse_stars
 from fenji.grade import NOT_PARTICIPATING, grade_rank
 from fenji.history import FROM_LEDGER, previous_ranks, star_rank
 from fenji.match import Matcher
-from fenji.problems import FatalError, Problems
+from fenji.problems import FatalError, Problems, RosterMissing
 from fenji.profiles import Profile
 from fenji.records import FileResult, RosterEntry
 from fenji.score import Scored, collect, latest, report_repeats, unique_entries
@@ -63,7 +63,7 @@ def build_star_roster(results: list[FileResult], problems: Problems) -> list[Ros
     entries, repeats = unique_entries(collect(results, "star_roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请给每个评定对象不同的编号。")
     if not entries:
-        raise FatalError("没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
+        raise RosterMissing("没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
                          "请把各村的评定对象名册放入收件文件夹。")
     return list(entries.values())
 

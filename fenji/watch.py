@@ -188,7 +188,7 @@ class Watcher:
         if self.out == self.inbox or self.inbox in self.out.parents:
             raise FatalError(f"输出文件夹 {self.out} 不能放在收件文件夹里面（结果会被当作报送的表）。请换一个输出文件夹。")
         self.profile = load_profile(self.options.profile)
-        self.out.mkdir(parents=True, exist_ok=True)
+        api.prepare_out_or_fail(self.out)
 
     # --- noticing files -------------------------------------------------------------------
 
