@@ -166,13 +166,15 @@ PROFILE_HINT_FILES = 200      # enough to know a folder's forms; the hint is onl
 def _profile_hint(files: list[InputFile], profile: Profile) -> str:
     """When the roster is missing: the built-in profiles whose forms the folder holds, so that a wrong
     --profile is named (the star-rating forms read under dingji yield nothing but form-not-used)."""
+    from fenji.isolate import IsolatedReader
     from fenji.profiles import builtin_names
     fits: dict[str, int] = {}
     for name in builtin_names():
         if name == profile.name:
             continue
         other = load_profile(name)
-        read = [read_file(item, other) for item in files[:PROFILE_HINT_FILES]]
+        with IsolatedReader(other, 1) as reader:      # untrusted files: read where a crash is one row
+            read = reader.read(files[:PROFILE_HINT_FILES], lambda done, total: None)
         kinds = [kind for result in read for kind, records in result.records.items() if records]   # forms it used
         if any(kind in ("roster", "star_roster") for kind in kinds):
             fits[name] = len(kinds)
