@@ -177,6 +177,9 @@ class _SqliteStore:
             raise
         self.connection.execute("COMMIT")
 
+    def has_table(self, db, name: str) -> bool:
+        return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name", {"name": name}))
+
     def lock_migrations(self, db) -> None:
         """BEGIN IMMEDIATE already holds SQLite's write lock."""
 
@@ -217,6 +220,11 @@ class _AlchemyStore:
                               f"（{_first_line(exc)}）。") from None
         with connection, connection.begin():
             yield _AlchemyConnection(connection, self.text)
+
+    def has_table(self, db, name: str) -> bool:
+        if self.dialect == "postgresql":
+            return db.execute("SELECT to_regclass(:name) IS NOT NULL", {"name": name})[0][0]
+        return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name", {"name": name}))
 
     def lock_migrations(self, db) -> None:
         """PostgreSQL: towns opening a fresh database at once would each create the tables; one migrates.
@@ -352,15 +360,19 @@ class Ledger:
         self.store.close()
 
     def _migrate(self) -> list[str]:
+        """The applied migration names, after applying the missing ones.
+
+        An up-to-date ledger is only read (no lock, no DDL): a role that may only read a county's
+        ledger (SELECT) can still open it for `fenji history` and last year's grades.
+        """
+        with self.store.transaction() as db:
+            done = self._applied(db) if self.store.has_table(db, "migrations") else []
+        if all(name in done for name, _ in MIGRATIONS):
+            return done
         with self.store.transaction() as db:
             self.store.lock_migrations(db)
             db.execute(MIGRATIONS_TABLE)
-            done = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY name")]
-            known = [name for name, _ in MIGRATIONS]
-            unknown = [name for name in done if name not in known]
-            if unknown:
-                raise LedgerError(f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
-                                  "本版本无法安全写入。请升级 fenji。")
+            done = self._applied(db)        # again, under the lock: another town may have just migrated
             for name, statements in MIGRATIONS:
                 if name in done:
                     continue
@@ -369,6 +381,15 @@ class Ledger:
                 db.execute("INSERT INTO migrations (name, applied) VALUES (:name, :applied)",
                            {"name": name, "applied": dt.datetime.now().isoformat(timespec="seconds")})
                 done.append(name)
+        return done
+
+    def _applied(self, db) -> list[str]:
+        done = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY name")]
+        known = [name for name, _ in MIGRATIONS]
+        unknown = [name for name in done if name not in known]
+        if unknown:
+            raise LedgerError(f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
+                              "本版本无法安全写入。请升级 fenji。")
         return done
 
     # --- writing ------------------------------------------------------------------------------
@@ -383,7 +404,10 @@ class Ledger:
         except FatalError:
             raise
         except _database_errors() as exc:
-            raise LedgerError(f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）。") from None
+            advice = "网址中的用户没有写入台账的权限，请改用有写入权限的用户或请服务器管理员授权" \
+                if "permission denied" in _first_line(exc).lower() else ""
+            raise LedgerError(f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）"
+                              f"{'：' + advice if advice else ''}。") from None
 
     def _record(self, run: RunRecord, subjects: list[SubjectRecord]) -> int:
         units = sorted({s.unit for s in subjects})

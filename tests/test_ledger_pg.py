@@ -324,3 +324,35 @@ def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres,
     assert not (tmp_path / "fenji.db").exists() and not Path(os.environ["FENJI_DB"]).exists()
     assert not (tmp_path / "out" / "results.csv").exists()
     _assert_no_password(tmp_path)
+
+
+# --- who may write ----------------------------------------------------------------------------
+
+def test_a_reading_role_reads_the_ledger_but_cannot_write_it(postgres, tmp_path: Path):
+    url = postgres.database("viewer")
+    _run(SAMPLES / "shengji-2026", 2026, url, tmp_path / "a")
+    with postgres.admin("viewer") as connection:
+        connection.execute("DROP ROLE IF EXISTS county_viewer")
+        connection.execute("CREATE ROLE county_viewer LOGIN PASSWORD 'viewer-pw'")
+        connection.execute("GRANT CONNECT ON DATABASE viewer TO county_viewer")
+        connection.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO county_viewer")
+    reader = postgres.url("viewer", user="county_viewer", password="viewer-pw")
+    shown = _fenji("history", "LQ05", "--db", reader, cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.splitlines()[1].startswith("2026\tshengji"), shown.stderr
+    result = _run(SAMPLES / "shengji", 2027, reader, tmp_path / "b")
+    assert result.results.set_index("编号").loc["LQ05", "上年等次来源"] == "台账"      # last year read
+    (failed,) = [p for p in result.problems if p.code == "ledger-write-failed"]
+    assert "没有写入台账的权限" in failed.message and "viewer-pw" not in failed.message
+    assert postgres.query("viewer", "SELECT COUNT(*), MAX(year) FROM results") == [(16, 2026)]
+
+
+def test_the_password_can_stay_out_of_the_url_in_a_password_file(postgres, tmp_path: Path, monkeypatch):
+    url = postgres.database("pgpass")
+    password_file = tmp_path / "pgpass.conf"
+    password_file.write_text(f"127.0.0.1:{postgres.port}:pgpass:{WRITER}:{WRITER_PASSWORD}\n")
+    password_file.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(password_file))
+    bare = url.replace(f":{WRITER_PASSWORD}@", "@")
+    _run(SAMPLES / "shengji-2026", 2026, bare, tmp_path / "a")
+    shown = _fenji("history", "LQ05", "--db", bare, cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.splitlines()[1].startswith("2026\tshengji"), shown.stderr
