@@ -43,6 +43,10 @@ class LedgerError(FatalError):
     """The ledger cannot be opened, upgraded or written; the message says which and what to do."""
 
 
+class LedgerUnreachable(LedgerError):
+    """The ledger's database server refused or could not be reached: no run can keep its results there."""
+
+
 # --- schema ---------------------------------------------------------------------------------
 # `{pk}` is the dialect's auto-numbered primary key.
 
@@ -216,7 +220,7 @@ class _AlchemyStore:
         try:
             connection = self.engine.connect()
         except sqlalchemy.exc.SQLAlchemyError as exc:   # refused, unknown host, bad password, no database
-            raise LedgerError(f"无法连接台账数据库 {self.where}：{_connection_trouble(exc)}"
+            raise LedgerUnreachable(f"无法连接台账数据库 {self.where}：{_connection_trouble(exc)}"
                               f"（{_first_line(exc)}）。") from None
         with connection, connection.begin():
             yield _AlchemyConnection(connection, self.text)
@@ -235,8 +239,13 @@ class _AlchemyStore:
             db.execute("SELECT pg_advisory_xact_lock(:key)", {"key": MIGRATION_LOCK})
 
     def lock_results(self, db) -> None:
-        """PostgreSQL: one writer at a time (two towns' runs at once would clash on the same keys)."""
+        """PostgreSQL: one writer at a time (two towns' runs at once would clash on the same keys).
+
+        The migration lock, shared, first: a newer fenji's migration waits for the writers and they
+        for it, instead of each holding a table the other needs (a deadlock).
+        """
         if self.dialect == "postgresql":
+            db.execute("SELECT pg_advisory_xact_lock_shared(:key)", {"key": MIGRATION_LOCK})
             db.execute("LOCK TABLE results IN SHARE ROW EXCLUSIVE MODE")
 
     def close(self) -> None:

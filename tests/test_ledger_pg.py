@@ -313,6 +313,8 @@ def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres,
     shown = url.replace(password, "***")
     commands = {"run": ["run", str(SAMPLES / "shengji"), "--profile", "shengji", "--year", "2027", "--out",
                         str(tmp_path / "out"), "--db", url, "--no-documents", "--workers", "1"],
+                "run dingji": ["run", str(SAMPLES / "dingji"), "--profile", "dingji", "--year", "2027", "--out",
+                               str(tmp_path / "out"), "--db", url, "--no-documents", "--workers", "1"],
                 "history": ["history", "LQ05", "--db", url]}
     for command, args in commands.items():
         done = _fenji(*args, cwd=tmp_path, timeout=120)
