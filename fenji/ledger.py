@@ -34,9 +34,13 @@ from fenji.problems import FatalError
 DEFAULT_DB = Path("fenji.db")
 
 
-def default_db() -> Path:
-    """The ledger used when no --db is given: $FENJI_DB if set (a clerk sets it once), else ./fenji.db."""
-    return Path(os.environ.get("FENJI_DB") or DEFAULT_DB)
+def default_db() -> str | Path:
+    """The ledger used when no --db is given: $FENJI_DB if set (a clerk sets it once), else ./fenji.db.
+
+    A URL stays text: as a Path its `//` would collapse, and the county's URL become a local file.
+    """
+    value = os.environ.get("FENJI_DB")
+    return value if value and "://" in value else Path(value or DEFAULT_DB)
 
 
 class LedgerError(FatalError):

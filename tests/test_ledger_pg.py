@@ -358,3 +358,19 @@ def test_the_password_can_stay_out_of_the_url_in_a_password_file(postgres, tmp_p
     _run(SAMPLES / "shengji-2026", 2026, bare, tmp_path / "a")
     shown = _fenji("history", "LQ05", "--db", bare, cwd=tmp_path)
     assert shown.returncode == 0 and shown.stdout.splitlines()[1].startswith("2026\tshengji"), shown.stderr
+
+
+def test_fenji_db_may_hold_the_county_url(postgres, tmp_path: Path, monkeypatch):
+    url = postgres.database("env")
+    monkeypatch.setenv("FENJI_DB", url)         # set once on a clerk's PC instead of --db every time
+    done = _fenji("run", str(SAMPLES / "shengji-2026"), "--profile", "shengji", "--year", "2026",
+                  "--out", str(tmp_path / "a"), "--no-documents", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert postgres.query("env", "SELECT COUNT(*) FROM results") == [(16,)]
+    shown = _fenji("history", "LQ05", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.splitlines()[1].startswith("2026\tshengji"), shown.stderr
+    monkeypatch.setenv("FENJI_DB", postgres.url("env", password="not-the-password"))
+    refused = _fenji("history", "LQ05", cwd=tmp_path)
+    assert refused.returncode == 2 and "用户名或密码不正确" in "".join(refused.stderr.split())
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]         # no SQLite file made of the URL
+    _assert_no_password(tmp_path, done.stdout + done.stderr + shown.stdout + shown.stderr)
