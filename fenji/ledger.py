@@ -225,7 +225,7 @@ class _AlchemyStore:
             connection = self.engine.connect()
         except sqlalchemy.exc.SQLAlchemyError as exc:   # refused, unknown host, bad password, no database
             raise LedgerUnreachable(f"无法连接台账数据库 {self.where}：{_connection_trouble(exc)}"
-                              f"（{_first_line(exc)}）。") from None
+                                    f"（{_first_line(exc)}）。") from None
         with connection, connection.begin():
             yield _AlchemyConnection(connection, self.text)
 

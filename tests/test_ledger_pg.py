@@ -302,10 +302,14 @@ def test_the_year_on_year_rules_read_the_same_from_postgresql(postgres, tmp_path
 
 def _bad_urls(postgres) -> dict[str, str]:
     return {"wrong password": postgres.url("bad", password=WRITER_PASSWORD[::-1] + "x"),
-            "no server": postgres.url("bad", port=free_port())}
+            "no server": postgres.url("bad", port=free_port()),
+            "no database": postgres.url("never-created")}
 
 
-@pytest.mark.parametrize("case", ["wrong password", "no server"])
+ADVICE = {"wrong password": "用户名或密码不正确", "no server": "连接不上数据库服务器", "no database": "服务器上没有这个数据库"}
+
+
+@pytest.mark.parametrize("case", ["wrong password", "no server", "no database"])
 def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres, tmp_path: Path, case: str):
     postgres.database("bad")
     url = _bad_urls(postgres)[case]
@@ -321,7 +325,7 @@ def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres,
         said = "".join((done.stdout + done.stderr).split())       # the console wraps long lines
         assert done.returncode == 2, f"{command}: {said}"
         assert f"无法连接台账数据库{shown}" in said, said
-        assert {"wrong password": "用户名或密码不正确", "no server": "连接不上数据库服务器"}[case] in said, said
+        assert ADVICE[case] in said, said
         assert password not in said and WRITER_PASSWORD not in said
     assert not (tmp_path / "fenji.db").exists() and not Path(os.environ["FENJI_DB"]).exists()
     assert not (tmp_path / "out" / "results.csv").exists()
