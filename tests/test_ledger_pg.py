@@ -290,6 +290,9 @@ def test_the_year_on_year_rules_read_the_same_from_postgresql(postgres, tmp_path
     assert printed["postgresql"] == printed["sqlite"]
     # last year's grades did come from the ledger: its source column, or the one-step rule it feeds
     assert PROOF[profile].encode() in printed["sqlite"]["results"]
+    if profile == "shengji":     # 提升率 and 转化率, counted over last year's 中间 / 后进 read from the ledger
+        rates = {(r["unit"], r["name"]): r for r in printed["postgresql"]["run"]["year_on_year"]}
+        assert {name for _, name in rates} == {"提升率", "转化率"} and all(r["base"] for r in rates.values())
     subject = {"shengji": "LQ05", "shixing": "ST01", "xingji-daan": "P1"}[profile]
     shown = {name: _fenji("history", subject, "--db", str(db), cwd=tmp_path)
              for name, db in (("sqlite", tmp_path / "fenji.db"), ("postgresql", url))}
