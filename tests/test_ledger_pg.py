@@ -159,6 +159,35 @@ def test_rerunning_a_year_replaces_its_results(postgres, tmp_path: Path):
     _assert_no_password(tmp_path)
 
 
+def test_one_town_recorded_by_several_runs_at_once_keeps_one_whole_set(postgres):
+    """Same keys at once: without the writers' lock the later INSERTs would fail on the primary key."""
+    from fenji.ledger import RunRecord, SubjectRecord
+    url = postgres.database("same-town")
+    Ledger(url).close()
+    start, errors = threading.Barrier(6), []
+
+    def record(n: int):
+        subjects = [SubjectRecord(f"A{i}", f"{i}村", "甲乡", "", str(n), f"{n}星") for i in range(1, 21)]
+        start.wait()
+        try:
+            with Ledger(url) as ledger:
+                ledger.record(RunRecord("shixing", "x" * 64, 2027, [(f"run{n}.xlsx", "0" * 64, ["roster"])]), subjects)
+        except Exception as exc:      # collected: an exception in a thread would not fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(1, 7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert postgres.query("same-town", "SELECT COUNT(*) FROM runs") == [(6,)]
+    kept = postgres.query("same-town", "SELECT DISTINCT run_id, score FROM results")
+    assert len(kept) == 1 and postgres.query("same-town", "SELECT COUNT(*) FROM results") == [(20,)]
+    # the writers follow one another and take their run id under the lock: the last one's set is kept
+    assert postgres.query("same-town", "SELECT MAX(id) FROM runs") == [(kept[0][0],)]
+
+
 def _bench_generator():
     """bench/run.py's county generator (branches with seeded scores and votes)."""
     spec = importlib.util.spec_from_file_location("fenji_bench_run", ROOT / "bench" / "run.py")
