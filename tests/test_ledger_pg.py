@@ -44,15 +44,15 @@ def _run_command(inbox: Path, year: int, db: str, out: Path, profile: str = "she
             "--out", str(out), "--db", db, "--no-documents", "--workers", "1"]
 
 
-def _assert_no_password(*places: Path | str) -> None:
-    """Neither a text nor any file under a folder holds the writer's password."""
+def _assert_no_password(*places: Path | str, password: str = WRITER_PASSWORD) -> None:
+    """Neither a text nor any file under a folder holds the password (the writer's unless named)."""
     for place in places:
         if isinstance(place, Path):
             files = [place] if place.is_file() else [p for p in place.rglob("*") if p.is_file()]
             for file in files:
-                assert WRITER_PASSWORD.encode() not in file.read_bytes(), f"the password is written in {file}"
+                assert password.encode() not in file.read_bytes(), f"the password is written in {file}"
         else:
-            assert WRITER_PASSWORD not in place
+            assert password not in place
 
 
 def _pg_schema(postgres, database: str) -> dict[str, list[str]]:
@@ -233,6 +233,7 @@ def test_twenty_towns_at_once_lose_nothing_and_duplicate_nothing(postgres, tmp_p
         assert "ledger-write-failed" not in problems and "ledger-read-failed" not in problems, problems
         _assert_no_password(*outputs[town])
     _assert_no_password(tmp_path / "out")
+    assert not (tmp_path / "fenji.db").exists()
     assert postgres.query("county", "SELECT COUNT(*) FROM migrations") == [(len(MIGRATIONS),)]
     runs = postgres.query("county", "SELECT id, units FROM runs ORDER BY id")
     assert len(runs) == TOWNS and sorted(json.loads(units)[0] for _, units in runs) == sorted(towns)
@@ -361,7 +362,7 @@ def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres,
         assert password not in said and WRITER_PASSWORD not in said
     assert not (tmp_path / "fenji.db").exists() and not Path(os.environ["FENJI_DB"]).exists()
     assert not (tmp_path / "out" / "results.csv").exists()
-    _assert_no_password(tmp_path)
+    _assert_no_password(tmp_path, password=password)
 
 
 # --- who may write ----------------------------------------------------------------------------
