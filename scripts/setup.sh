@@ -26,8 +26,10 @@ fi
 # For the tests only (scripts/test.sh sets FENJI_TEST_PACKAGES=1): LibreOffice headless saves the
 # forms `fenji forms` writes as genuine .xls and back (tests/test_forms.py). Without its
 # recommends: ~56 packages, ~270 MB, ~15 s from a mirror. The demo does not need it.
+# PostgreSQL's server programs (initdb, pg_ctl, postgres): tests/pg.py starts a throw-away server of
+# its own in a temporary folder (tests/test_ledger_pg.py); the system cluster is not used.
 BARE_PACKAGES=()
-[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui)
+[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui postgresql)
 bare=()
 for pkg in "${BARE_PACKAGES[@]+"${BARE_PACKAGES[@]}"}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || bare+=("$pkg")
@@ -50,7 +52,7 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
   step_done
 fi
-if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed, sqlalchemy, psycopg" >/dev/null 2>&1 \
    || [[ pyproject.toml -nt .venv/.fenji-installed ]]; then
   step "安装 Python 依赖（pip install -e '.[test]'，首次约 1 分钟，期间不显示进度）"
   # (the local mirror configuration of some machines prints one harmless warning per package)
