@@ -10,7 +10,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,19 +22,21 @@ from fenji.core.discover import InputFile, discover, sha256_file
 from fenji.core.history import load_history
 from fenji.core.outputs import (
     OutputLocked,
+    OutputNotFolder,
     begin_outputs,
     commit_outputs,
+    not_a_folder,
     output_lock,
+    prepare_out_or_fail,
     write_csv,
     write_json,
     write_problems,
     write_results_xlsx,
 )
-from fenji.core.problems import EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED, EXIT_OK, FatalError, Problems
+from fenji.core.problems import EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED, EXIT_OK, FatalError, Problems, RosterMissing
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult
 from fenji.core.results import grade_counts, results_table
-from fenji.forms.read import read_file
 from fenji.grading.grade import PENDING, UNGRADED, Graded, grade
 from fenji.grading.subject import Scored
 from fenji.systems import builtin_names, load_profile, system_of, templates_of
@@ -98,12 +99,17 @@ def run(options: RunOptions) -> RunResult:
     """Read, validate, grade, and write results, problems, run.json and documents to OUT."""
     if options.out is None:
         return _pipeline(options, write=False)
+    if Path(options.out).resolve() == Path(options.inbox).resolve():
+        return RunResult(EXIT_NOTHING_GRADED, message=f"输出文件夹 {options.out} 就是收件文件夹（结果会被当作报送的表）。"
+                         "请换一个输出文件夹，如收件文件夹旁边的“结果”文件夹。")
     try:
         with output_lock(Path(options.out)):
             return _pipeline(options, write=True)
     except OutputLocked:
         return RunResult(EXIT_NOTHING_GRADED, message=f"另一个 fenji 正在向 {options.out} 写入结果。"
                          "请等它结束后再运行，或换一个输出文件夹。")
+    except OutputNotFolder as exc:
+        return RunResult(EXIT_NOTHING_GRADED, message=not_a_folder(options.out, exc))
 
 
 def _pipeline(options: RunOptions, write: bool) -> RunResult:
@@ -128,10 +134,14 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
         results = read_all(files, profile, options.workers, options.progress, pool)
         for result in results:
             problems.extend(result.problems)
+        check_year(results, options.year, problems)
         # every 汇总报告 shows last year's; the systems whose rules need it cannot run without it
         history = load_history(options.db, profile, options.year, problems, required=system.needs_history)
         scored = system.score(results, profile, problems, history)
         graded = system.after_grading(grade(scored.subjects, profile, scored.decisions, problems), profile)
+    except RosterMissing as exc:
+        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc) + _profile_hint(files, profile),
+                         seconds=time.monotonic() - started)
     except FatalError as exc:
         return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
                          seconds=time.monotonic() - started)
@@ -144,6 +154,50 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
     return outcome
 
 
+PROFILE_HINT_FILES = 200      # enough to know a folder's forms; the hint is only worked out when a run failed
+
+
+def _profile_hint(files: list[InputFile], profile: Profile) -> str:
+    """When the roster is missing: the built-in profiles whose forms the folder holds, so that a wrong
+    --profile is named (the star-rating forms read under dingji yield nothing but form-not-used)."""
+    from fenji.core.isolate import IsolatedReader
+    fits: dict[str, int] = {}
+    for name in builtin_names():
+        if name == profile.name:
+            continue
+        other = load_profile(name)
+        with IsolatedReader(other, 1) as reader:      # untrusted files: read where a crash is one row
+            read = reader.read(files[:PROFILE_HINT_FILES], lambda done, total: None)
+        kinds = [kind for result in read for kind, records in result.records.items() if records]   # forms it used
+        if any(kind in ("roster", "star_roster") for kind in kinds):
+            fits[name] = len(kinds)
+    if not fits:
+        return ""
+    best = max(fits.values())
+    names = [name for name, count in fits.items() if count == best]
+    titles = "、".join(dict.fromkeys(f"“{load_profile(name).title}”" for name in names))
+    return (f"收件文件夹中的表是{titles}的表（规则 {'、'.join(names)}），不是“{profile.title}”（{profile.name}）的表："
+            f"请改用 --profile {names[0]}" + (f"（或 {'、'.join(names[1:])}）" if len(names) > 1 else "") + "。")
+
+
+def check_year(results: list[FileResult], year: int, problems: Problems) -> None:
+    """--year against the forms: a 年度 field that names another year, or a date more than a year
+    away (a year's grading is done in that year or early the next), is one warning each, naming
+    both years and the first place; the run still grades as --year."""
+    kinds = {"年度": lambda found: found != year, "日期": lambda found: not year - 1 <= found <= year + 1}
+    for kind, disagrees in kinds.items():
+        places = [(result.rel, sheet, cell, label, found) for result in results
+                  for sheet, cell, label, found in result.years if kind in label and disagrees(found)]
+        if not places:
+            continue
+        file, sheet, cell, label, found = places[0]
+        files = len({place[0] for place in places})
+        others = f"（共 {files} 个文件）" if files > 1 else ""
+        problems.warning("year-mismatch", f"评定年度 --year 为 {year}，但表上的“{label}”是 {found} 年{others}。"
+                         f"如果评定的是 {found} 年度，请用 --year {found} 重新运行；结果和台账现按 {year} 年度记录。",
+                         file=file, sheet=sheet, cell=cell)
+
+
 def _check_dates(options: RunOptions) -> None:
     start = options.notice_date or dt.date.today()
     if options.notice_end and options.notice_end < start:
@@ -154,7 +208,7 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
     inbox = Path(options.inbox)
     if not inbox.is_dir():
         raise FatalError(f"收件文件夹 {inbox} 不存在或不是文件夹。")
-    files = discover(inbox, problems)
+    files = discover(inbox, problems, options.out)
     if options.decisions is not None:
         path = Path(options.decisions)
         if not path.is_file():
@@ -166,37 +220,15 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
 
 def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress,
              pool: executors.DaskPool | None = None) -> list[FileResult]:
-    """Read every file, in worker processes (or on the Dask `pool`) when asked; results keep the files' order."""
+    """Read every file in isolated worker processes (fenji.core.isolate: a parser crash, hang or runaway
+    allocation is that file's problem row), or on the Dask `pool` when asked; results keep the files' order."""
     if pool is not None:
         return pool.read(files, profile, progress)
+    from fenji.core.isolate import IsolatedReader
     total = len(files)
     progress("读取", 0, total)
-    if workers <= 1 or total < 8:
-        results = []
-        for n, item in enumerate(files, start=1):
-            results.append(read_file(item, profile))
-            progress("读取", n, total)
-        return results
-    chunk = max(1, min(32, total // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_set_worker_profile, initargs=(profile,)) as pool:
-        results = []
-        for n, result in enumerate(pool.map(_read_in_worker, files, chunksize=chunk), start=1):
-            results.append(result)
-            progress("读取", n, total)
-        return results
-
-
-_WORKER_PROFILE: Profile | None = None
-
-
-def _set_worker_profile(profile: Profile) -> None:
-    """Each worker receives the profile once, not with every file."""
-    global _WORKER_PROFILE
-    _WORKER_PROFILE = profile
-
-
-def _read_in_worker(item: InputFile) -> FileResult:
-    return read_file(item, _WORKER_PROFILE)
+    with IsolatedReader(profile, min(max(1, workers), max(1, total))) as reader:
+        return reader.read(files, lambda done, total: progress("读取", done, total))
 
 
 def _exit_code(problems: Problems, graded: Graded) -> int:
@@ -337,6 +369,7 @@ def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballot
     fenji.forms.blank for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
     from fenji.forms.blank import write_forms
+    prepare_out_or_fail(Path(out), create=False)     # written only once the roster has been read
     loaded = load_profile(profile)
     return write_forms(loaded, system_of(loaded).plan_blank_forms, Path(roster), Path(out),
                        year or dt.date.today().year, ballots)

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import shutil
+import struct
 import threading
 import time
 import traceback
@@ -50,8 +51,8 @@ from watchdog.observers.polling import PollingObserver
 
 from fenji import __version__
 from fenji.core.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
-from fenji.core.outputs import OutputLocked, atomic_path, output_lock, write_json
-from fenji.core.problems import ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
+from fenji.core.outputs import OutputLocked, atomic_path, output_lock, prepare_out_or_fail, write_json
+from fenji.core.problems import COMMITTEE_CODES, ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC
 from fenji.systems import load_profile
 
@@ -64,7 +65,7 @@ LOG_FILE = "watch.log"
 STAGE_DIR = ".watch-stage"
 INBOX_LOCK = ".fenji-watch.lock"
 NOTE_SUFFIX = ".问题.txt"
-TAKEN_SUFFIXES = WORKBOOK_SUFFIXES + (".et",)   # .et is taken to be returned with a note
+TAKEN_SUFFIXES = WORKBOOK_SUFFIXES              # (.et, .ods and .xlsb are read like the others)
 LOCKED_RETRY = 5.0                               # seconds before retrying when another run holds OUT
 IGNORED_EVENTS = ("opened", "closed_no_write")   # our own reads
 SECOND_LOOK_MAX = 8                              # failing files of one batch checked again one by one
@@ -204,7 +205,7 @@ class Watcher:
         if self.out == self.inbox or self.inbox in self.out.parents:
             raise FatalError(f"输出文件夹 {self.out} 不能放在收件文件夹里面（结果会被当作报送的表）。请换一个输出文件夹。")
         self.profile = load_profile(self.options.profile)
-        self.out.mkdir(parents=True, exist_ok=True)
+        prepare_out_or_fail(self.out)
 
     # --- noticing files -------------------------------------------------------------------
 
@@ -663,12 +664,18 @@ def looks_complete(path: Path) -> bool:
 
 
 def _ole_opens(path: Path) -> bool:
-    import python_calamine as calamine
+    """The compound file's directory and main stream can be followed to their ends. Checked by
+    fenji's own small OLE reader, not the parser: a file that makes python-calamine panic or
+    allocate without bound must not reach it in the watcher's process (reading is isolated)."""
+    from fenji.core.workbook import Limits
+    from fenji.core.xlsscan import Compound
+    from fenji.core.xlsxscan import ScanRefused
     try:
-        calamine.CalamineWorkbook.from_path(str(path))
-    except calamine.PasswordError:
-        return True
-    except Exception:
+        if path.stat().st_size > Limits().max_file_bytes:
+            return True           # the reader refuses it (file-too-large) without opening it
+        book = Compound(path.read_bytes())
+        book.stream("Workbook", "Book", "EncryptedPackage", "EncryptionInfo")
+    except (ScanRefused, OSError, ValueError, IndexError, struct.error, MemoryError):
         return False
     return True
 
@@ -806,7 +813,8 @@ def repeat_note(rel: str, earlier: str, problems: list[Problem] | None = None) -
 
 
 def _has_errors(problems: list[Problem]) -> bool:
-    return any(p.level == ERROR for p in problems)
+    """Errors that send a file back: not those the committee settles (the village cannot fix them)."""
+    return any(p.level == ERROR and p.code not in COMMITTEE_CODES for p in problems)
 
 
 def _where(problem: Problem) -> str:

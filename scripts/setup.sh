@@ -8,6 +8,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Each step says what it does before it starts (apt and pip are quiet and take a minute or more).
+step_started=$SECONDS
+step() { echo "== $*"; step_started=$SECONDS; }
+step_done() { echo "   完成（$((SECONDS - step_started)) 秒）"; }
+
+echo "== 检查运行环境：系统软件包、Python 虚拟环境 .venv、Python 依赖"
 SYSTEM_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai poppler-utils libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
 
 missing=()
@@ -20,14 +26,16 @@ fi
 # For the tests only (scripts/test.sh sets FENJI_TEST_PACKAGES=1): LibreOffice headless saves the
 # forms `fenji forms` writes as genuine .xls and back (tests/test_forms.py). Without its
 # recommends: ~56 packages, ~270 MB, ~15 s from a mirror. The demo does not need it.
+# PostgreSQL's server programs (initdb, pg_ctl, postgres): tests/pg.py starts a throw-away server of
+# its own in a temporary folder (tests/test_ledger_pg.py); the system cluster is not used.
 BARE_PACKAGES=()
-[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui)
+[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui postgresql)
 bare=()
 for pkg in "${BARE_PACKAGES[@]+"${BARE_PACKAGES[@]}"}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || bare+=("$pkg")
 done
 if ((${#missing[@]} + ${#bare[@]})); then
-  echo "== 安装系统软件包：${missing[*]} ${bare[*]}"
+  step "安装系统软件包（apt，首次约 1 分钟）：${missing[*]} ${bare[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   if ((${#missing[@]})); then
@@ -36,17 +44,21 @@ if ((${#missing[@]} + ${#bare[@]})); then
   if ((${#bare[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null
   fi
+  step_done
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
-  echo "== 创建 Python 虚拟环境 .venv"
+  step "创建 Python 虚拟环境 .venv（venv）"
   python3 -m venv .venv
+  step_done
 fi
-if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed, sqlalchemy, psycopg" >/dev/null 2>&1 \
    || [[ pyproject.toml -nt .venv/.fenji-installed ]]; then
-  echo "== 安装 Python 依赖（pip install -e '.[test]'）"
+  step "安装 Python 依赖（pip install -e '.[test]'，首次约 1 分钟，期间不显示进度）"
   # (the local mirror configuration of some machines prints one harmless warning per package)
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
     | { grep -v "^WARNING: Location .* is ignored" || true; }
   touch .venv/.fenji-installed
+  step_done
 fi
+echo "== 运行环境已就绪（.venv/bin/fenji）"

@@ -1,6 +1,6 @@
 """The PDFs as an outside reader sees them: poppler's pdftotext, pdffonts and pdfinfo on a real run.
 
-One small town from the reference workbooks (shared/standard/forms), plus a branch named
+One small town from the reference workbooks (tests/data/reference_forms), plus a branch named
 `<b>x</b>` with full marks and a branch with no 附件4 row (未评定), rendered once per module.
 """
 
@@ -20,9 +20,7 @@ from fenji.core import documents, render
 from fenji.systems import dingji, templates_of
 from fenji.systems.dingji import documents as dingji_documents
 
-FORMS = Path(__file__).resolve().parent.parent.parent / "shared" / "standard" / "forms"
-if not FORMS.is_dir():
-    FORMS = Path("/work/shared/standard/forms")
+FORMS = Path(__file__).resolve().parent / "data" / "reference_forms"
 COPIED = ["名册_example.xlsx", "附件2_自评表_example.xlsx", "附件3_满意度测评表_example.xlsx",
           "测评汇总表_example.xlsx", "附件4_上级党组织评分定级表_example.xlsx", "党委研究决定调整表_example.xlsx"]
 DINGJI_TEMPLATES = templates_of(dingji.SYSTEM)

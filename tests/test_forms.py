@@ -4,7 +4,7 @@ The inputs are committed under tests/data/forms_roundtrip/ (written by its make.
 the fill plan used here): a county roster, a village's star roster, and forms that fenji wrote, a
 program filled and LibreOffice saved as genuine .xls and back (read without LibreOffice). The live
 LibreOffice tests convert the forms as written today; scripts/setup.sh installs LibreOffice for them.
-The layout is compared cell by cell with the reference forms in shared/standard/forms.
+The layout is compared cell by cell with the reference forms in tests/data/reference_forms.
 """
 
 from __future__ import annotations
@@ -103,7 +103,9 @@ def test_every_written_form_is_recognised_by_its_title(written):
     for form in written.forms:
         result = read(form.path)
         assert result.forms == [form.kind], form.path.name
-        assert serious(result.problems) == [], form.path.name
+        # a blank 测评表 is no survey yet (rules.md §9): that warning and nothing else
+        expected = ["survey-no-ballots"] if form.kind == "ballots" else []
+        assert [p[1] for p in serious(result.problems)] == expected, form.path.name
 
 
 def test_written_roster_reads_back_as_the_input_roster(written):
@@ -117,11 +119,9 @@ def records_of_file(path: Path, kind: str, profile="dingji") -> list:
     return read(path, profile).records.get(kind, [])
 
 
-# --- layout: as the reference forms in shared/standard/forms --------------------------------------
+# --- layout: as the reference forms in tests/data/reference_forms ----------------------------------
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "standard" / "forms"
-if not REFERENCE.is_dir():
-    REFERENCE = Path("/work/shared/standard/forms")
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference_forms"
 REFERENCES = {  # kind → (reference blank, the rows compared: title, labels, headers; 附件2 as a whole)
     "roster": ("名册_blank.xlsx", 3), "self_eval": ("附件2_自评表_blank.xlsx", 14),
     "ballots": ("附件3_满意度测评表_blank.xlsx", 4), "summary": ("测评汇总表_blank.xlsx", 4),
@@ -368,6 +368,22 @@ def test_summary_left_blank_beside_the_ballots(tmp_path):
     assert [t.from_ballots for t in records(checked, "tallies")] == [True] * 5
     blank = by_kind(result, "summary")[0].path
     assert read(blank).records.get("tallies", []) == [] and serious(read(blank).problems) == []
+
+
+def test_ballots_left_blank_beside_the_summary(tmp_path):
+    """The other way round: the 汇总表 filled and each 附件3 sent back as it came. No ballots is no
+    survey (rules §9), not 0 valid votes: the summary is used, with one warning per empty 附件3."""
+    result = api.forms("dingji", ROUND / "roster.xlsx", tmp_path / "returns", year=2027)
+    for form in result.forms:
+        if form.kind not in ("ballots", "roster"):
+            plan.type_into(form.path, form.cells, plan.values(form))
+    checked = api.check(api.RunOptions(result.out, "dingji", 2027))
+    empty = [p for p in checked.problems if p.code == "survey-no-ballots"]
+    assert len(empty) == 5 and {p.file.rsplit("/", 1)[-1] for p in empty} == {
+        f.path.name for f in by_kind(result, "ballots")}
+    assert [p for p in serious(checked.problems) if p[1] != "survey-no-ballots"] == []
+    assert [t.from_ballots for t in records(checked, "tallies")] == [False] * 5
+    assert checked.exit_code == api.EXIT_OK and "未评定" not in set(checked.results["等次"])
 
 
 def test_values_outside_the_guards_are_still_caught(tmp_path):

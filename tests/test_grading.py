@@ -181,6 +181,33 @@ def test_ballots_and_summary_disagree(tmp_path: Path):
     assert result.results.set_index("编号").loc["D01", "满意率"] == "70.0%"     # the ballots are used
 
 
+def test_ballots_sheet_with_no_ballots_is_no_survey_the_summary_is_used(tmp_path: Path):
+    """rules §9: an empty 测评表 is not 0 valid votes; the 汇总表 row is used, with a warning naming the file."""
+    from fenji.forms.samplebooks import ballots_book
+    branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
+    write_town(tmp_path, branches)
+    ballots_book(branches[0], 2027, []).save(tmp_path / "D01测评表.xlsx")
+    result = check(RunOptions(tmp_path, "dingji", 2027))
+    empty = [p for p in result.problems if p.code == "survey-no-ballots"]
+    assert [(p.level, p.file, p.subject) for p in empty] == [("警告", "D01测评表.xlsx", "D01村党支部")]
+    assert "D01测评表.xlsx" in empty[0].message and "汇总表" in empty[0].message
+    assert "survey-summary-mismatch" not in [p.code for p in result.problems]
+    row = result.results.set_index("编号").loc["D01"]
+    assert row["满意率"] == "90.0%" and "汇总表" in row["数据来源"]
+
+
+def test_ballots_sheet_with_no_ballots_and_no_summary_is_ungraded(tmp_path: Path):
+    from fenji.forms.samplebooks import ballots_book
+    branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
+    write_town(tmp_path, branches)
+    (tmp_path / "清溪镇汇总表.xlsx").unlink()
+    ballots_book(branches[0], 2027, []).save(tmp_path / "D01测评表.xlsx")
+    result = check(RunOptions(tmp_path, "dingji", 2027))
+    assert "survey-no-ballots" in [p.code for p in result.problems]
+    row = result.results.set_index("编号").loc["D01"]
+    assert row["等次"] == "未评定" and "缺满意度测评" in row["说明"]
+
+
 def test_boundary_60_is_critical():
     result, _ = graded([60, 75, 76, 77, 78, 79.5, 85, 86, 87, 88])
     notes = dict(zip(result.subjects["得分"].astype(str), result.subjects["说明"]))

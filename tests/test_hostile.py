@@ -189,7 +189,7 @@ def test_corpus_run_is_bounded_contained_and_grades_the_rest(corpus_run, baselin
     assert town_grades(work / "out") == baseline                # everything else graded as without the corpus
     assert snapshot(work, skip=("out", "fenji.db")) == before   # nothing written outside OUT (inputs untouched)
     assert sorted(p.name for p in (work / "out").iterdir()) == [
-        ".fenji.lock", "problems.csv", "results.csv", "results.xlsx", "run.json"]
+        "problems.csv", "results.csv", "results.xlsx", "run.json"]
     assert seconds < BOUND
 
 
@@ -383,7 +383,7 @@ def test_kill_9_leaves_previous_or_new_outputs(tmp_path: Path):
         for output in (*OUTPUTS, "documents"):
             assert now[output] in (previous[output], new[output]), f"kill at {name}: {output} is neither old nor new"
         assert now in (previous, new), f"kill at {name}: OUT mixes the previous run's outputs with the new run's"
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".fenji.lock"]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
     ledger_consistent(db)
 
 

@@ -66,3 +66,23 @@ def test_a_complete_pending_run_is_rolled_forward_and_an_incomplete_one_dropped(
     assert (out / "results.csv").read_text() == "new" and (out / "run.json").read_text() == "new"
     assert [p.name for p in (out / "documents").iterdir()] == ["new.pdf"]
     assert sorted(p.name for p in out.iterdir()) == ["documents", "results.csv", "run.json"]
+
+
+def test_lock_file_is_removed_at_the_end_and_a_handle_on_the_removed_file_is_not_the_lock(tmp_path: Path):
+    import fcntl
+
+    from fenji.core.outputs import OutputLocked, _same_file
+    with output_lock(tmp_path):
+        try:
+            with output_lock(tmp_path):
+                raise AssertionError("a second lock on the same OUT was granted")
+        except OutputLocked:
+            pass
+        stale = open(tmp_path / ".fenji.lock", "a+")     # a run that opened the file just before it is removed
+    assert not (tmp_path / ".fenji.lock").exists()
+    fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)     # it can lock the removed file …
+    assert not _same_file(stale, tmp_path / ".fenji.lock")  # … and output_lock sees that this is not the lock
+    with output_lock(tmp_path), open(tmp_path / ".fenji.lock") as current:   # so a new run is not kept out by it
+        assert _same_file(current, tmp_path / ".fenji.lock")
+    stale.close()
+    assert list(tmp_path.iterdir()) == []

@@ -11,6 +11,7 @@ from fenji.core.problems import ERROR, NOTICE, WARNING
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = {"error": ERROR, "warning": WARNING, "notice": NOTICE}
 RAISED = ("WorkbookError", "ScanRefused")       # their code becomes an error of the file's problem list
+FILE_FAILURES = {"failed_result": 1, "_lost": 2}   # fenji.core.isolate: a file's error row, code at this argument
 
 
 def codes_used() -> dict[str, set[str]]:
@@ -28,6 +29,10 @@ def codes_used() -> dict[str, set[str]]:
                 used.setdefault(literal[0], set()).add(ERROR)
             elif name == "Problem" and len(literal) == 2:        # Problem(level, code, …) built directly
                 used.setdefault(literal[1], set()).add(ERROR)
+            elif name in FILE_FAILURES and len(node.args) > FILE_FAILURES[name]:
+                code = node.args[FILE_FAILURES[name]]
+                if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                    used.setdefault(code.value, set()).add(ERROR)
     return used
 
 

@@ -16,6 +16,8 @@ from fenji.api import RunOptions, check
 from fenji.core.discover import discover
 from fenji.core.problems import ERROR, NOTICE, WARNING, Problems
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC, read_workbook
+from fenji.forms.read import read_file
+from fenji.systems import load_profile
 
 D = Decimal
 SIX = ["党组织带头人", "工作思路", "工作制度", "活动阵地", "保障机制", "工作业绩"]
@@ -177,17 +179,23 @@ def test_xls_written_by_xlwt():
 
 # --- files that are not workbooks ----------------------------------------------------------------------
 
-def test_discover_skips_et_docx_jpg_and_lock_files(tmp_path):
+def test_discover_takes_wps_et_and_skips_docx_jpg_and_lock_files(tmp_path):
     inbox = make_inbox(tmp_path, "xlsx/roster.xlsx", "bad/自评表.et", "bad/说明.docx", "bad/选票照片.jpg",
                        "locks/~$roster.xlsx", "locks/.~lock.roster.xlsx#")
     problems = Problems()
     files = discover(inbox, problems)
-    assert [f.rel for f in files] == ["roster.xlsx"]
-    assert summary_of(problems) == sorted([(ERROR, "wps-et-format", "自评表.et", "", ""),
-                                           (NOTICE, "not-a-workbook", "说明.docx", "", ""),
+    assert [f.rel for f in files] == ["roster.xlsx", "自评表.et"]
+    assert summary_of(problems) == sorted([(NOTICE, "not-a-workbook", "说明.docx", "", ""),
                                            (NOTICE, "not-a-workbook", "选票照片.jpg", "", "")])
-    (et,) = found(problems, "wps-et-format")
-    assert "另存为" in et.message and ".xlsx" in et.message
+
+
+def test_wps_et_is_read_like_xls(tmp_path):
+    """WPS's own .et (a BIFF workbook) goes through the same recognition and validation as .xls."""
+    inbox = make_inbox(tmp_path, "bad/自评表.et")
+    (item,) = discover(inbox, Problems())
+    result = read_file(item, load_profile("dingji"))
+    assert result.forms == ["self_eval"]
+    assert not [p for p in result.problems if p.code in ("workbook-corrupt", "not-a-workbook", "internal-error")]
 
 
 def test_files_being_copied_or_temporary_are_never_read(tmp_path):
@@ -447,7 +455,7 @@ def test_resubmission_without_date_later_file_wins(tmp_path, newer, older, total
 def test_broken_files_never_stop_the_others(tmp_path):
     broken = ["bad/html_as.xls", "bad/csv_as.xlsx", "bad/csv_as.xls", "bad/docx_as.xlsx", "bad/encrypted.xlsx",
               "xls/encrypted.xls", "bad/truncated.xlsx", "bad/truncated.xls", "bad/corrupt_sheet.xlsx",
-              "bad/自评表.et", "bad/说明.docx", "bad/选票照片.jpg", "locks/~$roster.xlsx", "locks/.~lock.roster.xlsx#"]
+              "bad/说明.docx", "bad/选票照片.jpg", "locks/~$roster.xlsx", "locks/.~lock.roster.xlsx#"]
     # spread the broken files before, between and after the good ones
     rename = {"xls/encrypted.xls": "0_encrypted.xls", "bad/truncated.xlsx": "m_truncated.xlsx"}
     inbox = make_inbox(tmp_path, *TOWN_XLSX, *broken, rename=rename)
@@ -464,7 +472,6 @@ def test_broken_files_never_stop_the_others(tmp_path):
         (ERROR, "workbook-corrupt", "m_truncated.xlsx", "", ""),
         (ERROR, "workbook-corrupt", "truncated.xls", "", ""),
         (ERROR, "workbook-corrupt", "corrupt_sheet.xlsx", "", ""),
-        (ERROR, "wps-et-format", "自评表.et", "", ""),
         (NOTICE, "not-a-workbook", "说明.docx", "", ""),
         (NOTICE, "not-a-workbook", "选票照片.jpg", "", "")])
     assert all("lock" not in p.file and "~$" not in p.file for p in result.problems)

@@ -52,3 +52,11 @@ def test_sample_problem_list(tmp_path: Path):
     assert info["exit_status"] == 1 and info["counts"]["未评定"] == 2
     assert all(len(item["sha256"]) == 64 for item in info["inputs"])
     assert any(item["forms"] == ["score_sheet"] for item in info["inputs"])
+
+
+def test_category_column_is_the_rosters_branch_type(tmp_path: Path):
+    """类别 shows the roster's 党组织类型 (dingji, shengji, shixing); quotas still count per 单位."""
+    result = run(RunOptions(ROOT / "sample_workbooks" / "dingji", "dingji", 2027, documents=False))
+    kinds = dict(zip(result.results["编号"], result.results["类别"]))
+    assert set(kinds.values()) == {"行政村", "社区"}
+    assert (result.graded.subjects["类别"] == "").all()      # the grading frame keeps one quota scope per town

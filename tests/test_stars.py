@@ -318,6 +318,36 @@ def test_panel_disagreement_is_not_rated_with_the_note(tmp_path: Path):
     assert adjustment["类型"] == "审定不同意" and "违规搭建未整改" in adjustment["理由"]
 
 
+def test_lifetime_holder_the_panel_disagrees_with_stays_five_star_and_is_an_error(tmp_path: Path):
+    """rules §9: 终身五星 is a title by status; a 不同意 is an error for the committee, not a veto."""
+    people = [person("L1", 70, category="党员干部", joined="1945年3月", opinion="不同意", note="长期不参加组织生活")]
+    people += crowd(5, top=90, prefix="C", category="党员干部")
+    result = grade_folder(village(tmp_path, people, "大水村", items=DASHUI_ITEMS["党员干部"]), DASHUI)
+    rows = by_id(result)
+    assert rows.loc["L1", "等次"] == "五星" and rows.loc["L1", "说明"] == "终身五星"
+    assert rows.loc["L1", "审定意见"] == "不同意"
+    found = [p for p in result.problems if p.code == "lifetime-review-rejected"]
+    assert [(p.level, p.subject, p.cell) for p in found] == [("错误", "L1", "I4")]   # 审定意见 of L1
+    assert "终身五星对象审定不同意，请党委研究决定" in found[0].message and "长期不参加组织生活" in found[0].message
+    assert result.exit_code == 1
+    assert not [a for a in result.graded.adjustments if a["编号"] == "L1" and a["类型"] == "审定不同意"]
+
+
+def test_committee_decision_settles_a_lifetime_holder_the_panel_disagrees_with(tmp_path: Path):
+    people = [person("L1", 70, category="党员干部", joined="1945年3月", opinion="不同意"),
+              person("L2", 70, category="党员干部", joined="1946年3月", name="穆老党", opinion="不同意")]
+    people += crowd(5, top=90, prefix="C", category="党员干部")
+    result = grade_folder(village(tmp_path, people, "大水村", items=DASHUI_ITEMS["党员干部"], decisions=[
+        ("L1", "村民L1", "不列入星级", "审定不同意，经研究不再保留", "纪要3号"),
+        ("", "穆老党", "五星", "保留终身称号", "纪要3号")]), DASHUI)
+    rows = by_id(result)
+    assert rows.loc["L1", "等次"] == "不列入星级" and "经党委研究调整" in rows.loc["L1", "说明"]
+    assert rows.loc["L2", "等次"] == "五星"
+    found = [(p.level, p.subject) for p in result.problems if p.code == "lifetime-review-rejected"]
+    assert found == [("提示", "L1"), ("提示", "L2")]
+    assert not [p for p in result.problems if p.level == "错误"]
+
+
 def test_disagreement_is_only_a_notice_under_daan(tmp_path: Path):
     result = grade_folder(village(tmp_path, [person("A1", 86, opinion="不同意")]))
     assert by_id(result).loc["A1", "等次"] == "四星" and "opinion-not-used" in codes(result)
@@ -342,6 +372,20 @@ def test_shimen_categories_have_no_quota_and_targets_are_reported(tmp_path: Path
     assert report[("一般党员", "四星")].met and report[("一般党员", "四星")].share == 1
     assert (report[("服务行业", "四星")].reached, report[("服务行业", "四星")].n) == (1, 2)
     assert "三年目标 100%（未达到）" in report[("服务行业", "四星")].text
+
+
+def test_daan_three_year_targets_are_reported_like_shimen(tmp_path: Path):
+    """rules §9: 大安村's 三年目标 (四星+ 党员干部 70 %, 群众 40 %) are reported against the shares, not enforced."""
+    cadres = [person("C1", 95, category="党员干部"), person("C2", 86, category="党员干部"), person("C3", 72, category="党员干部")]
+    people = cadres + crowd(5, top=88, step=3, prefix="Q")       # 群众 88, 85, 82, 79, 76 → 四星 ×2 of 5
+    result = grade_folder(village(tmp_path, people))
+    report = {(t.unit, t.category): t for t in target_report(result.graded.subjects, result.profile)}
+    assert set(report) == {("大安村", "党员干部"), ("大安村", "群众")}
+    cadre, crowd_ = report[("大安村", "党员干部")], report[("大安村", "群众")]
+    assert (cadre.at_least, cadre.reached, cadre.n, cadre.met) == ("四星", 2, 3, False)   # 66.7 % < 70 %
+    assert (crowd_.reached, crowd_.n, crowd_.met) == (2, 5, True)
+    assert crowd_.text == "大安村群众四星及以上：2/5，占 40.0%；三年目标 40%（已达到）"
+    assert by_id(result).loc["C2", "等次"] == "四星"                   # a target never changes a rating
 
 
 # --- matching by 编号: duplicate names ----------------------------------------------------------

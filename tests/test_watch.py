@@ -234,6 +234,39 @@ def test_file_with_errors_is_returned_with_a_note(tmp_path: Path):
     assert "1 处错误" in event.text
 
 
+def test_a_committee_error_does_not_send_the_village_form_back(tmp_path: Path):
+    """A 终身五星 holder the panel disagrees with is an error for the committee (rules §9), not a
+    mistake in the 领导小组评议表: the form is accepted and the error stays in problems.csv."""
+    from fenji.systems.xingji.samples import Person, panel_grid, roster_grid, save, votes_grid
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    people = [Person(f"C{n}", f"村民C{n}", "党员干部", "第1党支部", votes=[80 + n] * 3) for n in range(5)]
+    people.append(Person("L1", "穆老党", "党员干部", "第1党支部", joined="1945年3月", votes=[70] * 3,
+                         opinion="不同意", note="长期不参加组织生活"))
+    save([roster_grid("大水村", 2027, people)], inbox / "大水村" / "大水村评定对象名册.xlsx")
+    save([votes_grid("大水村", "2027年1月10日", people, 3)], inbox / "大水村" / "大水村民主评议计分表.xlsx")
+    panel = tmp_path / "later" / "大水村领导小组评议表.xlsx"
+    save([panel_grid("大水村", "2027年1月12日", people, [])], panel)
+    options = api.RunOptions(inbox, "xingji-dashui", 2027, out, db=tmp_path / "fenji.db", workers=1, documents=False)
+    events: list[watch.Event] = []
+    stop = threading.Event()
+    watcher = Watcher(options, run=api.run, check=api.check, settle=SETTLE, on_event=events.append, rescan=5.0)
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: any(e.kind == "定级" for e in events), what="first grading")
+        graded = sum(e.kind == "定级" for e in events)
+        drop(panel, inbox / "大水村" / panel.name)
+        wait_until(lambda: sum(e.kind == "定级" for e in events) > graded, what="grading with the panel")
+    finally:
+        stop.set()
+        thread.join(TIMEOUT)
+    assert accepted(inbox, panel.name) and not returned(inbox, panel.name)
+    with open(out / "problems.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["代码"] == "lifetime-review-rejected"]
+    assert [(r["级别"], r["对象"]) for r in rows] == [("错误", "L1")]
+    assert results(out)["穆老党"]["等次"] == "五星"
+
+
 def test_summary_disagreeing_only_with_a_returned_form_is_accepted(tmp_path: Path):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     seed(inbox, BALLOTS_ZHULIN)

@@ -31,8 +31,8 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
     _entries("收件", NOTICE,
              ("symlink-skipped", "收件文件夹中的链接（指向其他位置）未读取，以免读到文件夹以外的文件。"),
              ("folder-named-like-workbook", "一个文件夹的名称像 Excel 文件，已当作文件夹处理。"))
-    + _entries("收件", ERROR,
-               ("wps-et-format", "WPS 专用格式（.et）无法读取，需另存为 .xlsx。"))
+    + _entries("收件", NOTICE,
+               ("output-folder-skipped", "收件文件夹中的 fenji 输出文件夹（结果、问题清单、文书）不当作报送材料读取。"))
     + _entries("收件", (NOTICE, ERROR),
                ("not-a-workbook", "不是 Excel 工作簿：扩展名不是 .xlsx/.xls 的文件跳过（提示）；扩展名是但内容不是（错误）。"))
     # --- 读表: opening a workbook, within the per-file limits -------------------------------------
@@ -49,15 +49,19 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
                ("too-many-cells", "单元格数超过上限（[limits].max_cells）。"),
                ("cell-too-long", "一个单元格的字符数超过上限（[limits].max_cell_chars）。"),
                ("file-time-budget", "读取超过单个文件的时间上限（[limits].seconds），该文件未读取。"),
+               ("file-memory-limit", "读取该文件需要的内存超过上限（[limits].max_memory_bytes），该文件未读取。"),
+               ("reader-crashed", "读取该文件的解析进程异常终止（文件损坏或内存超限），该文件未读取，其他文件不受影响。"),
                ("internal-error", "读取或处理一个文件时程序出错；该文件未计入，其他文件不受影响。"))
     # --- 识别: which standard form a sheet is ---------------------------------------------------
     + _entries("识别", NOTICE,
                ("no-known-form", "文件中没有任何可识别的标准表（按标题识别）。"),
+               ("macro-sheet-skipped", "宏表（Excel 4 宏表、对话框或 VBA 模块）不含报送数据，已跳过。"),
                ("sheet-not-recognised", "一个有内容的工作表不是可识别的标准表，已跳过。"),
                ("form-not-used", "识别出的标准表不属于本规则所需的表，已跳过。"))
     + _entries("识别", ERROR,
                ("header-not-found", "识别出标准表的标题，但标题下方找不到表头。"),
                ("row-without-key", "表格中间有一行的关键列（编号、票号等）为空，下面还有未读取的内容。"),
+               ("rows-below-end", "合计、说明等结束行下方还有数据行，未读取。"),
                ("column-missing", "标准表缺少必需的列。"))
     # --- 校验: each value where it stands --------------------------------------------------------
     + _entries("校验", ERROR,
@@ -78,7 +82,8 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
                ("date-invalid", "日期（如入党时间）无法识别。"),
                ("ineligible-unknown", "不参评情形不是规则规定的情形；按不参评处理。"),
                ("star-mark-missing", "十星评定表中一颗星未填写达标或未达标。"),
-               ("star-mark-unknown", "十星评定表中一颗星的写法不是规则规定的达标 / 未达标写法。"))
+               ("star-mark-unknown", "十星评定表中一颗星的写法不是规则规定的达标 / 未达标写法。"),
+               ("formula-without-result", "公式单元格没有保存计算结果（读出为空），需用 Excel 或 WPS 打开后保存。"))
     + _entries("校验", (WARNING, ERROR),
                ("option-unknown", "测评票的选项不是规定的选项：总体评价列按无效票计（错误），其他项目列只作提醒（警告）。"))
     + _entries("校验", WARNING,
@@ -88,7 +93,9 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
                ("self-grade-unknown", "自评等次不是规定的等次。"),
                ("ballot-multiple-marks", "一张测评票同一项选了多个选项，按无效票计。"),
                ("opinion-unknown", "领导小组审定意见不是“同意”或规定的不同意写法；按同意处理。"),
-               ("ineligible-not-in-profile", "名册填写了不参评情形，但规则没有不参评情形；已忽略。"))
+               ("ineligible-not-in-profile", "名册填写了不参评情形，但规则没有不参评情形；已忽略。"),
+               ("survey-no-ballots", "测评表中没有任何选票行，不计为一次测评；满意率按汇总表计算。"),
+               ("year-mismatch", "表上的年度或日期与 --year 不一致；结果按 --year 记录。"))
     + _entries("校验", NOTICE,
                ("ballot-blank", "一张测评票的总体评价未填，按无效票计。"))
     # --- 计分: records merged to the roster, scores computed ---------------------------------------
@@ -103,6 +110,8 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
                ("id-name-mismatch", "编号对应的名称与名册不一致；按编号处理。"),
                ("history-mismatch", "名册填写的上年等次与台账中上年的结果不一致；以台账为准。"),
                ("history-grade-unknown", "名册填写的上年等次不是本规则的等次；已忽略。"))
+    + _entries("计分", (NOTICE, ERROR),
+               ("lifetime-review-rejected", "终身五星对象的领导小组审定意见为不同意：需党委研究决定（错误）；决定调整表中已有决定时为提示。"))
     + _entries("计分", NOTICE,
                ("superseded", "同一份表重复报送：使用较新的一份，这一份已被替代。"),
                ("indicators-partial", "评分定级表只填了部分指标，按填写的总分计。"),

@@ -7,13 +7,15 @@ followed out of the folder. Nothing here opens a workbook.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from fenji.core.problems import Problems
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# .et is WPS's own format (BIFF like .xls), .ods LibreOffice's, .xlsb Excel's binary workbook: all read
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xlsb")
 IGNORED_DIRS = ("已处理", "退回")
 
 
@@ -42,14 +44,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(inbox: Path, problems: Problems) -> list[InputFile]:
-    """Every candidate file under `inbox`, sorted by relative path; notices for what is skipped."""
+def discover(inbox: Path, problems: Problems, out: Path | None = None) -> list[InputFile]:
+    """Every candidate file under `inbox`, sorted by relative path; notices for what is skipped.
+
+    The run's own OUT, and any folder holding a fenji run.json (an earlier run's OUT), are skipped:
+    results.xlsx read back as a return would be nonsense."""
     inbox = Path(inbox)
+    skip = Path(out).resolve() if out is not None else None
     found: list[InputFile] = []
     for root, dirs, files in os.walk(inbox, followlinks=False):
         root_path = Path(root)
         dirs[:] = sorted(d for d in dirs if not (root_path == inbox and d in IGNORED_DIRS)
-                         and not _skip_dir(root_path / d, inbox, problems))
+                         and not _skip_dir(root_path / d, inbox, problems)
+                         and not _skip_output(root_path / d, inbox, skip, problems))
         for name in sorted(files):
             _consider(root_path / name, inbox, problems, found)
     return found
@@ -66,6 +73,25 @@ def _skip_dir(path: Path, inbox: Path, problems: Problems) -> bool:
     return path.name.startswith(".")
 
 
+def _skip_output(path: Path, inbox: Path, out: Path | None, problems: Problems) -> bool:
+    if not (path.resolve() == out or is_output_folder(path)):
+        return False
+    problems.notice("output-folder-skipped", f"“{_rel(path, inbox)}”是 fenji 的输出文件夹（结果、问题清单、文书），"
+                    "不是报送的表，未读取。输出文件夹最好不要放在收件文件夹里面。", file=_rel(path, inbox))
+    return True
+
+
+def is_output_folder(path: Path) -> bool:
+    """A folder with the run.json a fenji run writes (it names fenji_version)."""
+    info = path / "run.json"
+    if not info.is_file() or info.is_symlink():
+        return False
+    try:
+        return "fenji_version" in json.loads(info.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def _consider(path: Path, inbox: Path, problems: Problems, found: list[InputFile]) -> None:
     rel = _rel(path, inbox)
     if is_lock_or_temp(path.name):
@@ -76,12 +102,8 @@ def _consider(path: Path, inbox: Path, problems: Problems, found: list[InputFile
     if not path.is_file():
         return
     suffix = path.suffix.lower()
-    if suffix == ".et":
-        problems.error("wps-et-format", "这是 WPS 表格专用格式（.et），无法读取。请在 WPS 中“另存为” Excel 工作簿（.xlsx）后重新报送。",
-                       file=rel)
-        return
     if suffix not in WORKBOOK_SUFFIXES:
-        problems.notice("not-a-workbook", f"“{path.name}”不是 Excel 工作簿（.xlsx/.xls），已跳过，文件保留原处。",
+        problems.notice("not-a-workbook", f"“{path.name}”不是电子表格（.xlsx/.xls/.et/.ods/.xlsb），已跳过，文件保留原处。",
                         file=rel)
         return
     stat = path.stat()

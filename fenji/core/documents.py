@@ -12,8 +12,9 @@ a veto, a reason or a note, so no template can leak one.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+import os
 import shutil
+import tempfile
 import time
 import unicodedata
 from collections import Counter
@@ -29,7 +30,7 @@ from markupsafe import Markup
 from fenji import __version__
 from fenji.core import fonts, render
 from fenji.core.arith import fmt_decimal, fmt_percent, to_decimal
-from fenji.core.outputs import replace_dir
+from fenji.core.outputs import DIR_MODE, replace_dir
 from fenji.core.profiles import Profile
 from fenji.grading.grade import (
     M_CRITICAL,
@@ -593,17 +594,6 @@ class RenderStats:
 Planner = Callable[..., Plan]       # (outcome, options, env, root) → Plan: a system's plan_documents
 
 
-def _staging_folder(out: Path) -> Path:
-    """A fresh folder beside OUT/documents, made with the process's umask (mkdtemp's is private, and
-    changing the umask to read it would race with the other threads of `fenji watch`)."""
-    while True:
-        staging = out / f".documents.{secrets.token_hex(4)}"
-        try:
-            staging.mkdir()
-            return staging
-        except FileExistsError:
-            continue
-
 
 def write_documents(outcome, options, out: Path, planner: Planner, templates: Path, pool=None) -> list[Path]:
     """Render every document of the run into OUT/documents/, swapped into place in one step.
@@ -616,7 +606,8 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
     started = time.monotonic()
     out = Path(out)
     env = _environment(options, outcome.problems, templates)
-    staging = _staging_folder(out)
+    staging = Path(tempfile.mkdtemp(prefix=".documents.", dir=out))
+    os.chmod(staging, DIR_MODE)      # mkdtemp makes it private; the swapped-in folder should not be (umask read once: no os.umask race)
     try:
         _font_problems(outcome)
         plan = planner(outcome, options, env, staging)

@@ -46,7 +46,8 @@ def load_history(db: str | Path | None, profile: Profile, year: int, problems: P
     Reading never creates a ledger file; an existing one is upgraded to the current schema on
     opening. A ledger that cannot be read stops the run (LedgerError) when the system's rules need
     last year (`required`); otherwise, where only the report's comparison needs it, it is a warning
-    `ledger-read-failed` in `problems` and no history.
+    `ledger-read-failed` in `problems` and no history, unless the ledger's server cannot be reached
+    at all (LedgerUnreachable), which stops every profile.
     """
     target = db or ledger_module.default_db()
     if not ledger_module.exists(target):
@@ -55,7 +56,8 @@ def load_history(db: str | Path | None, profile: Profile, year: int, problems: P
         with ledger_module.Ledger(target) as ledger:
             return History(year - 1, ledger.results(profile.name, year - 1), ledger.where)
     except ledger_module.LedgerError as exc:
-        if problems is None or required:
+        # a server that cannot be reached stops every profile: the run could not keep its results either
+        if problems is None or required or isinstance(exc, ledger_module.LedgerUnreachable):
             raise
         problems.warning("ledger-read-failed", f"未能读取台账，汇总报告中不列上年比较：{exc}")
         return History(year - 1, {}, str(target))

@@ -8,6 +8,9 @@ errors while writing become a `LedgerError` that names the database (never its p
 
 The schema is created and upgraded by the named, ordered `MIGRATIONS`; each applied name is kept in
 the `migrations` table, so an older ledger is upgraded in place the first time a newer fenji opens it.
+A county's shared PostgreSQL is opened by many towns at once: there the migrations run under an
+advisory lock (the first opener migrates, the others wait and find it done), and a run's write takes
+the results table's lock, so that writers follow one another (SQLite: BEGIN IMMEDIATE does both).
 
 Per run: the profile (name and sha256), the year, every input (path, sha256, forms). Per subject:
 final score, grade, markers, source cells and the profile's own columns. Results are keyed by
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,13 +34,21 @@ from fenji.core.problems import FatalError
 DEFAULT_DB = Path("fenji.db")
 
 
-def default_db() -> Path:
-    """The ledger used when no --db is given: $FENJI_DB if set (a clerk sets it once), else ./fenji.db."""
-    return Path(os.environ.get("FENJI_DB") or DEFAULT_DB)
+def default_db() -> str | Path:
+    """The ledger used when no --db is given: $FENJI_DB if set (a clerk sets it once), else ./fenji.db.
+
+    A URL stays text: as a Path its `//` would collapse, and the county's URL become a local file.
+    """
+    value = os.environ.get("FENJI_DB")
+    return value if value and "://" in value else Path(value or DEFAULT_DB)
 
 
 class LedgerError(FatalError):
     """The ledger cannot be opened, upgraded or written; the message says which and what to do."""
+
+
+class LedgerUnreachable(LedgerError):
+    """The ledger's database server refused or could not be reached: no run can keep its results there."""
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -85,6 +97,10 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
 
 MIGRATIONS_TABLE = "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
 PRIMARY_KEYS = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "SERIAL PRIMARY KEY"}
+# PostgreSQL advisory lock key held while migrating ("fenji" in ASCII): one migrator per database
+MIGRATION_LOCK = 0x66656E6A69
+# seconds to wait for a county's server before saying it cannot be reached (unless the URL sets its own)
+CONNECT_TIMEOUT = 10
 
 
 # --- records --------------------------------------------------------------------------------
@@ -169,6 +185,12 @@ class _SqliteStore:
             raise
         self.connection.execute("COMMIT")
 
+    def has_table(self, db, name: str) -> bool:
+        return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name", {"name": name}))
+
+    def lock_migrations(self, db) -> None:
+        """BEGIN IMMEDIATE already holds SQLite's write lock."""
+
     def lock_results(self, db) -> None:
         """BEGIN IMMEDIATE already holds SQLite's write lock."""
 
@@ -184,8 +206,11 @@ class _AlchemyStore:
             raise LedgerError(f"台账数据库 {_hide_password(url)} 是数据库网址，需要先安装 SQLAlchemy 及数据库驱动"
                               "（如 pip install sqlalchemy \"psycopg[binary]\"）；或改用 SQLite 文件路径，如 --db fenji.db。") from None
         self.where = _hide_password(url)
+        if _at_in_password(url):
+            raise LedgerError(f"台账数据库网址 {self.where} 中的用户名或密码含有“@”：请写成 %40"
+                              "（其他特殊字符如 : / ? # % 也须按网址规则转写，如 %3A %2F %3F %23 %25）。")
         try:
-            self.engine = sqlalchemy.create_engine(url)
+            self.engine = sqlalchemy.create_engine(url, connect_args=_connect_args(url))
         except Exception as exc:   # unknown dialect, missing driver: both name the package to install
             raise LedgerError(f"无法连接台账数据库 {self.where}：{exc}。") from None
         self.dialect = self.engine.dialect.name
@@ -199,18 +224,65 @@ class _AlchemyStore:
         try:
             connection = self.engine.connect()
         except sqlalchemy.exc.SQLAlchemyError as exc:   # refused, unknown host, bad password, no database
-            raise LedgerError(f"无法连接台账数据库 {self.where}：{_first_line(exc)}。请检查网址、用户名和密码，"
-                              "以及数据库服务器是否已启动。") from None
+            raise LedgerUnreachable(f"无法连接台账数据库 {self.where}：{_connection_trouble(exc)}"
+                                    f"（{_first_line(exc)}）。") from None
         with connection, connection.begin():
             yield _AlchemyConnection(connection, self.text)
 
-    def lock_results(self, db) -> None:
-        """PostgreSQL: one writer at a time (two towns' runs at once would clash on the same keys)."""
+    def has_table(self, db, name: str) -> bool:
         if self.dialect == "postgresql":
+            return db.execute("SELECT to_regclass(:name) IS NOT NULL", {"name": name})[0][0]
+        return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name", {"name": name}))
+
+    def lock_migrations(self, db) -> None:
+        """PostgreSQL: towns opening a fresh database at once would each create the tables; one migrates.
+
+        A transaction-level lock: released at commit or rollback, also when the process is killed.
+        """
+        if self.dialect == "postgresql":
+            db.execute("SELECT pg_advisory_xact_lock(:key)", {"key": MIGRATION_LOCK})
+
+    def lock_results(self, db) -> None:
+        """PostgreSQL: one writer at a time (two towns' runs at once would clash on the same keys).
+
+        The migration lock, shared, first: a newer fenji's migration waits for the writers and they
+        for it, instead of each holding a table the other needs (a deadlock).
+        """
+        if self.dialect == "postgresql":
+            db.execute("SELECT pg_advisory_xact_lock_shared(:key)", {"key": MIGRATION_LOCK})
             db.execute("LOCK TABLE results IN SHARE ROW EXCLUSIVE MODE")
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+# what a clerk can do about the driver's (English) reason, by a phrase of it; the first match wins
+CONNECTION_TROUBLES = [
+    ("password authentication failed", "用户名或密码不正确，请核对网址中的用户名和密码"),
+    ("role", "数据库服务器上没有这个用户，请核对网址中的用户名"),
+    ("no pg_hba.conf entry", "数据库服务器不允许本机以该用户连接，请联系服务器管理员"),
+    ("does not exist", "服务器上没有这个数据库，请先建立（createdb）或核对网址中的数据库名"),
+    ("connection refused", "连接不上数据库服务器：服务器未启动，或网址中的主机、端口不对"),
+    ("resolve host", "找不到网址中的主机名，请核对"),
+    ("translate host name", "找不到网址中的主机名，请核对"),
+    ("timeout", "连接不上数据库服务器：连接超时，请检查网络、防火墙和网址中的主机、端口"),
+    ("timed out", "连接不上数据库服务器：连接超时，请检查网络、防火墙和网址中的主机、端口"),
+]
+
+
+def _connection_trouble(exc: BaseException) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).lower()
+    for phrase, advice in CONNECTION_TROUBLES:
+        if phrase in reason:
+            return advice
+    return "请检查网址、用户名和密码，以及数据库服务器是否已启动"
+
+
+def _connect_args(url: str) -> dict:
+    """PostgreSQL: give up on an unreachable server after CONNECT_TIMEOUT seconds, not the system's minutes."""
+    if url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres") and "connect_timeout" not in url:
+        return {"connect_timeout": CONNECT_TIMEOUT}
+    return {}
 
 
 def _first_line(exc: BaseException) -> str:
@@ -226,12 +298,31 @@ def _database_errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.Error, sqlalchemy.exc.SQLAlchemyError)
 
 
+# user[:password]@ at the start of what follows `://`, as SQLAlchemy reads it (the password ends at the first @)
+_CREDENTIALS = re.compile(r"([^:/]*)(?::([^@]*))?@")
+
+
+def _host_part(rest: str, credentials: re.Match) -> str:
+    return rest[credentials.end():].split("/", 1)[0].split("?", 1)[0]
+
+
+def _at_in_password(url: str) -> bool:
+    """An unescaped @ in the user or password: the driver would take the rest of the password for the host."""
+    rest = url.partition("://")[2]
+    credentials = _CREDENTIALS.match(rest)
+    return bool(credentials) and "@" in _host_part(rest, credentials)
+
+
 def _hide_password(url: str) -> str:
-    head, at, tail = url.rpartition("@")
-    if not at or "://" not in head:
-        return url
-    scheme, _, credentials = head.partition("://")
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{tail}"
+    """The URL as it may be shown: `user:***@host`, and `password=***` in the query (libpq takes both)."""
+    shown = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
+    scheme, separator, rest = shown.partition("://")
+    credentials = _CREDENTIALS.match(rest) if separator else None
+    if not credentials or credentials.group(2) is None:
+        return shown
+    host = _host_part(rest, credentials)
+    end = credentials.end() + host.rfind("@") + 1        # past an unescaped @ of the password too
+    return f"{scheme}://{credentials.group(1)}:***@{rest[end:]}"
 
 
 def _store(target: str | Path):
@@ -282,14 +373,19 @@ class Ledger:
         self.store.close()
 
     def _migrate(self) -> list[str]:
+        """The applied migration names, after applying the missing ones.
+
+        An up-to-date ledger is only read (no lock, no DDL): a role that may only read a county's
+        ledger (SELECT) can still open it for `fenji history` and last year's grades.
+        """
         with self.store.transaction() as db:
+            done = self._applied(db) if self.store.has_table(db, "migrations") else []
+        if all(name in done for name, _ in MIGRATIONS):
+            return done
+        with self.store.transaction() as db:
+            self.store.lock_migrations(db)
             db.execute(MIGRATIONS_TABLE)
-            done = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY name")]
-            known = [name for name, _ in MIGRATIONS]
-            unknown = [name for name in done if name not in known]
-            if unknown:
-                raise LedgerError(f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
-                                  "本版本无法安全写入。请升级 fenji。")
+            done = self._applied(db)        # again, under the lock: another town may have just migrated
             for name, statements in MIGRATIONS:
                 if name in done:
                     continue
@@ -298,6 +394,15 @@ class Ledger:
                 db.execute("INSERT INTO migrations (name, applied) VALUES (:name, :applied)",
                            {"name": name, "applied": dt.datetime.now().isoformat(timespec="seconds")})
                 done.append(name)
+        return done
+
+    def _applied(self, db) -> list[str]:
+        done = [row[0] for row in db.execute("SELECT name FROM migrations ORDER BY name")]
+        known = [name for name, _ in MIGRATIONS]
+        unknown = [name for name in done if name not in known]
+        if unknown:
+            raise LedgerError(f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
+                              "本版本无法安全写入。请升级 fenji。")
         return done
 
     # --- writing ------------------------------------------------------------------------------
@@ -312,7 +417,10 @@ class Ledger:
         except FatalError:
             raise
         except _database_errors() as exc:
-            raise LedgerError(f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）。") from None
+            advice = "网址中的用户没有写入台账的权限，请改用有写入权限的用户或请服务器管理员授权" \
+                if "permission denied" in _first_line(exc).lower() else ""
+            raise LedgerError(f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）"
+                              f"{'：' + advice if advice else ''}。") from None
 
     def _record(self, run: RunRecord, subjects: list[SubjectRecord]) -> int:
         units = sorted({s.unit for s in subjects})

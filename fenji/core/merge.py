@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from fenji.core.match import Matcher
-from fenji.core.problems import FatalError, Problems
+from fenji.core.problems import Problems, RosterMissing
 from fenji.core.records import FileResult, RosterEntry
 
 _MIN_DATE = _dt.date(1900, 1, 1)
@@ -24,7 +24,7 @@ def build_roster(results: list[FileResult], problems: Problems) -> list[RosterEn
     entries, repeats = unique_entries(collect(results, "roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请删除重复行。")
     if not entries:
-        raise FatalError("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
+        raise RosterMissing("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
     return list(entries.values())
 
 

@@ -19,11 +19,28 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from fenji.core.problems import PROBLEM_COLUMNS, Problem
+from fenji.core.problems import PROBLEM_COLUMNS, FatalError, Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XML, so not in .xlsx either
 REPLACEMENT = "\ufffd"
+
+
+def _current_umask() -> int:
+    """The process umask, read without changing it (os.umask would, for every thread at once):
+    Linux reports it in /proc/self/status; elsewhere the conventional 022 is assumed."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+UMASK = _current_umask()        # read once at import, before any worker thread exists
+FILE_MODE = 0o666 & ~UMASK      # what open() would have given: colleagues on a shared folder can read
+DIR_MODE = 0o777 & ~UMASK
 
 
 def csv_safe(value):
@@ -44,6 +61,7 @@ def atomic_path(target: Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, FILE_MODE)     # mkstemp makes it 0600; the outputs follow the umask like the PDFs
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -127,7 +145,7 @@ COMPLETE = ".complete"
 
 def begin_outputs(out: Path) -> Path:
     """A hidden folder in OUT where a run writes all its outputs before any of them replaces OUT's."""
-    return Path(tempfile.mkdtemp(prefix=".pending.", dir=out))
+    return Path(tempfile.mkdtemp(prefix=".pending.", dir=out))   # private: its contents are moved out
 
 
 def commit_outputs(pending: Path, out: Path) -> None:
@@ -154,21 +172,66 @@ class OutputLocked(Exception):
     """Another fenji process is writing the same output folder."""
 
 
+class OutputNotFolder(Exception):
+    """OUT, or a folder on its path, is an existing file."""
+
+
+LOCK_NAME = ".fenji.lock"
+
+
+def refuse_file_on_path(out: Path) -> None:
+    """OutputNotFolder when OUT, or a folder it would be created in, is an existing file."""
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            raise OutputNotFolder(str(path))
+
+
+def prepare_out(out: Path) -> None:
+    """Create OUT; a file in its place (or on its path) is OutputNotFolder, not a traceback."""
+    refuse_file_on_path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):      # created as a file meanwhile
+        raise OutputNotFolder(str(out)) from None
+
+
 @contextmanager
 def output_lock(out: Path):
-    """An exclusive lock on OUT for the whole run, so that two runs never interleave their files."""
+    """An exclusive lock on OUT for the whole run, so that two runs never interleave their files.
+
+    The lock file is removed at the end, while still held. A run that opened it just before the
+    removal then holds a lock on a deleted file, so after locking each run checks that the file it
+    locked is still the one named `.fenji.lock` and otherwise tries again with the new one."""
     import fcntl
-    out.mkdir(parents=True, exist_ok=True)
-    handle = open(out / ".fenji.lock", "a+")
-    try:
+    prepare_out(out)
+    lock = out / LOCK_NAME
+    while True:
+        handle = open(lock, "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             raise OutputLocked(str(out)) from None
+        if _same_file(handle, lock):
+            break
+        handle.close()            # locked a file another run had already removed
+    try:
         recover(out)
         yield
     finally:
-        handle.close()
+        try:
+            if _same_file(handle, lock):
+                lock.unlink()
+        finally:
+            handle.close()
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        named, held = os.stat(path), os.fstat(handle.fileno())
+    except FileNotFoundError:
+        return False
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def recover(out: Path) -> None:
@@ -195,3 +258,16 @@ def recover(out: Path) -> None:
 
 
 RUN_TEMPORARIES = tuple(f".{name}." for name in OUTPUT_NAMES if name != "documents")
+
+
+def not_a_folder(out, exc: OutputNotFolder) -> str:
+    """The clerk's message when a file stands where OUT (or a folder on its path) should be."""
+    return f"输出文件夹 {out} 无法创建：{exc} 是一个已有的文件，不是文件夹。请用 --out 指定一个文件夹（不存在的会自动创建）。"
+
+
+def prepare_out_or_fail(out: Path, create: bool = True) -> None:
+    """Create OUT (or with create=False only check it could be), FatalError in Chinese when a file stands in its place."""
+    try:
+        (prepare_out if create else refuse_file_on_path)(Path(out))
+    except OutputNotFolder as exc:
+        raise FatalError(not_a_folder(out, exc)) from None

@@ -146,7 +146,7 @@ _SCHEMA = {
     "limits": ({"max_file_bytes": (int, False, None), "max_unzipped_bytes": (int, False, None),
                 "max_compression_ratio": (int, False, None), "max_cells": (int, False, None),
                 "max_sheets": (int, False, None), "max_cell_chars": (int, False, None),
-                "seconds": (NUMBER, False, None)}, False, {}),
+                "max_memory_bytes": (int, False, None), "seconds": (NUMBER, False, None)}, False, {}),
 }
 
 _TYPE_NAMES = {str: "文字", int: "整数", bool: "true/false", list: "列表", dict: "表"}

@@ -105,6 +105,7 @@ class FileResult:
     forms: list[str] = field(default_factory=list)
     records: dict[str, list] = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    years: list = field(default_factory=list)    # (sheet, cell, label, year) of each 年度/日期 field on a used form
 
     def add(self, kind: str, record) -> None:
         self.records.setdefault(kind, []).append(record)

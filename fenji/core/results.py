@@ -31,7 +31,9 @@ def results_table(graded: Graded, profile: Profile, columns: list[str],
 def shared_values(row: dict, profile: Profile) -> dict:
     """The common columns and the values several systems show (满意率, 自评, 初定等次, 数据来源 …)."""
     d = profile.decimals
-    out = {"编号": row["编号"], "名称": row["名称"], "单位": row["单位"], "类别": row["类别"],
+    # 类别 stays empty in the graded frame for the branch profiles (quotas count per 单位 and 类别); the
+    # results show the roster's 党组织类型 there
+    out = {"编号": row["编号"], "名称": row["名称"], "单位": row["单位"], "类别": row["类别"] or row.get("党组织类型") or "",
            "得分": fmt_decimal(row["得分"], d), "等次": row["等次"], "说明": row["说明"],
            "满意率": fmt_percent(row.get("满意率")), "有效票": whole(row.get("有效票")),
            "自评得分": fmt_decimal(row.get("自评得分"), d), "自评等次": row.get("自评等次", ""),

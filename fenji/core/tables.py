@@ -65,6 +65,8 @@ class Table:
     after: list[list] = field(default_factory=list)    # rows after the table (合计, 自评等次 …)
     after_start: int = 0
     unread: list[int] = field(default_factory=list)    # rows below the table's end that still hold data
+    terminator: int | None = None                      # the 合计/说明 row that ended the scan for them
+    below: list[int] = field(default_factory=list)     # data-looking rows below that terminator row
 
     @property
     def kind(self) -> str:
@@ -122,7 +124,35 @@ def extract(sheet: Sheet, spec: FormSpec, title: str, title_row: int, title_col:
     table.after = sheet.rows[end:end + 10]
     table.after_start = end
     table.unread = _unread_rows(sheet, end, columns, spec)
+    table.terminator = _terminator_at_or_after(sheet, end)
+    if table.terminator is not None:
+        table.below = _rows_below(sheet, table.terminator, columns, spec)
     return table
+
+
+def _terminator_at_or_after(sheet: Sheet, end: int) -> int | None:
+    for r in range(end, len(sheet.rows)):
+        if _is_terminator(sheet.rows[r]):
+            return r
+    return None
+
+
+def _rows_below(sheet: Sheet, terminator: int, columns: dict[str, int], spec: FormSpec) -> list[int]:
+    """Rows under a 合计/说明 row that look like the table's data: a key cell filled and two or more
+    values in the table's columns, and not a `标签：值` footer line. A clerk who pasted ballots under
+    the 说明 line would otherwise lose them without a word."""
+    keys = [columns[k] for k in spec.keys if k in columns]
+    used = [c for name, c in columns.items() if name not in ("备注", "序号") or name in spec.keys]
+    found = []
+    for r in range(terminator + 1, len(sheet.rows)):
+        values = sheet.rows[r]
+        if not any(not _blank(values, c) for c in keys) or sum(not _blank(values, c) for c in used) < 2:
+            continue
+        first = next((v for v in values if v is not None and str(v).strip()), None)
+        if _is_terminator(values) or (isinstance(first, str) and ("：" in first or ":" in first)):
+            continue
+        found.append(r)
+    return found
 
 
 def _unread_rows(sheet: Sheet, end: int, columns: dict[str, int], spec: FormSpec) -> list[int]:
@@ -200,6 +230,14 @@ def _is_terminator(values: list) -> bool:
         return False
     key = squash(first)
     return key.startswith(TERMINATORS) or "签字" in key[:12] or "盖章" in key[:12] and ":" in key
+
+
+def terminator_word(values: list) -> str:
+    """The word that makes a row a table's end (`说明`, `合计` …), as named in messages."""
+    first = next((v for v in values if v is not None and str(v).strip()), "")
+    key = squash(first)
+    word = next((t for t in TERMINATORS if key.startswith(t)), key[:6])
+    return word.rstrip(":：") or "表尾"
 
 
 def _fields(sheet: Sheet, title_row: int, header: int, end: int) -> dict[str, Field]:

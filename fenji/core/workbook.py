@@ -15,7 +15,9 @@ from pathlib import Path
 
 import python_calamine as calamine
 
+from fenji.core import zipscan
 from fenji.core.cells import cell_ref
+from fenji.core.xlsscan import scan_biff
 from fenji.core.xlsxscan import ScanRefused, scan_parts
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -32,7 +34,8 @@ class Limits:
     max_cells: int = 2_000_000
     max_sheets: int = 100
     max_cell_chars: int = 32767          # Excel's own limit: a longer text was not made by Excel
-    seconds: float = 60.0                # time budget per file (checked between sheets)
+    seconds: float = 60.0                # time budget per file (checked between sheets; a worker is stopped at 2× + 5 s)
+    max_memory_bytes: int = 640 * 1024 * 1024   # address space a reading worker may add (fenji.core.isolate)
 
     @classmethod
     def of(cls, profile) -> Limits:
@@ -49,6 +52,8 @@ class Sheet:
     rows: list[list]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
     hidden: bool = False
+    kind: str = "worksheet"          # "macro" (Excel 4 macro / dialog / VBA sheet): skipped, no rows
+    formulas: frozenset = frozenset()  # refs ("F9") of formula cells saved without their result
 
     def value(self, row: int, col: int):
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
@@ -75,14 +80,23 @@ def read_workbook(path: Path, limits: Limits = Limits(), started: float | None =
         raise WorkbookError("file-too-large", f"文件过大（{size / 1048576:.1f} MB，上限 "
                             f"{limits.max_file_bytes / 1048576:.0f} MB），未读取。请检查是否误传了其他文件。")
     head = _head(path)
-    _check_format(path, head, limits)
+    source, skipped, formulas = _check_format(path, head, limits)
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        book = (calamine.CalamineWorkbook.from_path(str(path)) if source is None
+                else calamine.CalamineWorkbook.from_filelike(source))
     except calamine.PasswordError:
-        raise WorkbookError("workbook-encrypted", "工作簿设置了打开密码，无法读取。请取消密码后重新报送。") from None
-    except Exception as exc:  # calamine raises several types for corrupt files
+        raise WorkbookError("workbook-encrypted", ENCRYPTED) from None
+    except BaseException as exc:  # calamine raises several types for corrupt files, and panics (a BaseException)
+        if not is_parser_failure(exc):
+            raise
         raise WorkbookError("workbook-corrupt", f"工作簿已损坏，无法打开（{_short(exc)}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
-    return _sheets(book, limits, started)
+    sheets = _sheets(book, limits, started)
+    for sheet in sheets:
+        sheet.formulas = frozenset(formulas.get(sheet.name, ()))
+    return [Sheet(name, [], kind="macro") for name in skipped] + sheets
+
+
+ENCRYPTED = "工作簿设置了打开密码（或加密保护），无法读取。请在 Excel 或 WPS 中取消密码后重新报送。"
 
 
 def _head(path: Path) -> bytes:
@@ -90,12 +104,14 @@ def _head(path: Path) -> bytes:
         return handle.read(512)
 
 
-def _check_format(path: Path, head: bytes, limits: Limits) -> None:
+def _check_format(path: Path, head: bytes, limits: Limits):
+    """Refuse what must not reach calamine; else (None to open the path, or an in-memory copy to open
+    instead, the names of the sheets left out of that copy, sheet name → formula cells without a result)."""
     if head.startswith(ZIP_MAGIC):
-        _check_zip(path, limits)
-        return
+        return _check_zip(path, limits)
     if head.startswith(OLE_MAGIC):
-        return  # genuine .xls, or an encrypted .xlsx (an OLE container): calamine tells which
+        _check_biff(path, limits)   # genuine .xls/.et, or an encrypted .xlsx (an OLE container): calamine tells
+        return None, [], {}
     sample = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
     if sample.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
         raise WorkbookError("html-as-excel", "这个文件其实是网页（HTML）格式，只是扩展名为 .xls。请用 Excel 或 WPS 打开，"
@@ -104,6 +120,30 @@ def _check_format(path: Path, head: bytes, limits: Limits) -> None:
         raise WorkbookError("csv-as-excel", "这个文件其实是文本（CSV）格式，只是扩展名为 Excel。请用 Excel 或 WPS 打开，"
                             "“另存为” Excel 工作簿（.xlsx）后重新报送。")
     raise WorkbookError("not-a-workbook", "文件不是 Excel 工作簿（内容无法识别），可能已损坏或是其他类型的文件。")
+
+
+def _check_biff(path: Path, limits: Limits) -> None:
+    """BIFF (.xls/.et): encryption and every worksheet's claimed and used extent, before calamine
+    reserves a grid for it. A compound file this reader cannot follow goes on to calamine, which
+    reads in a worker with a memory ceiling (fenji.core.isolate)."""
+    try:
+        scan = scan_biff(path.read_bytes())
+    except ScanRefused:
+        return
+    if scan is None:
+        return
+    if scan.encrypted:
+        raise WorkbookError("workbook-encrypted", ENCRYPTED)
+    if len(scan.sheets) > limits.max_sheets:
+        raise WorkbookError("too-many-sheets", f"工作簿有 {len(scan.sheets)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
+    cells = 0
+    for sheet in scan.sheets:
+        claimed, used = sheet.claimed_cells, sheet.used[0] * sheet.used[1]
+        cells += max(claimed, used)
+        if cells > limits.max_cells:
+            raise WorkbookError("too-many-cells", f"工作表“{sheet.name}”的表格范围达 {max(claimed, used):,} 个单元格"
+                                f"（{sheet.claimed[0]:,} 行 × {sheet.claimed[1]:,} 列），工作簿合计超过上限 {limits.max_cells:,}，未读取。"
+                                "请删除多余的行列（或远处的空白格式），另存为 .xlsx 后重新报送。")
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -119,29 +159,58 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_zip(path: Path, limits: Limits) -> None:
+def _check_zip(path: Path, limits: Limits):
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise WorkbookError("workbook-corrupt", "工作簿已损坏（压缩结构不完整，可能没有传输完）。请重新保存后报送。") from None
     with archive:
-        _check_archive(archive, limits)
+        return _check_archive(archive, limits)
 
 
-def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
+def _check_archive(archive: zipfile.ZipFile, limits: Limits):
     infos = archive.infolist()
     total = sum(info.file_size for info in infos)
     packed = max(1, sum(info.compress_size for info in infos))
     if total > limits.max_unzipped_bytes or total / packed > limits.max_compression_ratio:
         raise WorkbookError("workbook-too-large", f"工作簿解压后过大（{total / 1048576:.0f} MB），超过读取上限，"
                             "为防止恶意文件未予读取。请检查文件来源。")
-    names = {info.filename for info in infos}
-    if "[Content_Types].xml" not in names or not any(name.startswith("xl/") for name in names):  # .docx has one too
+    try:
+        kind = zipscan.kind_of(archive)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+        kind = None
+    if kind is None:     # a .docx has a content types part too, but no spreadsheet in it
         raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
     try:
-        scan_parts(archive, limits)
+        formulas = scan_parts(archive, limits)
+        _check_extents(archive, kind, limits)
+        by_sheet = _formulas_by_sheet(archive, formulas) if formulas and kind == "xlsx" else {}
+        if kind == "xlsx" and zipscan.macro_parts(archive):
+            return (*zipscan.without_macro_sheets(archive), by_sheet)
     except ScanRefused as exc:
         raise WorkbookError(exc.code, exc.message) from None
+    return None, [], by_sheet
+
+
+def _formulas_by_sheet(archive: zipfile.ZipFile, formulas: dict[str, set]) -> dict[str, set]:
+    names = zipscan.sheet_names_by_part(archive)
+    return {names[part]: refs for part, refs in formulas.items() if part in names}
+
+
+def _check_extents(archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
+    """.ods and .xlsb sheets, whose cells the XML scan of .xlsx parts cannot see."""
+    if kind == "ods":
+        if zipscan.ods_encrypted(archive):
+            raise ScanRefused("workbook-encrypted", ENCRYPTED)
+        tables = zipscan.ods_cells(archive)
+        sizes = [cells for _, cells in tables]
+        if len(tables) > limits.max_sheets:
+            raise ScanRefused("too-many-sheets", f"工作簿有 {len(tables)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
+    else:
+        sizes = [zipscan.xlsb_cells(archive, info) for info in zipscan.binary_sheets(archive)]
+    if sum(sizes) > limits.max_cells:
+        raise ScanRefused("too-many-cells", f"工作簿的表格范围达 {sum(sizes):,} 个单元格，超过上限 {limits.max_cells:,}，未读取。"
+                          "请删除多余的行列（或远处的空白格式）后重新报送。")
 
 
 def _sheets(book, limits: Limits, started: float) -> list[Sheet]:
@@ -151,6 +220,10 @@ def _sheets(book, limits: Limits, started: float) -> list[Sheet]:
     sheets, cells = [], 0
     for index, meta in enumerate(metadata):
         check_time(started, limits)
+        if str(meta.typ) != str(calamine.SheetTypeEnum.WorkSheet):
+            if str(meta.typ) != str(calamine.SheetTypeEnum.ChartSheet):   # a chart holds no cells to read
+                sheets.append(Sheet(meta.name, [], kind="macro"))
+            continue
         try:
             raw = book.get_sheet_by_index(index)
             cells += raw.height * raw.width
@@ -161,7 +234,9 @@ def _sheets(book, limits: Limits, started: float) -> list[Sheet]:
             merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (raw.merged_cell_ranges or [])]
         except WorkbookError:
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            if not is_parser_failure(exc):
+                raise
             raise WorkbookError("workbook-corrupt", f"工作表“{meta.name}”无法读取（{_short(exc)}）。") from None
         hidden = str(meta.visible) != str(calamine.SheetVisibleEnum.Visible)
         grid = [[_clean(v, r, c, meta.name, limits) for c, v in enumerate(row)] for r, row in enumerate(rows)]
@@ -188,6 +263,12 @@ def _clean(value, row: int, col: int, sheet: str, limits: Limits):
     return value
 
 
-def _short(exc: Exception) -> str:
+def is_parser_failure(exc: BaseException) -> bool:
+    """An ordinary exception, or python-calamine's `pyo3_runtime.PanicException` (a Rust panic, which
+    derives from BaseException so that `except Exception` lets it through); not Ctrl+C or exit."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _short(exc: BaseException) -> str:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return message[:120]

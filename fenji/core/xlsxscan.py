@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CHUNK = 1 << 20
 OVERLAP = 512            # a tag or a marker split across two chunks is still seen whole
 MARKERS = tuple(word.encode(encoding) for word in ("<!DOCTYPE", "<!ENTITY")
                 for encoding in ("ascii", "utf-16-le", "utf-16-be"))
-# Two passes in C rather than one Python loop over every cell: the row numbers of <row>/<c> and the
-# column letters of <c> (a 2 000-ballot county spends most of its scan here otherwise).
-ROW_NUMBER = re.compile(rb'<(?:\w+:)?(?:row|c)\b[^>]*?\sr="[A-Z]{0,3}([0-9]{1,9})"')
-COLUMN_LETTERS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})[0-9]')
+# One pass in C over the <c> tags (a 2 000-ballot county spends most of its scan here), then the
+# farthest row and column letters of the distinct references. Only cells that can hold a
+# value count: a self-closing <c r="Z9" s="3"/> is a format, and a <row> with only a height is no
+# cell (Excel and WPS write both down to row 1 048 576 when a clerk formats a whole column or sheet;
+# calamine does not build a grid for them either).
+CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(?<!/)>')
 XML_PARTS = (".xml", ".rels", ".vml")
+# a formula cell with no saved result (<c r="F9"><f>SUM(…)</f></c>): written by generators, never by
+# Excel or WPS after a save; calamine reads it as empty, so validation's "empty" gets a better reason
+FORMULA_WITHOUT_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,9})"[^>]*?(?<!/)>\s*'
+                                   rb'<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]{0,400}</(?:\w+:)?f>)\s*</(?:\w+:)?c>')
+MAX_FORMULAS = 200       # cells remembered per part
 
 
 class ScanRefused(Exception):
@@ -41,19 +48,21 @@ class Extent:
 
     rows: int = 0
     cols: int = 0
+    formulas: set = field(default_factory=set)     # refs of formula cells without a saved value
 
     @property
     def cells(self) -> int:
         return self.rows * self.cols
 
 
-def scan_parts(archive: zipfile.ZipFile, limits) -> None:
-    """Raise ScanRefused for entities, understated sizes, too many sheets or cells; else return."""
+def scan_parts(archive: zipfile.ZipFile, limits) -> dict[str, set]:
+    """Raise ScanRefused for entities, understated sizes, too many sheets or cells; else return
+    part name → refs of its formula cells that have no saved value (parts with any)."""
     infos = archive.infolist()
     sheets = [info for info in infos if _is_worksheet(info.filename)]
     if len(sheets) > limits.max_sheets:
         raise ScanRefused("too-many-sheets", f"工作簿有 {len(sheets)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
-    produced, cells = 0, 0
+    produced, cells, formulas = 0, 0, {}
     for info in infos:
         if info.is_dir():
             continue
@@ -63,10 +72,15 @@ def scan_parts(archive: zipfile.ZipFile, limits) -> None:
         if extent is not None:
             cells += extent.cells
             _check_cells(cells, limits)
+            if extent.formulas:
+                formulas[info.filename] = extent.formulas
+    return formulas
 
 
 def _is_worksheet(name: str) -> bool:
-    return name.startswith("xl/worksheets/") and name.endswith(".xml") and name.count("/") == 2
+    """A worksheet part, whatever the package's folder is called and whichever slash it uses."""
+    parts = name.replace("\\", "/").lower().split("/")
+    return len(parts) >= 2 and parts[-2] == "worksheets" and parts[-1].endswith((".xml", ".bin"))
 
 
 def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: Extent | None, budget: int) -> int:
@@ -100,9 +114,13 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: Extent |
 
 
 def _extend(extent: Extent, window: bytes) -> None:
-    extent.rows = max(extent.rows, max(map(int, ROW_NUMBER.findall(window)), default=0))
-    extent.cols = max(extent.cols, max(map(_column_number, set(COLUMN_LETTERS.findall(window))), default=0))
-    extent.cols = max(extent.cols, 1 if extent.rows else 0)
+    refs = CELL_REF.findall(window)
+    if refs:
+        letters, numbers = zip(*refs)
+        extent.rows = max(extent.rows, max(map(int, set(numbers))))
+        extent.cols = max(extent.cols, max(map(_column_number, set(letters))))
+    if (b"<f" in window or b":f" in window) and len(extent.formulas) < MAX_FORMULAS:
+        extent.formulas.update(ref.decode("ascii") for ref in FORMULA_WITHOUT_VALUE.findall(window))
 
 
 def _column_number(letters: bytes) -> int:

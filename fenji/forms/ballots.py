@@ -19,6 +19,11 @@ def ballots(ctx: Context) -> None:
         ctx.error("branch-name-missing", "测评表未填写“被测评党组织：”。请在表头填写党组织名称。", ctx.table.title_ref)
         return
     name = name_field.value
+    if not ctx.table.rows:      # no survey (rules.md §9): the town's 汇总表 row is used instead
+        ctx.warning("survey-no-ballots", f"“{name}”的测评表（{ctx.result.rel}）中没有任何选票行，不计为一次测评；"
+                    "该党组织的满意率按乡镇测评汇总表中的票数计算（汇总表中也没有时，记为缺少测评）。"
+                    "如有选票，请在表头下方逐行填写后重新报送。", ctx.table.title_ref, name)
+        return
     options = ctx.profile.satisfaction["options"]
     counts = {option: 0 for option in options}
     _check_item_columns(ctx, name, options)

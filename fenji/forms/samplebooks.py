@@ -1,5 +1,6 @@
-"""Sample workbooks of the standard forms, as towns and branches fill them in: what every system's
-seeded samples (fenji/systems/*/samples.py), the tests and bench/ build their inputs from."""
+"""Sample workbooks of the standard forms, as towns and branches fill them in (layout as the
+reference forms in tests/data/reference_forms): what every system's seeded samples
+(fenji/systems/*/samples.py), the tests and bench/ build their inputs from."""
 
 from __future__ import annotations
 

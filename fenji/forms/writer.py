@@ -1,5 +1,5 @@
-"""Writers for the standard forms (forms.md), laid out like the reference forms in
-`shared/standard/forms/`: the same titles, `标签：值` label cells, merged two-level headers, column
+"""Writers for the standard forms (forms.md), laid out like the reference forms
+(tests/data/reference_forms/): the same titles, `标签：值` label cells, merged two-level headers, column
 widths and fonts, so that what fenji writes is what fenji (and a clerk) expects to read back.
 
 Every writer returns a `Form`: the openpyxl workbook plus a map of its input cells,
@@ -65,7 +65,7 @@ DEFAULT_ROWS = 50          # input rows of a 附件3 without a ballot count, and
 
 @dataclass
 class Form:
-    """A written form: the workbook, its kind (as in fenji.core.tables.FORM_SPECS) and its input cells."""
+    """A written form: the workbook, its kind (as in fenji.forms.FORMS) and its input cells."""
 
     book: Workbook
     kind: str

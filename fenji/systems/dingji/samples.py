@@ -1,6 +1,6 @@
 """Seeded generator of the sample drop folders in sample_workbooks/ (and of test inputs).
 
-`python -m fenji.forms.samplebooks sample_workbooks` rewrites them; the same seed gives the same workbooks,
+`python -m fenji.systems sample_workbooks` rewrites them; the same seed gives the same workbooks,
 so the golden results in tests/golden/ stay valid. The dingji sample is a small county: two towns'
 returns with a few of the typical problems a clerk meets, so that the demo shows a problem list.
 """
@@ -27,9 +27,6 @@ from fenji.forms.samplebooks import (
     self_eval_book,
     summary_book,
 )
-
-# --- form writers (layout as the reference forms in shared/standard/forms) ------------------
-
 
 # --- the dingji county sample --------------------------------------------------------------
 

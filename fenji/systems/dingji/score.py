@@ -49,7 +49,8 @@ def score_dingji(results: list[FileResult], profile: Profile, problems: Problems
 
 def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row: SelfEval | None,
                  profile: Profile, problems: Problems) -> dict:
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "上年等次": entry.last_grade,
+    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
+           "上年等次": entry.last_grade,
            "missing": [], "sources": {}, "否决情形": "", "veto_source": ""}
     rate = subject_rate(entry, tally, profile, problems, row)
     exact = _indicators(entry, score_row, rate, profile, problems, row)

@@ -131,7 +131,7 @@ def score_shengji(results: list[FileResult], profile: Profile, problems: Problem
 
 def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, last: LastGrade | None,
                  profile: Profile, problems: Problems) -> dict:
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "",
+    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
            "上年等次": last.grade if last else "", "上年等次来源": last.source if last else "",
            "missing": [], "sources": {}, "否决情形": "", "veto_source": "", "rate_critical": [],
            **{i.name: None for i in profile.indicators}}

@@ -101,7 +101,8 @@ def score_shixing(results: list[FileResult], profile: Profile, problems: Problem
 
 def _subject_row(entry: RosterEntry, record, last: LastGrade | None, profile: Profile) -> dict:
     stars = profile.rules["stars"]
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "missing": [], "sources": {},
+    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
+           "missing": [], "sources": {},
            "否决情形": "", "上年等次": last.grade if last else "", "上年等次来源": last.source if last else "",
            "达标星": [], "未达标星": [], "得分": None, **{star: "" for star in stars}}
     if record is None:

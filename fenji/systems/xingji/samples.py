@@ -2,7 +2,7 @@
 
 `write_star_samples(folder, profile_name, seed)` writes one profile's drop folder: two villages, each
 with its 评定对象名册, 民主评议计分表 and 领导小组评议表 as the reference forms lay them out
-(shared/standard/forms/星级_*), with the typical problems a village clerk's returns carry (listed
+(tests/data/reference_forms/星级_*), with the typical problems a village clerk's returns carry (listed
 in `PROBLEMS`). The same seed gives the same cells, so tests/golden/<profile>.csv stays valid.
 
 The form writers (`roster_grid`, `votes_grid`, `panel_grid`, `decisions_grid`, `save`) are also

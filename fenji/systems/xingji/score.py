@@ -19,7 +19,7 @@ from fenji.core.cells import normalize_name, parse_stars
 from fenji.core.history import FROM_LEDGER, History, LastGrade, last_grades
 from fenji.core.match import Matcher
 from fenji.core.merge import collect, latest, report_repeats, unique_entries
-from fenji.core.problems import FatalError, Problems
+from fenji.core.problems import Problems, RosterMissing
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult, RosterEntry
 from fenji.forms.stars import PanelReview, PublicVotes, star_name
@@ -50,9 +50,11 @@ def score_stars(results: list[FileResult], profile: Profile, problems: Problems,
         review = latest(panels[entry.id], problems, "领导小组评议表", mtimes) if entry.id in panels else None
         rows.append(subject_row(entry, vote, review, profile, problems, previous.get(entry.id)))
     _report_unreviewed(roster, panels, profile, problems)
+    decisions = collect(results, "decisions")
+    _report_lifetime_disagreements(rows, decisions, problems)
     frame = pd.DataFrame(rows)
     frame["previous_rank"] = pd.Series([r["previous_rank"] for r in rows], index=frame.index, dtype=object)
-    scored = Scored(frame, roster, collect(results, "decisions"))
+    scored = Scored(frame, roster, decisions)
     scored.superseded = [p.file for p in problems if p.code == "superseded"]
     return scored
 
@@ -62,7 +64,7 @@ def build_star_roster(results: list[FileResult], problems: Problems) -> list[Ros
     entries, repeats = unique_entries(collect(results, "star_roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请给每个评定对象不同的编号。")
     if not entries:
-        raise FatalError("没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
+        raise RosterMissing("没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
                          "请把各村的评定对象名册放入收件文件夹。")
     return list(entries.values())
 
@@ -212,6 +214,12 @@ def _panel(entry: RosterEntry, review: PanelReview | None, profile: Profile, pro
 
 def _rejected(entry: RosterEntry, review: PanelReview, profile: Profile, problems: Problems, row: dict) -> None:
     where = dict(file=review.source.file, sheet=review.source.sheet, cell=review.opinion_ref, subject=entry.id)
+    if profile.rules["review"] and row["lifetime"]:
+        # rules §9: 终身五星 is a title by status, not a rating the panel gives, so 不同意 does not take it
+        # away; the committee is asked to decide (_report_lifetime_disagreements)
+        row["sources"]["审定意见"] = str(review.source.at(review.opinion_ref))
+        row["lifetime_disagreed"] = (review, where)
+        return
     if not profile.rules["review"]:
         problems.notice("opinion-not-used", f"{entry.name}（{entry.id}）的审定意见为“{review.opinion}”；规则“{profile.name}”"
                         "不据审定意见否决，领导小组评议只按比例计入得分。如需调整，请填入决定调整表。", **where)
@@ -219,6 +227,34 @@ def _rejected(entry: RosterEntry, review: PanelReview, profile: Profile, problem
     row["否决情形"] = f"领导小组审定意见：{review.opinion}" + (f"（{review.note}）" if review.note else "")
     row["veto_source"] = str(review.source.at(review.opinion_ref))
     row["sources"]["审定意见"] = row["veto_source"]
+
+
+def _report_lifetime_disagreements(rows: list[dict], decisions: list, problems: Problems) -> None:
+    """A 终身五星 holder the panel does not agree to: an error until a committee decision names the subject.
+
+    The subject stays 五星; the decision (which may set 不列入星级, or confirm 五星) is what a person adds.
+    With one in the decisions workbook the point is settled, so it is only a notice then.
+    """
+    for row in rows:
+        if "lifetime_disagreed" not in row:
+            continue
+        review, where = row.pop("lifetime_disagreed")
+        note = f"（{review.note}）" if review.note else ""
+        who = f"{row['名称']}（{row['编号']}）"
+        if any(_names_subject(d, row) for d in decisions):
+            problems.notice("lifetime-review-rejected", f"终身五星对象{who}的领导小组审定意见为“{review.opinion}”{note}；"
+                            "决定调整表中已有对该对象的党委研究决定，按决定执行。", **where)
+        else:
+            problems.error("lifetime-review-rejected", f"{who}是终身五星对象，领导小组审定意见为“{review.opinion}”{note}："
+                           "终身五星对象审定不同意，请党委研究决定。现仍按五星（终身）列出；党委研究后请在决定调整表中"
+                           "填写该对象的编号、决定等次（“不列入星级”或“五星”）、理由和会议名称。", **where)
+
+
+def _names_subject(decision, row: dict) -> bool:
+    """Whether a decision row is about this subject: by 编号 when it has one, else by name."""
+    if decision.id:
+        return decision.id == row["编号"]
+    return normalize_name(decision.name) == normalize_name(row["名称"])
 
 
 def _report_unreviewed(roster: list[RosterEntry], panels: dict, profile: Profile, problems: Problems) -> None:
