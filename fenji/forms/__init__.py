@@ -10,7 +10,18 @@ does not read is reported (`form-not-used`) and skipped.
 from __future__ import annotations
 
 from fenji.core.validate import Form
-from fenji.forms import ballots, decisions, roster, score_sheet, self_eval, stars, summary, ten_stars
+from fenji.forms import (
+                         ballots,
+                         decisions,
+                         panel,
+                         public_votes,
+                         roster,
+                         score_sheet,
+                         self_eval,
+                         star_roster,
+                         summary,
+                         ten_stars,
+)
 
 # in the order titles are tried: a sheet is the first form whose title keys it carries
 FORMS: tuple[Form, ...] = (
@@ -19,9 +30,9 @@ FORMS: tuple[Form, ...] = (
     self_eval.FORM,
     score_sheet.FORM,
     decisions.FORM,
-    stars.STAR_ROSTER,
-    stars.PUBLIC_VOTES,
-    stars.PANEL,
+    star_roster.FORM,
+    public_votes.FORM,
+    panel.FORM,
     ten_stars.FORM,
     roster.FORM,
 )

@@ -22,7 +22,9 @@ from fenji.core.merge import collect, latest, report_repeats, unique_entries
 from fenji.core.problems import Problems, RosterMissing
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult, RosterEntry
-from fenji.forms.stars import PanelReview, PublicVotes, star_name
+from fenji.forms.panel import PanelReview
+from fenji.forms.public_votes import PublicVotes
+from fenji.forms.stars import star_name
 from fenji.grading.grade import NOT_PARTICIPATING, grade_rank
 from fenji.grading.subject import Scored
 
