@@ -50,9 +50,10 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from fenji import __version__
+from fenji.core.catalogue import COMMITTEE_CODES
 from fenji.core.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
 from fenji.core.outputs import OutputLocked, atomic_path, output_lock, prepare_out_or_fail, write_json
-from fenji.core.problems import COMMITTEE_CODES, ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
+from fenji.core.problems import ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
 from fenji.core.workbook import OLE_MAGIC, ZIP_MAGIC
 from fenji.systems import load_profile
 

@@ -19,11 +19,12 @@ class ProblemCode:
     levels: tuple[str, ...]     # the level(s) it is reported at (a few codes: one per situation)
     stage: str                  # where it arises: 收件, 读表, 校验, 计分, 定级, 文书, 台账
     meaning: str
+    committee: bool = False     # an error for the committee (党委) to settle: the village's file is right
 
 
-def _entries(stage: str, levels, *pairs: tuple[str, str]) -> list[ProblemCode]:
+def _entries(stage: str, levels, *pairs: tuple[str, str], committee: bool = False) -> list[ProblemCode]:
     levels = levels if isinstance(levels, tuple) else (levels,)
-    return [ProblemCode(code, levels, stage, meaning) for code, meaning in pairs]
+    return [ProblemCode(code, levels, stage, meaning, committee) for code, meaning in pairs]
 
 
 CATALOGUE: tuple[ProblemCode, ...] = tuple(
@@ -111,7 +112,8 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
                ("history-mismatch", "名册填写的上年等次与台账中上年的结果不一致；以台账为准。"),
                ("history-grade-unknown", "名册填写的上年等次不是本规则的等次；已忽略。"))
     + _entries("计分", (NOTICE, ERROR),
-               ("lifetime-review-rejected", "终身五星对象的领导小组审定意见为不同意：需党委研究决定（错误）；决定调整表中已有决定时为提示。"))
+               ("lifetime-review-rejected", "终身五星对象的领导小组审定意见为不同意：需党委研究决定（错误）；决定调整表中已有决定时为提示。"),
+               committee=True)
     + _entries("计分", NOTICE,
                ("superseded", "同一份表重复报送：使用较新的一份，这一份已被替代。"),
                ("indicators-partial", "评分定级表只填了部分指标，按填写的总分计。"),
@@ -140,6 +142,9 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
 )
 
 BY_CODE = {entry.code: entry for entry in CATALOGUE}
+# errors for the committee (党委), not for the village that sent the file: `fenji watch` accepts the
+# file (the error stays in the run's problem list) instead of sending it back
+COMMITTEE_CODES = frozenset(entry.code for entry in CATALOGUE if entry.committee)
 
 
 def problems_markdown() -> str:
@@ -149,7 +154,8 @@ def problems_markdown() -> str:
              "`fenji/core/catalogue.py` 生成，请勿手改。", ""]
     for stage in dict.fromkeys(entry.stage for entry in CATALOGUE):
         lines += [f"## {stage}", "", "| 代码 | 级别 | 含义 |", "| --- | --- | --- |"]
-        lines += [f"| `{e.code}` | {'、'.join(e.levels)} | {e.meaning} |" for e in CATALOGUE if e.stage == stage]
+        lines += [f"| `{e.code}` | {'、'.join(e.levels)} | {e.meaning}{'（由党委研究决定，不退回报送的表）' if e.committee else ''} |"
+                  for e in CATALOGUE if e.stage == stage]
         lines.append("")
     return "\n".join(lines)
 

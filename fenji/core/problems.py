@@ -16,10 +16,6 @@ LEVEL_ORDER = {ERROR: 0, WARNING: 1, NOTICE: 2}
 # a run's exit status (contract.md): graded without a problem, graded with problems to attend to, nothing graded
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED = 0, 1, 2
 
-# Errors for the committee (党委) to settle, not for the village that sent the file: the file is right,
-# so `fenji watch` accepts it (the error stays in the run's problem list) instead of sending it back.
-COMMITTEE_CODES = frozenset({"lifetime-review-rejected"})
-
 
 class FatalError(Exception):
     """A condition that stops the whole run (exit status 2); the message is Chinese for the clerk."""
