@@ -38,9 +38,11 @@ try:
         self_eval_book,
         summary_book,
     )
-except ImportError as missing:     # run by an interpreter without fenji's dependencies (a bare `python`)
-    sys.stderr.write(f"这个 Python（{sys.executable}）没有安装 fenji 的依赖（缺少 {missing.name}）。\n"
-                     "请先运行 bash scripts/setup.sh，再用虚拟环境中的 Python 运行：.venv/bin/python bench/run.py\n")
+except ImportError as missing:  # run by an interpreter without fenji's dependencies (a bare `python`)
+    sys.stderr.write(
+        f"这个 Python（{sys.executable}）没有安装 fenji 的依赖（缺少 {missing.name}）。\n"
+        "请先运行 bash scripts/setup.sh，再用虚拟环境中的 Python 运行：.venv/bin/python bench/run.py\n"
+    )
     sys.exit(2)
 
 CACHE = ROOT / "bench" / ".cache"
@@ -52,14 +54,28 @@ def make_branches(rng: random.Random, towns: int, per_town: int) -> list[Branch]
     for t in range(towns):
         town = f"第{t + 1:03d}镇"
         for n in range(per_town):
-            b = Branch(f"T{t + 1:03d}B{n + 1:03d}", f"第{t + 1:03d}镇{n + 1:03d}村党支部", town, "行政村",
-                       rng.randint(15, 80), "张三", rng.choice(["好", "较好", "一般", "较差"]))
+            b = Branch(
+                f"T{t + 1:03d}B{n + 1:03d}",
+                f"第{t + 1:03d}镇{n + 1:03d}村党支部",
+                town,
+                "行政村",
+                rng.randint(15, 80),
+                "张三",
+                rng.choice(["好", "较好", "一般", "较差"]),
+            )
             quality = rng.uniform(0.55, 0.98)
-            b.scores = {name: max(0, min(m, round(m * rng.uniform(quality - 0.1, quality + 0.08))))
-                        for name, m in INDICATORS[:-1]}
+            b.scores = {
+                name: max(0, min(m, round(m * rng.uniform(quality - 0.1, quality + 0.08))))
+                for name, m in INDICATORS[:-1]
+            }
             total = rng.randint(50, 70)
             unhappy, basic, unknown = rng.randint(0, 6), rng.randint(3, 15), rng.randint(0, 2)
-            b.votes = {"满意": total - unhappy - basic - unknown, "基本满意": basic, "不满意": unhappy, "不了解": unknown}
+            b.votes = {
+                "满意": total - unhappy - basic - unknown,
+                "基本满意": basic,
+                "不满意": unhappy,
+                "不了解": unknown,
+            }
             branches.append(b)
     return branches
 
@@ -71,7 +87,8 @@ def write_inbox(folder: Path, branches: list[Branch], ballots: bool, rng: random
         members = [b for b in branches if b.town == town]
         roster_book(town, 2027, members).save(folder / f"{town}名册.xlsx")
         summary_book(town, 2027, [(b, b.votes, sum(b.votes.values()), rate_text(b.votes)) for b in members]).save(
-            folder / f"{town}汇总表.xlsx")
+            folder / f"{town}汇总表.xlsx"
+        )
         score_book(town, 2027, [(b, b.scores, None) for b in members]).save(folder / f"{town}附件4.xlsx")
         if not ballots:
             continue
@@ -89,7 +106,9 @@ def inbox(name: str, towns: int, per_town: int, ballots: bool) -> Path:
         started = time.perf_counter()
         write_inbox(folder, make_branches(random.Random(2027), towns, per_town), ballots, random.Random(7))
         marker.write_text("ok")
-        print(f"  生成 {name}：{sum(1 for _ in folder.glob('*.xlsx'))} 个工作簿，{time.perf_counter() - started:.1f} 秒")
+        print(
+            f"  生成 {name}：{sum(1 for _ in folder.glob('*.xlsx'))} 个工作簿，{time.perf_counter() - started:.1f} 秒"
+        )
     return folder
 
 
@@ -111,6 +130,7 @@ def peak_rss_mb() -> float:
 
 def pages_of(paths) -> int:
     import subprocess
+
     total = 0
     for path in paths:
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
@@ -125,8 +145,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-county", action="store_true")
     parser.add_argument("--skip-dask", action="store_true", help="no province run through a dask-local cluster")
-    parser.add_argument("--province-branches", type=int, default=PROVINCE_BRANCHES,
-                        help="province size (default 20000); small for a quick check")
+    parser.add_argument(
+        "--province-branches",
+        type=int,
+        default=PROVINCE_BRANCHES,
+        help="province size (default 20000); small for a quick check",
+    )
     args = parser.parse_args()
     print(f"机器：{os.cpu_count()} 核；Python {sys.version.split()[0]}；workers={args.workers}")
     if not args.skip_county:
@@ -138,6 +162,7 @@ def main() -> None:
 def timed_process(command: list[str]) -> tuple[float, int]:
     """Wall time and exit status of a whole process, as a user runs it (output discarded)."""
     import subprocess
+
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -148,14 +173,32 @@ def whole_process_figures(county: Path, floor: float, workers: int) -> None:
     """The issue-13 goal: `fenji check` as a process within 3 × the calamine floor plus the
     interpreter's start (Python importing what `fenji check` imports)."""
     start = min(timed_process([sys.executable, "-c", "import fenji.cli"])[0] for _ in range(3))
-    runs = [timed_process([sys.executable, "-m", "fenji", "check", str(county), "--profile", "dingji", "--year", "2027",
-                           "--workers", str(workers)]) for _ in range(3)]
+    runs = [
+        timed_process(
+            [
+                sys.executable,
+                "-m",
+                "fenji",
+                "check",
+                str(county),
+                "--profile",
+                "dingji",
+                "--year",
+                "2027",
+                "--workers",
+                str(workers),
+            ]
+        )
+        for _ in range(3)
+    ]
     whole, status = min(runs)
     goal = 3 * floor + start
     print(f"  解释器启动（import fenji.cli）：{start:.2f} 秒")
-    print(f"  整个进程 fenji check（--workers {workers}，3 次取最快）：{whole:.2f} 秒，退出码 {status}；"
-          f"目标 3 × 下限 + 启动 = {goal:.2f} 秒，{'达到' if whole <= goal else f'未达到（超出 {whole - goal:.2f} 秒）'}；"
-          f"扣除启动后是下限的 {(whole - start) / floor:.2f} 倍")
+    print(
+        f"  整个进程 fenji check（--workers {workers}，3 次取最快）：{whole:.2f} 秒，退出码 {status}；"
+        f"目标 3 × 下限 + 启动 = {goal:.2f} 秒，{'达到' if whole <= goal else f'未达到（超出 {whole - goal:.2f} 秒）'}；"
+        f"扣除启动后是下限的 {(whole - start) / floor:.2f} 倍"
+    )
 
 
 def county_figures(args) -> None:
@@ -169,22 +212,40 @@ def county_figures(args) -> None:
     started = time.perf_counter()
     checked = check(RunOptions(county, "dingji", 2027, workers=args.workers))
     grading = time.perf_counter() - started
-    print(f"  fenji 读取+校验+定级（api.check，进程内）：{grading:.2f} 秒，是下限的 {grading / floor:.2f} 倍；"
-          f"{len(checked.results)} 个党组织，退出码 {checked.exit_code}")
+    print(
+        f"  fenji 读取+校验+定级（api.check，进程内）：{grading:.2f} 秒，是下限的 {grading / floor:.2f} 倍；"
+        f"{len(checked.results)} 个党组织，退出码 {checked.exit_code}"
+    )
     started = time.perf_counter()
-    graded = run(RunOptions(county, "dingji", 2027, CACHE / "county-out", workers=args.workers, documents=False,
-                            db=CACHE / "bench.db"))
-    print(f"  同上并写出 results.csv/xlsx、problems.csv、run.json 和台账（run --no-documents）："
-          f"{time.perf_counter() - started:.2f} 秒，退出码 {graded.exit_code}")
+    graded = run(
+        RunOptions(
+            county, "dingji", 2027, CACHE / "county-out", workers=args.workers, documents=False, db=CACHE / "bench.db"
+        )
+    )
+    print(
+        f"  同上并写出 results.csv/xlsx、problems.csv、run.json 和台账（run --no-documents）："
+        f"{time.perf_counter() - started:.2f} 秒，退出码 {graded.exit_code}"
+    )
     if not args.skip_documents:
         started = time.perf_counter()
-        documented = run(RunOptions(county, "dingji", 2027, CACHE / "county-docs", workers=args.workers, documents=True,
-                                    db=CACHE / "bench.db"))
+        documented = run(
+            RunOptions(
+                county,
+                "dingji",
+                2027,
+                CACHE / "county-docs",
+                workers=args.workers,
+                documents=True,
+                db=CACHE / "bench.db",
+            )
+        )
         total = time.perf_counter() - started
         pages = pages_of(documented.documents)
         stats = documented.render_stats
-        print(f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
-              f"文书 {stats.seconds:.1f} 秒，{stats.seconds / max(pages, 1):.3f} 秒/页")
+        print(
+            f"  含文书的完整运行：{total:.1f} 秒；PDF {len(documented.documents)} 份，{pages} 页；"
+            f"文书 {stats.seconds:.1f} 秒，{stats.seconds / max(pages, 1):.3f} 秒/页"
+        )
     print(f"  峰值内存（RSS，含子进程）：{peak_rss_mb():.0f} MB")
 
 
@@ -194,10 +255,21 @@ def province_figures(args) -> None:
     name = "province" if args.province_branches == PROVINCE_BRANCHES else f"province-{towns * per_town}"
     province = inbox(name, towns, per_town, ballots=False)
     started = time.perf_counter()
-    result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-out", workers=args.workers, documents=False,
-                            db=CACHE / "bench.db"))
-    print(f"省级（{len(result.results)} 个党组织，汇总表代替测评表）：定级 {time.perf_counter() - started:.1f} 秒，"
-          f"峰值内存 {peak_rss_mb():.0f} MB")
+    result = run(
+        RunOptions(
+            province,
+            "dingji",
+            2027,
+            CACHE / f"{name}-out",
+            workers=args.workers,
+            documents=False,
+            db=CACHE / "bench.db",
+        )
+    )
+    print(
+        f"省级（{len(result.results)} 个党组织，汇总表代替测评表）：定级 {time.perf_counter() - started:.1f} 秒，"
+        f"峰值内存 {peak_rss_mb():.0f} MB"
+    )
     if not args.skip_dask:
         dask_figure(args, province, name, result)
 
@@ -205,6 +277,7 @@ def province_figures(args) -> None:
 def dask_figure(args, province: Path, name: str, local) -> None:
     """The same province with reading on a dask-local cluster of --workers processes (grading stays local)."""
     from fenji.core import executors
+
     started = time.perf_counter()
     try:
         with executors.connect("dask-local", args.workers):
@@ -214,15 +287,31 @@ def dask_figure(args, province: Path, name: str, local) -> None:
         return
     overhead = time.perf_counter() - started
     started = time.perf_counter()
-    result = run(RunOptions(province, "dingji", 2027, CACHE / f"{name}-dask-out", workers=args.workers, documents=False,
-                            executor="dask-local", db=CACHE / "bench-dask.db"))
+    result = run(
+        RunOptions(
+            province,
+            "dingji",
+            2027,
+            CACHE / f"{name}-dask-out",
+            workers=args.workers,
+            documents=False,
+            executor="dask-local",
+            db=CACHE / "bench-dask.db",
+        )
+    )
     seconds = time.perf_counter() - started
     if result.results is None:
         print(f"  经 Dask：失败（{result.message}）")
         return
-    same = "一致" if result.results.equals(local.results) and result.problems.sorted() == local.problems.sorted() else "不一致！"
-    print(f"  经 Dask（dask-local，{args.workers} 个工作进程）：定级 {seconds:.1f} 秒，其中启动和关闭集群约 "
-          f"{overhead:.1f} 秒；结果与本机进程{same}；峰值内存 {peak_rss_mb():.0f} MB")
+    same = (
+        "一致"
+        if result.results.equals(local.results) and result.problems.sorted() == local.problems.sorted()
+        else "不一致！"
+    )
+    print(
+        f"  经 Dask（dask-local，{args.workers} 个工作进程）：定级 {seconds:.1f} 秒，其中启动和关闭集群约 "
+        f"{overhead:.1f} 秒；结果与本机进程{same}；峰值内存 {peak_rss_mb():.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -65,13 +65,13 @@ class RunOptions:
     pdf_variant: str | None = None
     notice_date: dt.date | None = None
     progress: Progress = _quiet
-    notice_end: dt.date | None = None       # last day of the 公示 period (default: notice_date + period_days - 1)
-    notice_phone: str = ""                  # 公示 contact phone (default: the profile's notice.phone)
-    notice_address: str = ""                # 公示 address for letters and visits
-    notice_issuer: str = ""                 # issuing body, overrides the profile's notice.issuer ({unit} allowed)
-    county: str = ""                        # the county named on the 汇总报告 cover
-    card_date: dt.date | None = None        # 五星卡 issue date (default: the documents' date, notice_date)
-    executor: str | None = None             # dask://HOST:PORT or dask-local: read and render on Dask (fenji.core.executors)
+    notice_end: dt.date | None = None  # last day of the 公示 period (default: notice_date + period_days - 1)
+    notice_phone: str = ""  # 公示 contact phone (default: the profile's notice.phone)
+    notice_address: str = ""  # 公示 address for letters and visits
+    notice_issuer: str = ""  # issuing body, overrides the profile's notice.issuer ({unit} allowed)
+    county: str = ""  # the county named on the 汇总报告 cover
+    card_date: dt.date | None = None  # 五星卡 issue date (default: the documents' date, notice_date)
+    executor: str | None = None  # dask://HOST:PORT or dask-local: read and render on Dask (fenji.core.executors)
 
 
 @dataclass
@@ -86,8 +86,8 @@ class RunResult:
     documents: list[Path] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
-    history: object = None          # fenji.core.history.History: last year's ledger results (every profile's report)
-    render_stats: object = None     # fenji.core.documents.RenderStats of the documents written (files, pages, seconds)
+    history: object = None  # fenji.core.history.History: last year's ledger results (every profile's report)
+    render_stats: object = None  # fenji.core.documents.RenderStats of the documents written (files, pages, seconds)
 
 
 def check(options: RunOptions) -> RunResult:
@@ -100,14 +100,19 @@ def run(options: RunOptions) -> RunResult:
     if options.out is None:
         return _pipeline(options, write=False)
     if Path(options.out).resolve() == Path(options.inbox).resolve():
-        return RunResult(EXIT_NOTHING_GRADED, message=f"输出文件夹 {options.out} 就是收件文件夹（结果会被当作报送的表）。"
-                         "请换一个输出文件夹，如收件文件夹旁边的“结果”文件夹。")
+        return RunResult(
+            EXIT_NOTHING_GRADED,
+            message=f"输出文件夹 {options.out} 就是收件文件夹（结果会被当作报送的表）。"
+            "请换一个输出文件夹，如收件文件夹旁边的“结果”文件夹。",
+        )
     try:
         with output_lock(Path(options.out)):
             return _pipeline(options, write=True)
     except OutputLocked:
-        return RunResult(EXIT_NOTHING_GRADED, message=f"另一个 fenji 正在向 {options.out} 写入结果。"
-                         "请等它结束后再运行，或换一个输出文件夹。")
+        return RunResult(
+            EXIT_NOTHING_GRADED,
+            message=f"另一个 fenji 正在向 {options.out} 写入结果。请等它结束后再运行，或换一个输出文件夹。",
+        )
     except OutputNotFolder as exc:
         return RunResult(EXIT_NOTHING_GRADED, message=not_a_folder(options.out, exc))
 
@@ -119,7 +124,7 @@ def _pipeline(options: RunOptions, write: bool) -> RunResult:
     try:
         with executors.connect(options.executor, options.workers) as pool:
             return _stages(options, write, pool)
-    except FatalError as exc:      # the executor could not start, or its cluster failed
+    except FatalError as exc:  # the executor could not start, or its cluster failed
         return RunResult(EXIT_NOTHING_GRADED, message=str(exc), seconds=time.monotonic() - started)
 
 
@@ -140,11 +145,14 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
         scored = system.score(results, profile, problems, history)
         graded = system.after_grading(grade(scored.subjects, profile, scored.decisions, problems), profile)
     except RosterMissing as exc:
-        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc) + _profile_hint(files, profile),
-                         seconds=time.monotonic() - started)
+        return RunResult(
+            EXIT_NOTHING_GRADED,
+            problems=problems,
+            message=str(exc) + _profile_hint(files, profile),
+            seconds=time.monotonic() - started,
+        )
     except FatalError as exc:
-        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc),
-                         seconds=time.monotonic() - started)
+        return RunResult(EXIT_NOTHING_GRADED, problems=problems, message=str(exc), seconds=time.monotonic() - started)
     table = results_table(graded, profile, system.result_columns(profile), system.result_values)
     outcome = RunResult(_exit_code(problems, graded), profile, problems, table, graded, scored, results)
     outcome.history = history
@@ -154,21 +162,22 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
     return outcome
 
 
-PROFILE_HINT_FILES = 200      # enough to know a folder's forms; the hint is only worked out when a run failed
+PROFILE_HINT_FILES = 200  # enough to know a folder's forms; the hint is only worked out when a run failed
 
 
 def _profile_hint(files: list[InputFile], profile: Profile) -> str:
     """When the roster is missing: the built-in profiles whose forms the folder holds, so that a wrong
     --profile is named (the star-rating forms read under dingji yield nothing but form-not-used)."""
     from fenji.core.isolate import IsolatedReader
+
     fits: dict[str, int] = {}
     for name in builtin_names():
         if name == profile.name:
             continue
         other = load_profile(name)
-        with IsolatedReader(other, 1) as reader:      # untrusted files: read where a crash is one row
+        with IsolatedReader(other, 1) as reader:  # untrusted files: read where a crash is one row
             read = reader.read(files[:PROFILE_HINT_FILES], lambda done, total: None)
-        kinds = [kind for result in read for kind, records in result.records.items() if records]   # forms it used
+        kinds = [kind for result in read for kind, records in result.records.items() if records]  # forms it used
         if any(kind in ("roster", "star_roster") for kind in kinds):
             fits[name] = len(kinds)
     if not fits:
@@ -176,8 +185,10 @@ def _profile_hint(files: list[InputFile], profile: Profile) -> str:
     best = max(fits.values())
     names = [name for name, count in fits.items() if count == best]
     titles = "、".join(dict.fromkeys(f"“{load_profile(name).title}”" for name in names))
-    return (f"收件文件夹中的表是{titles}的表（规则 {'、'.join(names)}），不是“{profile.title}”（{profile.name}）的表："
-            f"请改用 --profile {names[0]}" + (f"（或 {'、'.join(names[1:])}）" if len(names) > 1 else "") + "。")
+    return (
+        f"收件文件夹中的表是{titles}的表（规则 {'、'.join(names)}），不是“{profile.title}”（{profile.name}）的表："
+        f"请改用 --profile {names[0]}" + (f"（或 {'、'.join(names[1:])}）" if len(names) > 1 else "") + "。"
+    )
 
 
 def check_year(results: list[FileResult], year: int, problems: Problems) -> None:
@@ -186,22 +197,33 @@ def check_year(results: list[FileResult], year: int, problems: Problems) -> None
     both years and the first place; the run still grades as --year."""
     kinds = {"年度": lambda found: found != year, "日期": lambda found: not year - 1 <= found <= year + 1}
     for kind, disagrees in kinds.items():
-        places = [(result.rel, sheet, cell, label, found) for result in results
-                  for sheet, cell, label, found in result.years if kind in label and disagrees(found)]
+        places = [
+            (result.rel, sheet, cell, label, found)
+            for result in results
+            for sheet, cell, label, found in result.years
+            if kind in label and disagrees(found)
+        ]
         if not places:
             continue
         file, sheet, cell, label, found = places[0]
         files = len({place[0] for place in places})
         others = f"（共 {files} 个文件）" if files > 1 else ""
-        problems.warning("year-mismatch", f"评定年度 --year 为 {year}，但表上的“{label}”是 {found} 年{others}。"
-                         f"如果评定的是 {found} 年度，请用 --year {found} 重新运行；结果和台账现按 {year} 年度记录。",
-                         file=file, sheet=sheet, cell=cell)
+        problems.warning(
+            "year-mismatch",
+            f"评定年度 --year 为 {year}，但表上的“{label}”是 {found} 年{others}。"
+            f"如果评定的是 {found} 年度，请用 --year {found} 重新运行；结果和台账现按 {year} 年度记录。",
+            file=file,
+            sheet=sheet,
+            cell=cell,
+        )
 
 
 def _check_dates(options: RunOptions) -> None:
     start = options.notice_date or dt.date.today()
     if options.notice_end and options.notice_end < start:
-        raise FatalError(f"公示结束日期 {options.notice_end} 早于开始日期 {start}。请检查 --notice-date 和 --notice-end。")
+        raise FatalError(
+            f"公示结束日期 {options.notice_end} 早于开始日期 {start}。请检查 --notice-date 和 --notice-end。"
+        )
 
 
 def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
@@ -218,13 +240,15 @@ def _inputs(options: RunOptions, problems: Problems) -> list[InputFile]:
     return files
 
 
-def read_all(files: list[InputFile], profile: Profile, workers: int, progress: Progress,
-             pool: executors.DaskPool | None = None) -> list[FileResult]:
+def read_all(
+    files: list[InputFile], profile: Profile, workers: int, progress: Progress, pool: executors.DaskPool | None = None
+) -> list[FileResult]:
     """Read every file in isolated worker processes (fenji.core.isolate: a parser crash, hang or runaway
     allocation is that file's problem row), or on the Dask `pool` when asked; results keep the files' order."""
     if pool is not None:
         return pool.read(files, profile, progress)
     from fenji.core.isolate import IsolatedReader
+
     total = len(files)
     progress("读取", 0, total)
     with IsolatedReader(profile, min(max(1, workers), max(1, total))) as reader:
@@ -241,16 +265,19 @@ def _exit_code(problems: Problems, graded: Graded) -> int:
 def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool=None) -> None:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    pending = begin_outputs(out)        # everything is written aside, then swapped in as one generation
+    pending = begin_outputs(out)  # everything is written aside, then swapped in as one generation
     try:
         if options.documents:
             from fenji.core.documents import write_documents
+
             system = system_of(outcome.profile)
             written = write_documents(outcome, options, pending, system.plan_documents, templates_of(system), pool)
             outcome.documents = [out / path.relative_to(pending) for path in written]
         _write_ledger(options, outcome, files)
         write_csv(outcome.results, pending / "results.csv")
-        write_results_xlsx(outcome.results, "单位", pending / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果")
+        write_results_xlsx(
+            outcome.results, "单位", pending / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果"
+        )
         write_problems(outcome.problems.sorted(), pending / "problems.csv")
         write_json(run_info(options, outcome, files), pending / "run.json")
     except BaseException:
@@ -262,9 +289,16 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool
 def _write_ledger(options: RunOptions, outcome: RunResult, files: list[InputFile]) -> None:
     """Keep the run in the ledger (`--db`, default fenji.db); a failure is an error in the problem list."""
     from fenji.core.ledger import RunRecord, default_db, record_outcome
+
     forms = {r.rel: r.forms for r in outcome.files}
-    run = RunRecord(outcome.profile.name, outcome.profile.sha256, options.year,
-                    [(f.rel, f.sha256, forms.get(f.rel, [])) for f in files], __version__, outcome.exit_code)
+    run = RunRecord(
+        outcome.profile.name,
+        outcome.profile.sha256,
+        options.year,
+        [(f.rel, f.sha256, forms.get(f.rel, [])) for f in files],
+        __version__,
+        outcome.exit_code,
+    )
     try:
         record_outcome(options.db or default_db(), run, outcome.graded.subjects, outcome.results)
     except FatalError as exc:
@@ -285,7 +319,7 @@ def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) ->
         "problems": {level: outcome.problems.count(level) for level in ("错误", "警告", "提示")},
         "documents": [str(p.relative_to(options.out)) for p in outcome.documents],
         "exit_status": outcome.exit_code,
-        **system_of(outcome.profile).run_info(outcome),     # e.g. 提升率 and 转化率 per unit
+        **system_of(outcome.profile).run_info(outcome),  # e.g. 提升率 and 转化率 per unit
     }
 
 
@@ -294,6 +328,7 @@ def default_workers() -> int:
 
 
 # --- other commands -------------------------------------------------------------------------
+
 
 def profiles() -> list[tuple[str, str]]:
     """(name, title) of every built-in profile."""
@@ -316,7 +351,9 @@ def sample_folder() -> Path:
 DEMO_YEAR = 2027
 
 
-def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda name: None) -> list[tuple[str, RunResult]]:
+def demo(
+    out: Path, workers: int = 1, progress: Callable[[str], None] = lambda name: None
+) -> list[tuple[str, RunResult]]:
     """Run every profile that has a sample folder (`sample_workbooks/<profile>/`) into `out/<profile>/`."""
     samples = sample_folder()
     runs = []
@@ -326,8 +363,15 @@ def demo(out: Path, workers: int = 1, progress: Callable[[str], None] = lambda n
             continue
         progress(name)
         _demo_last_year(samples, name, Path(out), workers)
-        options = RunOptions(inbox, name, DEMO_YEAR, Path(out) / name, workers=workers, db=Path(out) / "fenji.db",
-                             notice_date=dt.date(DEMO_YEAR, 4, 10))
+        options = RunOptions(
+            inbox,
+            name,
+            DEMO_YEAR,
+            Path(out) / name,
+            workers=workers,
+            db=Path(out) / "fenji.db",
+            notice_date=dt.date(DEMO_YEAR, 4, 10),
+        )
         runs.append((name, run(options)))
     if not runs:
         raise FatalError(f"{samples} 中没有示例数据。")
@@ -339,13 +383,23 @@ def _demo_last_year(samples: Path, name: str, out: Path, workers: int) -> None:
     that the 2027 run takes last year's grades from the ledger (提升率, 转化率, star changes)."""
     inbox = samples / f"{name}-{DEMO_YEAR - 1}"
     if inbox.is_dir():
-        run(RunOptions(inbox, name, DEMO_YEAR - 1, out / f"{name}-{DEMO_YEAR - 1}", workers=workers,
-                       db=out / "fenji.db", documents=False))
+        run(
+            RunOptions(
+                inbox,
+                name,
+                DEMO_YEAR - 1,
+                out / f"{name}-{DEMO_YEAR - 1}",
+                workers=workers,
+                db=out / "fenji.db",
+                documents=False,
+            )
+        )
 
 
 def history(subject_id: str, db: str | Path | None = None, profile: str | None = None) -> list:
     """A subject's kept results over the years (`fenji history`), oldest first; FatalError without a ledger."""
     from fenji.core.ledger import Ledger, default_db, exists
+
     target = db or default_db()
     if not exists(target):
         raise FatalError(f"台账数据库 {target} 不存在。请用 --db 指定台账文件（fenji run 时的 --db，默认 fenji.db）。")
@@ -355,6 +409,7 @@ def history(subject_id: str, db: str | Path | None = None, profile: str | None =
 
 def doctor():
     from fenji.doctor import doctor as run_doctor
+
     return run_doctor()
 
 
@@ -369,22 +424,34 @@ def forms(profile: str, roster: Path, out: Path, year: int | None = None, ballot
     fenji.forms.blank for which forms and where); `ballots` > 0 also writes that many paper ballots per
     branch and leaves that many guarded rows in 附件3 (票号 left for the clerk to type). Raises FatalError for a bad profile or roster."""
     from fenji.forms.blank import write_forms
-    prepare_out_or_fail(Path(out), create=False)     # written only once the roster has been read
+
+    prepare_out_or_fail(Path(out), create=False)  # written only once the roster has been read
     loaded = load_profile(profile)
-    return write_forms(loaded, system_of(loaded).plan_blank_forms, Path(roster), Path(out),
-                       year or dt.date.today().year, ballots)
+    return write_forms(
+        loaded, system_of(loaded).plan_blank_forms, Path(roster), Path(out), year or dt.date.today().year, ballots
+    )
 
 
 # --- drop-folder mode -----------------------------------------------------------------------
 
-def watch(options: RunOptions, *, settle: float = 3.0, rescan: float = 30.0, polling: bool = False,
-          on_event: Callable | None = None, stop=None) -> int:
+
+def watch(
+    options: RunOptions,
+    *,
+    settle: float = 3.0,
+    rescan: float = 30.0,
+    polling: bool = False,
+    on_event: Callable | None = None,
+    stop=None,
+) -> int:
     """Watch `options.inbox` and grade into `options.out` until `stop` (a threading.Event) is set; each
     batch of settled files is checked, filed to 已处理 or 退回, and graded (see fenji.watch). `on_event`
     receives every fenji.watch.Event. Raises FatalError when it cannot start; returns EXIT_OK."""
     import threading
 
     from fenji.watch import Watcher
-    Watcher(options, run=run, check=check, settle=settle, rescan=rescan, polling=polling,
-            on_event=on_event).run(stop or threading.Event())
+
+    Watcher(options, run=run, check=check, settle=settle, rescan=rescan, polling=polling, on_event=on_event).run(
+        stop or threading.Event()
+    )
     return EXIT_OK

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -19,8 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from fenji import api
 from fenji.core.problems import FatalError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="fenji（分级）：基层党组织分类定级与星级评定。Grade grassroots Party organisations from returned Excel forms.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="fenji（分级）：基层党组织分类定级与星级评定。Grade grassroots Party organisations from returned Excel forms.",
+)
 profiles_app = typer.Typer(help="列出或显示规则配置。List or show rule profiles.", invoke_without_command=True)
 app.add_typer(profiles_app, name="profiles")
 console = Console(stderr=True)
@@ -35,8 +37,14 @@ DB_HELP = "台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy �
 def _progress_bar():
     if not sys.stderr.isatty():
         return None
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _run_with_progress(function, options: api.RunOptions) -> api.RunResult:
@@ -65,8 +73,9 @@ def _print_problems(result: api.RunResult, limit: int = 200) -> None:
     colours = {"错误": "red", "警告": "yellow", "提示": "cyan"}
     for p in items[:limit]:
         subject = f"（{p.subject}）" if p.subject else ""
-        out_console.print(f"[{colours.get(p.level, 'white')}]{p.level}[/] {p.location()}{subject} [dim]{p.code}[/]",
-                          highlight=False)
+        out_console.print(
+            f"[{colours.get(p.level, 'white')}]{p.level}[/] {p.location()}{subject} [dim]{p.code}[/]", highlight=False
+        )
         out_console.print(f"    {p.message}", highlight=False, markup=False)
     if len(items) > limit:
         out_console.print(f"……其余 {len(items) - limit} 条见 problems.csv")
@@ -75,68 +84,118 @@ def _print_problems(result: api.RunResult, limit: int = 200) -> None:
 def _summary(result: api.RunResult) -> None:
     counts = result.results["等次"].value_counts()
     order = [g for g in (result.profile.grades if result.profile else []) if g in counts.index]
-    order += [g for g in counts.index if g not in order]          # 待定, 未评定, 不参评 … after the grades
+    order += [g for g in counts.index if g not in order]  # 待定, 未评定, 不参评 … after the grades
     parts = "，".join(f"{grade} {counts[grade]} 个" for grade in order)
     out_console.print(f"共 {len(result.results)} 个对象：{parts}。用时 {result.seconds:.1f} 秒。")
 
 
 @app.command()
-def run(inbox: Path = typer.Argument(..., help=INBOX_HELP),
-        profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
-        year: int = typer.Option(..., "--year", help=YEAR_HELP),
-        out: Path = typer.Option(..., "--out", help="输出文件夹。Output folder."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-        decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
-        workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
-        templates: Optional[Path] = typer.Option(None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."),
-        html: bool = typer.Option(False, "--html", help="同时输出 HTML。Also write the HTML."),
-        pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
-        no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
-        notice_date: Optional[str] = typer.Option(None, "--notice-date", help="公示开始日期 YYYY-MM-DD（默认今天），也是文书落款日期。"
-                                                  "First day of the notice period, also the documents' date."),
-        notice_end: Optional[str] = typer.Option(None, "--notice-end", help="公示结束日期 YYYY-MM-DD（默认按规则配置的公示天数）。"
-                                                 "Last day of the notice period."),
-        phone: str = typer.Option("", "--phone", help="公示受理电话（默认规则配置的 notice.phone）。Phone for objections."),
-        address: str = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits."),
-        issuer: str = typer.Option("", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."),
-        county: str = typer.Option("", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."),
-        card_date: Optional[str] = typer.Option(None, "--card-date", help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
-                                                "Issue date of the five-star cards (default: the notice date)."),
-        executor: Optional[str] = typer.Option(None, "--executor", help="在 Dask 集群上分批读取和生成文书：dask://主机:端口 或 dask-local（本机临时启动 --workers 个进程）；需 pip install 'fenji\\[dask]'。Read and render in batches on a Dask cluster."),
-        ) -> None:
+def run(
+    inbox: Path = typer.Argument(..., help=INBOX_HELP),
+    profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
+    year: int = typer.Option(..., "--year", help=YEAR_HELP),
+    out: Path = typer.Option(..., "--out", help="输出文件夹。Output folder."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    decisions: Path | None = typer.Option(
+        None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."
+    ),
+    workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
+    templates: Path | None = typer.Option(
+        None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."
+    ),
+    html: bool = typer.Option(False, "--html", help="同时输出 HTML。Also write the HTML."),
+    pdf_variant: str | None = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
+    no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
+    notice_date: str | None = typer.Option(
+        None,
+        "--notice-date",
+        help="公示开始日期 YYYY-MM-DD（默认今天），也是文书落款日期。"
+        "First day of the notice period, also the documents' date.",
+    ),
+    notice_end: str | None = typer.Option(
+        None, "--notice-end", help="公示结束日期 YYYY-MM-DD（默认按规则配置的公示天数）。Last day of the notice period."
+    ),
+    phone: str = typer.Option("", "--phone", help="公示受理电话（默认规则配置的 notice.phone）。Phone for objections."),
+    address: str = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits."),
+    issuer: str = typer.Option(
+        "", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."
+    ),
+    county: str = typer.Option(
+        "", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."
+    ),
+    card_date: str | None = typer.Option(
+        None,
+        "--card-date",
+        help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
+        "Issue date of the five-star cards (default: the notice date).",
+    ),
+    executor: str | None = typer.Option(
+        None,
+        "--executor",
+        help="在 Dask 集群上分批读取和生成文书：dask://主机:端口 或 dask-local（本机临时启动 --workers 个进程）；需 pip install 'fenji\\[dask]'。Read and render in batches on a Dask cluster.",
+    ),
+) -> None:
     """读取、校验、定级并输出结果和文书。Read, validate, grade, and write results and documents."""
     try:
-        start, end, issued = (_date(option, text) for option, text in
-                              (("--notice-date", notice_date), ("--notice-end", notice_end), ("--card-date", card_date)))
+        start, end, issued = (
+            _date(option, text)
+            for option, text in (
+                ("--notice-date", notice_date),
+                ("--notice-end", notice_end),
+                ("--card-date", card_date),
+            )
+        )
     except ValueError as exc:
         console.print(f"[bold red]日期不对：[/]{escape(str(exc))}", highlight=False)
         raise typer.Exit(2)
-    options = api.RunOptions(inbox, profile, year, out, decisions=decisions, workers=workers, card_date=issued,
-                             documents=not no_documents, templates=templates, html=html, pdf_variant=pdf_variant,
-                             notice_date=start, db=db, notice_end=end, notice_phone=phone,
-                             notice_address=address, notice_issuer=issuer, county=county, executor=executor)
+    options = api.RunOptions(
+        inbox,
+        profile,
+        year,
+        out,
+        decisions=decisions,
+        workers=workers,
+        card_date=issued,
+        documents=not no_documents,
+        templates=templates,
+        html=html,
+        pdf_variant=pdf_variant,
+        notice_date=start,
+        db=db,
+        notice_end=end,
+        notice_phone=phone,
+        notice_address=address,
+        notice_issuer=issuer,
+        county=county,
+        executor=executor,
+    )
     result = _run_with_progress(api.run, options)
     _finish(result, show_problems=False)
     if result.exit_code != api.EXIT_NOTHING_GRADED:
-        out_console.print(f"结果已写入 {out}（results.csv、results.xlsx、problems.csv、run.json"
-                          f"{'、documents/' if result.documents else ''}）。")
+        out_console.print(
+            f"结果已写入 {out}（results.csv、results.xlsx、problems.csv、run.json"
+            f"{'、documents/' if result.documents else ''}）。"
+        )
     raise typer.Exit(result.exit_code)
 
 
 @app.command()
-def check(inbox: Path = typer.Argument(..., help=INBOX_HELP),
-          profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
-          year: int = typer.Option(..., "--year", help=YEAR_HELP),
-          decisions: Optional[Path] = typer.Option(None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."),
-          workers: int = typer.Option(api.default_workers(), "--workers", help="并行读取的进程数。Worker processes."),
-          ) -> None:
+def check(
+    inbox: Path = typer.Argument(..., help=INBOX_HELP),
+    profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
+    year: int = typer.Option(..., "--year", help=YEAR_HELP),
+    decisions: Path | None = typer.Option(
+        None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."
+    ),
+    workers: int = typer.Option(api.default_workers(), "--workers", help="并行读取的进程数。Worker processes."),
+) -> None:
     """只读取和校验，打印问题清单，不输出文件。Read and validate only; print the problem list."""
     result = _run_with_progress(api.check, api.RunOptions(inbox, profile, year, decisions=decisions, workers=workers))
     _finish(result, show_problems=True)
     raise typer.Exit(result.exit_code)
 
 
-def _date(option: str, text: Optional[str]) -> Optional[dt.date]:
+def _date(option: str, text: str | None) -> dt.date | None:
     """A YYYY-MM-DD option as a date; ValueError with a Chinese reason (Python's own is English)."""
     if not text:
         return None
@@ -153,7 +212,7 @@ def _date(option: str, text: Optional[str]) -> Optional[dt.date]:
 
 def _finish(result: api.RunResult, show_problems: bool) -> None:
     if result.exit_code == api.EXIT_NOTHING_GRADED:
-        console.print(f"[bold red]未能定级：[/]{escape(result.message)}")   # [dask] is not markup
+        console.print(f"[bold red]未能定级：[/]{escape(result.message)}")  # [dask] is not markup
         if len(result.problems):
             _print_problems(result)
         return
@@ -170,8 +229,10 @@ def _finish(result: api.RunResult, show_problems: bool) -> None:
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("fenji-demo"), "--out", help="输出文件夹。Output folder."),
-         workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes.")) -> None:
+def demo(
+    out: Path = typer.Option(Path("fenji-demo"), "--out", help="输出文件夹。Output folder."),
+    workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
+) -> None:
     """用 sample_workbooks/ 中的示例数据运行全部规则。Run every profile on sample_workbooks/."""
     try:
         runs = api.demo(out, workers=workers, progress=lambda name: out_console.print(f"示例：{name} …"))
@@ -184,8 +245,11 @@ def demo(out: Path = typer.Option(Path("fenji-demo"), "--out", help="输出文�
 
 # Shown on screen by `run` and `demo`, not only in problems.csv: they concern the whole run
 SCREEN_CODES = ("font-fallback", "font-subsetter", "glyph-missing", "year-mismatch")
-EXIT_MEANING = {api.EXIT_OK: "没有需要处理的问题", api.EXIT_NEEDS_ATTENTION: "有需要处理的问题",
-                api.EXIT_NOTHING_GRADED: "未能定级"}
+EXIT_MEANING = {
+    api.EXIT_OK: "没有需要处理的问题",
+    api.EXIT_NEEDS_ATTENTION: "有需要处理的问题",
+    api.EXIT_NOTHING_GRADED: "未能定级",
+}
 
 
 def notable_lines(results: list[api.RunResult]) -> list[str]:
@@ -195,13 +259,17 @@ def notable_lines(results: list[api.RunResult]) -> list[str]:
 
 
 def demo_lines(runs: list[tuple[str, api.RunResult]], out: Path) -> list[str]:
-    lines = [f"  {name}: {len(result.results) if result.results is not None else 0} 个对象，"
-             f"问题 {len(result.problems)} 条，PDF {len(result.documents)} 份，"
-             f"退出码 {result.exit_code}（{EXIT_MEANING.get(result.exit_code, '')}）→ {out / name}"
-             for name, result in runs]
+    lines = [
+        f"  {name}: {len(result.results) if result.results is not None else 0} 个对象，"
+        f"问题 {len(result.problems)} 条，PDF {len(result.documents)} 份，"
+        f"退出码 {result.exit_code}（{EXIT_MEANING.get(result.exit_code, '')}）→ {out / name}"
+        for name, result in runs
+    ]
     if any(result.exit_code == api.EXIT_NEEDS_ATTENTION for _, result in runs):
-        lines.append("示例数据中故意放了填错的单元格、缺少的表和待定的对象，用来演示问题清单，"
-                     "所以退出码为 1（有需要处理的问题）属于正常。问题清单见各文件夹的 problems.csv。")
+        lines.append(
+            "示例数据中故意放了填错的单元格、缺少的表和待定的对象，用来演示问题清单，"
+            "所以退出码为 1（有需要处理的问题）属于正常。问题清单见各文件夹的 problems.csv。"
+        )
     lines += notable_lines([result for _, result in runs])
     lines.append(f"PDF 文书在 {out.resolve()}/*/documents/ 下。")
     return lines
@@ -213,7 +281,8 @@ def profiles_list(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
         from rich import box
         from rich.table import Table
-        table = Table("名称", "标题", box=box.SIMPLE_HEAD, pad_edge=False)   # rich pads by display width (CJK)
+
+        table = Table("名称", "标题", box=box.SIMPLE_HEAD, pad_edge=False)  # rich pads by display width (CJK)
         for name, title in api.profiles():
             table.add_row(name, title)
         Console(width=max(out_console.width, 80)).print(table, highlight=False)
@@ -230,13 +299,21 @@ def profiles_show(name: str = typer.Argument(..., help=PROFILE_HELP)) -> None:
 
 
 @app.command()
-def forms(profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
-          roster: Path = typer.Option(..., "--roster", help="名册工作簿（党组织名册或评定对象名册）。Roster workbook."),
-          out: Path = typer.Option(..., "--out", help="输出文件夹（不覆盖已有文件）。Output folder; existing files are never overwritten."),
-          year: Optional[int] = typer.Option(None, "--year", help="评定年度（默认今年）。Grading year (default: this year)."),
-          ballots: int = typer.Option(0, "--ballots", min=0, help="每个党组织印 N 张满意度测评票（PDF），附件3 预留 N 行。"
-                                      "Print N paper ballots per branch (PDF) and leave N rows for them in 附件3."),
-          ) -> None:
+def forms(
+    profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
+    roster: Path = typer.Option(..., "--roster", help="名册工作簿（党组织名册或评定对象名册）。Roster workbook."),
+    out: Path = typer.Option(
+        ..., "--out", help="输出文件夹（不覆盖已有文件）。Output folder; existing files are never overwritten."
+    ),
+    year: int | None = typer.Option(None, "--year", help="评定年度（默认今年）。Grading year (default: this year)."),
+    ballots: int = typer.Option(
+        0,
+        "--ballots",
+        min=0,
+        help="每个党组织印 N 张满意度测评票（PDF），附件3 预留 N 行。"
+        "Print N paper ballots per branch (PDF) and leave N rows for them in 附件3.",
+    ),
+) -> None:
     """生成预填名称和编号、带下拉选项和数值校验的空白表。Write blank forms pre-filled from the roster, with drop-downs and range checks."""
     try:
         result = api.forms(profile, roster, out, year=year, ballots=ballots)
@@ -245,15 +322,20 @@ def forms(profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
         raise typer.Exit(2)
     for note in result.notes:
         out_console.print(f"[yellow]{note}[/]")
-    out_console.print(f"已为 {len(result.units)} 个单位、{result.subjects} 个对象写入 {len(result.forms)} 个文件"
-                      f"（用时 {result.seconds:.1f} 秒）：", highlight=False)
+    out_console.print(
+        f"已为 {len(result.units)} 个单位、{result.subjects} 个对象写入 {len(result.forms)} 个文件"
+        f"（用时 {result.seconds:.1f} 秒）：",
+        highlight=False,
+    )
     for label, count in result.counts().items():
         out_console.print(f"  {label} {count} 份", highlight=False)
     for unit in result.units:
         out_console.print(f"  {unit} → {result.folder(unit)}", highlight=False)
     if result.ballots:
-        out_console.print(f"每个党组织 {result.ballots} 张满意度测评票（满意度测评票-*.pdf），附件3 已预留 {result.ballots} 行。",
-                          highlight=False)
+        out_console.print(
+            f"每个党组织 {result.ballots} 张满意度测评票（满意度测评票-*.pdf），附件3 已预留 {result.ballots} 行。",
+            highlight=False,
+        )
     out_console.print("工作表已保护（无密码）：只有填写栏可以输入。", highlight=False)
 
 
@@ -267,9 +349,11 @@ def doctor() -> None:
 
 
 @app.command("history")
-def history_command(subject: str = typer.Argument(..., help="对象编号（名册中的编号）。Subject id from the roster."),
-                    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-                    profile: Optional[str] = typer.Option(None, "--profile", help="只看这一规则。Only this profile.")) -> None:
+def history_command(
+    subject: str = typer.Argument(..., help="对象编号（名册中的编号）。Subject id from the roster."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    profile: str | None = typer.Option(None, "--profile", help="只看这一规则。Only this profile."),
+) -> None:
     """某个对象历年的等次（来自台账）。A subject's grades over the years, from the ledger."""
     try:
         rows = api.history(subject, db, profile)
@@ -279,46 +363,68 @@ def history_command(subject: str = typer.Argument(..., help="对象编号（名�
     if not rows:
         out_console.print(f"台账中没有编号 {subject} 的记录。", highlight=False)
         raise typer.Exit(1)
-    lines = ["年度\t规则\t单位\t名称\t得分\t等次\t说明"]   # tab-separated, as typed: scripts read it
+    lines = ["年度\t规则\t单位\t名称\t得分\t等次\t说明"]  # tab-separated, as typed: scripts read it
     lines += [f"{r.year}\t{r.profile}\t{r.unit}\t{r.name}\t{r.score}\t{r.grade}\t{'；'.join(r.markers)}" for r in rows]
     typer.echo("\n".join(lines))
 
 
-WATCH_STYLES = {"退回": "yellow", "重复": "yellow", "暂缓": "yellow", "未能定级": "red", "出错": "bold red", "定级": "green"}
+WATCH_STYLES = {
+    "退回": "yellow",
+    "重复": "yellow",
+    "暂缓": "yellow",
+    "未能定级": "red",
+    "出错": "bold red",
+    "定级": "green",
+}
 
 
 @app.command()
-def watch(inbox: Path = typer.Argument(..., help=INBOX_HELP),
-          profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
-          year: int = typer.Option(..., "--year", help=YEAR_HELP),
-          out: Path = typer.Option(..., "--out", help="输出文件夹（不能在收件文件夹里面）。Output folder (not inside INBOX)."),
-          db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-          workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
-          no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
-          settle: float = typer.Option(3.0, "--settle", min=0.1, help="文件大小和修改时间保持不变多少秒后才读取。"
-                                       "Seconds a file's size and mtime must stay unchanged before it is read."),
-          polling: bool = typer.Option(False, "--polling", help="用轮询代替系统文件通知（网络共享文件夹）。"
-                                       "Poll instead of using inotify (network shares)."),
-          rescan: float = typer.Option(30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。"
-                                       "Seconds between full rescans of INBOX."),
-          ) -> None:
+def watch(
+    inbox: Path = typer.Argument(..., help=INBOX_HELP),
+    profile: str = typer.Option(..., "--profile", help=PROFILE_HELP),
+    year: int = typer.Option(..., "--year", help=YEAR_HELP),
+    out: Path = typer.Option(
+        ..., "--out", help="输出文件夹（不能在收件文件夹里面）。Output folder (not inside INBOX)."
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
+    no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
+    settle: float = typer.Option(
+        3.0,
+        "--settle",
+        min=0.1,
+        help="文件大小和修改时间保持不变多少秒后才读取。"
+        "Seconds a file's size and mtime must stay unchanged before it is read.",
+    ),
+    polling: bool = typer.Option(
+        False,
+        "--polling",
+        help="用轮询代替系统文件通知（网络共享文件夹）。Poll instead of using inotify (network shares).",
+    ),
+    rescan: float = typer.Option(
+        30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。Seconds between full rescans of INBOX."
+    ),
+) -> None:
     """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
     Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
     import os
     import signal
     import threading
+
     stop = threading.Event()
 
     def request_stop(signum, frame) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
-        stop.set()   # only a flag here: the watcher finishes its current write, then returns
+        stop.set()  # only a flag here: the watcher finishes its current write, then returns
         os.write(2, "正在完成当前写入后退出……（再按一次 Ctrl-C 立即退出）\n".encode())
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     options = api.RunOptions(inbox, profile, year, out, db=db, workers=workers, documents=not no_documents)
-    show = lambda event: out_console.print(event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False)
+    show = lambda event: out_console.print(
+        event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False
+    )
     try:
         code = api.watch(options, settle=settle, rescan=rescan, polling=polling, on_event=show, stop=stop)
     except FatalError as exc:
@@ -329,19 +435,19 @@ def watch(inbox: Path = typer.Argument(..., help=INBOX_HELP),
 
 # --- the command line's own words: Chinese errors, help that wraps Chinese, flags shown as flags --------
 
-CLICK_ERRORS = sys.modules[typer.BadParameter.__module__]   # click, or the copy a recent Typer carries
+CLICK_ERRORS = sys.modules[typer.BadParameter.__module__]  # click, or the copy a recent Typer carries
 HELP_OPTION = "显示本帮助并退出。 Show this message and exit."
 METAVARS = {"inbox": "INBOX", "subject": "SUBJECT", "name": "NAME"}
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run the CLI with click's English argument errors replaced by Chinese ones (exit status 2)."""
     command = typer.main.get_command(app)
     _tidy_help(command)
     try:
         code = command.main(args=argv, prog_name="fenji", standalone_mode=False)
     except CLICK_ERRORS.UsageError as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":   # `fenji` alone: the help was the message
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `fenji` alone: the help was the message
             exc.show()
             sys.exit(0)
         _show_usage_error(exc)
@@ -394,8 +500,11 @@ def _expected(param) -> str:
     if low is None and high is None:
         kind_type = getattr(param, "type", None)
         low, high = getattr(kind_type, "min", None), getattr(kind_type, "max", None)
-    bounds = "，".join(part for part in (f"不小于 {low}" if low is not None else "",
-                                        f"不大于 {high}" if high is not None else "") if part)
+    bounds = "，".join(
+        part
+        for part in (f"不小于 {low}" if low is not None else "", f"不大于 {high}" if high is not None else "")
+        if part
+    )
     if kind in ("integer", "int"):
         example = "，如 2027" if param.name == "year" else ""
         return f"应为整数{'（' + bounds + '）' if bounds else example}。"
@@ -409,11 +518,15 @@ def _annotation_name(param) -> str:
     return getattr(annotation, "__name__", "")
 
 
-USAGE_MESSAGES = [   # (click's English, the Chinese), for UsageErrors that carry no parameter
-    (re.compile(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?"),
-     lambda m: f"没有 {m[1]} 这个命令。" + (f"您是不是要用 {m[2]}？" if m[2] else "可用的命令见 fenji --help。")),
-    (re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)"),
-     lambda m: f"多出了参数 {m[1]}。含空格的路径请加引号。"),
+USAGE_MESSAGES = [  # (click's English, the Chinese), for UsageErrors that carry no parameter
+    (
+        re.compile(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?"),
+        lambda m: f"没有 {m[1]} 这个命令。" + (f"您是不是要用 {m[2]}？" if m[2] else "可用的命令见 fenji --help。"),
+    ),
+    (
+        re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)"),
+        lambda m: f"多出了参数 {m[1]}。含空格的路径请加引号。",
+    ),
     (re.compile(r"Option '(.+?)' requires an argument\."), lambda m: f"选项 {m[1]} 后面要写一个值。"),
     (re.compile(r"Option '(.+?)' does not take a value\."), lambda m: f"选项 {m[1]} 是开关，后面不写值。"),
     (re.compile(r"Missing command\."), lambda m: "缺少命令，可用的命令见 --help。"),
@@ -448,6 +561,7 @@ def _tidy_help(command) -> None:
             option.help = HELP_OPTION
             _tidy_param(option)
         return option
+
     command.get_help_option = chinese_help_option
     for sub in getattr(command, "commands", {}).values():
         _tidy_help(sub)
@@ -459,7 +573,7 @@ BILINGUAL_JOIN = re.compile(r"([。；])([A-Za-z])")
 
 def _tidy_param(param) -> None:
     if getattr(param, "is_flag", False):
-        param.metavar = ""          # shown as a flag, not as `<bool>`
+        param.metavar = ""  # shown as a flag, not as `<bool>`
 
 
 def _chinese_usage(self, ctx, formatter) -> None:
@@ -471,7 +585,7 @@ def _fold_help_tables() -> None:
     """rich cuts a line it cannot wrap with “…”; Chinese has no spaces, so let it fold instead."""
     try:
         from typer import rich_utils
-    except ImportError:     # Typer without rich: click's plain help
+    except ImportError:  # Typer without rich: click's plain help
         return
     table = getattr(rich_utils, "Table", None)
     if table is None or getattr(table, "folds", False):
@@ -488,14 +602,15 @@ def _fold_help_tables() -> None:
     rich_utils.Table = FoldingTable
     parameter_help = getattr(rich_utils, "_get_parameter_help", None)
     if parameter_help is not None:
+
         def folded_parameter_help(*args, **kwargs):
             columns = parameter_help(*args, **kwargs)
-            for item in getattr(columns, "renderables", ()):    # a help text and its [default: …]
+            for item in getattr(columns, "renderables", ()):  # a help text and its [default: …]
                 if hasattr(item, "overflow"):
                     item.overflow = "fold"
             return columns
-        rich_utils._get_parameter_help = folded_parameter_help
 
+        rich_utils._get_parameter_help = folded_parameter_help
 
 
 if __name__ == "__main__":

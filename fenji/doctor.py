@@ -23,8 +23,11 @@ def _versions() -> list[str]:
     try:
         import weasyprint
         from weasyprint.text.ffi import pango
+
         number = pango.pango_version()
-        lines.append(f"WeasyPrint {weasyprint.__version__}，Pango {number // 10000}.{number // 100 % 100}.{number % 100}")
+        lines.append(
+            f"WeasyPrint {weasyprint.__version__}，Pango {number // 10000}.{number // 100 % 100}.{number % 100}"
+        )
     except Exception as exc:  # a broken Pango install is exactly what doctor must report
         lines.append(f"无法加载 WeasyPrint / Pango：{exc}")
     return lines
@@ -39,19 +42,35 @@ def doctor() -> DoctorReport:
         if not font.cjk:
             report.exit_code = 1
     library = harfbuzz_subset()
-    report.lines.append(f"字体子集化：HarfBuzz（{library}）" if library else
-                        "字体子集化：fontTools（慢）。" + subsetter_warning())
+    report.lines.append(
+        f"字体子集化：HarfBuzz（{library}）" if library else "字体子集化：fontTools（慢）。" + subsetter_warning()
+    )
     warnings = font_warnings()
     report.lines.extend(f"警告：{w}" for w in warnings)
-    report.lines.append("结论：" + ("缺少中文字体，不能生成正确的文书。" if report.exit_code else
-                                   "可以生成文书。" if not warnings else "可以生成文书，但字体与公文标准不同（见警告）。"))
+    report.lines.append(
+        "结论："
+        + (
+            "缺少中文字体，不能生成正确的文书。"
+            if report.exit_code
+            else "可以生成文书。"
+            if not warnings
+            else "可以生成文书，但字体与公文标准不同（见警告）。"
+        )
+    )
     return report
 
 
 def _role_line(font: RoleFont) -> str:
     if not font.family:
         return f"{font.role}：无法检查（找不到 fc-match）"
-    where = ("首选" if font.position == 0 else "最后的备选" if font.fallback and font.position > 0
-             else f"第 {font.position + 1} 选" if font.position > 0 else "系统替换")
+    where = (
+        "首选"
+        if font.position == 0
+        else "最后的备选"
+        if font.fallback and font.position > 0
+        else f"第 {font.position + 1} 选"
+        if font.position > 0
+        else "系统替换"
+    )
     coverage = "含中文" if font.cjk else "不含中文！"
     return f"{font.role}：{font.family}（{where}，{coverage}）{font.file}"

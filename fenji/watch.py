@@ -60,17 +60,16 @@ from fenji.systems import load_profile
 if TYPE_CHECKING:
     from fenji.api import RunOptions, RunResult
 
-PROCESSED, RETURNED = IGNORED_DIRS            # 已处理, 退回
+PROCESSED, RETURNED = IGNORED_DIRS  # 已处理, 退回
 STATE_FILE = ".watch-state.json"
 LOG_FILE = "watch.log"
 STAGE_DIR = ".watch-stage"
 INBOX_LOCK = ".fenji-watch.lock"
 NOTE_SUFFIX = ".问题.txt"
-TAKEN_SUFFIXES = WORKBOOK_SUFFIXES              # (.et, .ods and .xlsb are read like the others)
-LOCKED_RETRY = 5.0                               # seconds before retrying when another run holds OUT
-IGNORED_EVENTS = ("opened", "closed_no_write")   # our own reads
-SECOND_LOOK_MAX = 8                              # failing files of one batch checked again one by one
-
+TAKEN_SUFFIXES = WORKBOOK_SUFFIXES  # (.et, .ods and .xlsb are read like the others)
+LOCKED_RETRY = 5.0  # seconds before retrying when another run holds OUT
+IGNORED_EVENTS = ("opened", "closed_no_write")  # our own reads
+SECOND_LOOK_MAX = 8  # failing files of one batch checked again one by one
 
 
 def _quiet_watchdog() -> None:
@@ -92,7 +91,7 @@ def _inactive_thread_filter(record: logging.LogRecord) -> bool:
 class Event:
     """One thing the watcher did: a line on the console and in OUT/watch.log."""
 
-    kind: str        # 开始 发现 未完成 处理 接收 退回 重复 跳过 暂缓 定级 未能定级 出错 提示 停止
+    kind: str  # 开始 发现 未完成 处理 接收 退回 重复 跳过 暂缓 定级 未能定级 出错 提示 停止
     text: str
     at: dt.datetime = field(default_factory=dt.datetime.now)
 
@@ -105,27 +104,37 @@ class Event:
 
 @dataclass
 class _Seen:
-    key: tuple[int, int]                 # size, mtime_ns
-    since: float                         # monotonic time this key was first seen
+    key: tuple[int, int]  # size, mtime_ns
+    since: float  # monotonic time this key was first seen
     incomplete_since: float | None = None
 
 
 @dataclass(eq=False)
 class _New:
     path: Path
-    rel: str                             # relative to INBOX
+    rel: str  # relative to INBOX
     sha: str
     key: tuple[int, int]
-    target: str = ""                     # relative to 已处理: <date>/<rel>, made unique
-    again: str = ""                      # the same content returned before (rel under INBOX): checked anew
+    target: str = ""  # relative to 已处理: <date>/<rel>, made unique
+    again: str = ""  # the same content returned before (rel under INBOX): checked anew
 
 
 class Watcher:
     """Watches `options.inbox` and grades into `options.out` until `stop` is set (see the module doc)."""
 
-    def __init__(self, options: RunOptions, *, run: Callable, check: Callable, settle: float = 3.0, rescan: float = 30.0,
-                 polling: bool = False, on_event: Callable[[Event], None] | None = None, native_observer=None,
-                 give_up: float | None = None):
+    def __init__(
+        self,
+        options: RunOptions,
+        *,
+        run: Callable,
+        check: Callable,
+        settle: float = 3.0,
+        rescan: float = 30.0,
+        polling: bool = False,
+        on_event: Callable[[Event], None] | None = None,
+        native_observer=None,
+        give_up: float | None = None,
+    ):
         """`run` and `check` are fenji.api's: a batch is checked with `check`, the accepted files graded with `run`."""
         self.options = options
         self._run, self._check_run = run, check
@@ -137,16 +146,16 @@ class Watcher:
         self.on_event = on_event or (lambda event: None)
         self._native = native_observer or Observer
         self._tick = max(0.05, min(0.5, settle / 5))
-        self._incoming: dict[Path, tuple] = {}           # path → (size, mtime_ns) or None, monotonic time, at the event
+        self._incoming: dict[Path, tuple] = {}  # path → (size, mtime_ns) or None, monotonic time, at the event
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._pending: dict[Path, _Seen] = {}
-        self._parked: dict[Path, tuple[int, int]] = {}   # left alone until they change
-        self._held: set[Path] = set()                    # complete, waiting until grading is possible
-        self._files: dict[str, dict] = {}                # rel under INBOX → sha256, size, mtime_ns
-        self._known: dict[str, str] = {}                 # sha256 → rel of the first copy taken
-        self._retry: dict[Path, float] = {}              # held by another program: monotonic time to look again
-        self._busy_told: set[Path] = set()               # said so once
+        self._parked: dict[Path, tuple[int, int]] = {}  # left alone until they change
+        self._held: set[Path] = set()  # complete, waiting until grading is possible
+        self._files: dict[str, dict] = {}  # rel under INBOX → sha256, size, mtime_ns
+        self._known: dict[str, str] = {}  # sha256 → rel of the first copy taken
+        self._retry: dict[Path, float] = {}  # held by another program: monotonic time to look again
+        self._busy_told: set[Path] = set()  # said so once
         self._graded: str | None = None
         self._regrade_at: float | None = None
         self._next_scan = 0.0
@@ -161,12 +170,18 @@ class Watcher:
         self._stop = stop
         self._check_setup()
         _quiet_watchdog()
-        with _exclusive(self.inbox / INBOX_LOCK, self.inbox), _exclusive(self.out / INBOX_LOCK, self.out), \
-                open(self.out / LOG_FILE, "a", encoding="utf-8") as self._log:
+        with (
+            _exclusive(self.inbox / INBOX_LOCK, self.inbox),
+            _exclusive(self.out / INBOX_LOCK, self.out),
+            open(self.out / LOG_FILE, "a", encoding="utf-8") as self._log,
+        ):
             self._load_state()
             observer, how = self._start_observer()
-            self._emit("开始", f"监视 {self.inbox}（{how}；文件 {self.settle:g} 秒不变后处理，每 {self.rescan:g} 秒全面检查）；"
-                       f"已接收 {self._count(PROCESSED)} 个、已退回 {self._count(RETURNED)} 个；结果写入 {self.out}")
+            self._emit(
+                "开始",
+                f"监视 {self.inbox}（{how}；文件 {self.settle:g} 秒不变后处理，每 {self.rescan:g} 秒全面检查）；"
+                f"已接收 {self._count(PROCESSED)} 个、已退回 {self._count(RETURNED)} 个；结果写入 {self.out}",
+            )
             try:
                 self._loop(stop)
             finally:
@@ -178,7 +193,7 @@ class Watcher:
         while not stop.is_set():
             try:
                 self._step()
-            except Exception as exc:   # a bug must not end the watch: report it, pause, go on
+            except Exception as exc:  # a bug must not end the watch: report it, pause, go on
                 self._trace(f"监视时发生内部错误（{_short(exc)}），{self.settle:g} 秒后继续。")
                 stop.wait(self.settle)
             self._wake.wait(self._tick if self._pending else 0.5)
@@ -204,7 +219,9 @@ class Watcher:
         if self.out is None:
             raise FatalError("请用 --out 指定输出文件夹。")
         if self.out == self.inbox or self.inbox in self.out.parents:
-            raise FatalError(f"输出文件夹 {self.out} 不能放在收件文件夹里面（结果会被当作报送的表）。请换一个输出文件夹。")
+            raise FatalError(
+                f"输出文件夹 {self.out} 不能放在收件文件夹里面（结果会被当作报送的表）。请换一个输出文件夹。"
+            )
         self.profile = load_profile(self.options.profile)
         prepare_out_or_fail(self.out)
 
@@ -215,7 +232,7 @@ class Watcher:
         if not self.polling:
             try:
                 return self._launch(self._native, handler), "系统文件通知"
-            except Exception as exc:   # e.g. the inotify watch limit: polling still works
+            except Exception as exc:  # e.g. the inotify watch limit: polling still works
                 self._emit("提示", f"系统文件通知无法启动（{_short(exc)}），改用轮询。")
         return self._launch(lambda: PollingObserver(timeout=1), handler), "轮询"
 
@@ -260,8 +277,13 @@ class Watcher:
             parts = path.relative_to(self.inbox).parts
         except ValueError:
             return False
-        return (bool(parts) and parts[0] not in IGNORED_DIRS and not any(p.startswith(".") for p in parts)
-                and not is_lock_or_temp(path.name) and not path.is_symlink())
+        return (
+            bool(parts)
+            and parts[0] not in IGNORED_DIRS
+            and not any(p.startswith(".") for p in parts)
+            and not is_lock_or_temp(path.name)
+            and not path.is_symlink()
+        )
 
     def _see(self, path: Path, noticed: tuple | None = None) -> None:
         if path in self._pending or path in self._retry or not self._wanted(path):
@@ -300,7 +322,7 @@ class Watcher:
 
     def _complete(self, path: Path, seen: _Seen, now: float) -> bool:
         busy = _busy_error(path)
-        if busy is not None:             # retried for as long as it takes: never read broken
+        if busy is not None:  # retried for as long as it takes: never read broken
             self._retry_later(path, busy)
             return False
         if path.suffix.lower() not in WORKBOOK_SUFFIXES or looks_complete(path):
@@ -308,7 +330,7 @@ class Watcher:
         if seen.incomplete_since is None:
             seen.incomplete_since = now
             self._emit("未完成", f"{self._rel(path)} 还不是完整的工作簿（可能仍在复制），稍后再看。")
-        return now - seen.incomplete_since >= self.give_up   # then it is read, and returned as corrupt
+        return now - seen.incomplete_since >= self.give_up  # then it is read, and returned as corrupt
 
     # --- one batch ------------------------------------------------------------------------
 
@@ -401,7 +423,7 @@ class Watcher:
         for item in failing:
             try:
                 found, fatal = self._check(others + [item])
-            except Exception as exc:      # the batch's verdict stands; the maintainer finds why in watch.log
+            except Exception as exc:  # the batch's verdict stands; the maintainer finds why in watch.log
                 self._log_trace(f"再次检查 {item.rel} 时发生内部错误（{_short(exc)}），按整批检查的结果处理。")
                 continue
             if not fatal and not _has_errors(found.get(item.target, [])):
@@ -431,12 +453,16 @@ class Watcher:
         dest = _move(item.path, self.processed, item.target)
         self._record(dest, item)
         warnings = sum(p.level == WARNING for p in problems)
-        notes = ([f"与先前退回的 {item.again} 内容相同，重新检查已无错误"] if item.again else []) + \
-                ([f"警告 {warnings} 条，见 problems.csv"] if warnings else [])
+        notes = ([f"与先前退回的 {item.again} 内容相同，重新检查已无错误"] if item.again else []) + (
+            [f"警告 {warnings} 条，见 problems.csv"] if warnings else []
+        )
         self._emit("接收", f"{item.rel} → {self._rel(dest)}" + (f"（{'；'.join(notes)}）" if notes else ""))
         for problem in problems:
-            if problem.code == "superseded":   # taken, yet an earlier one wins: the clerk should know
-                self._emit("提示", f"{self._rel(dest)} 未被采用：{problem.message}（按表中的填报日期，日期相同时按文件修改时间）")
+            if problem.code == "superseded":  # taken, yet an earlier one wins: the clerk should know
+                self._emit(
+                    "提示",
+                    f"{self._rel(dest)} 未被采用：{problem.message}（按表中的填报日期，日期相同时按文件修改时间）",
+                )
 
     def _reject(self, item: _New, problems: list[Problem], day: str) -> None:
         if not self._unchanged(item):
@@ -457,7 +483,10 @@ class Watcher:
         dest = _move(item.path, self.returned, str(dest.relative_to(self.returned)))
         self._files[self._rel(dest)] = {"sha256": item.sha, "size": item.key[0], "mtime_ns": item.key[1]}
         still = f"，重新检查仍有 {sum(p.level == ERROR for p in problems)} 处错误" if problems else ""
-        self._emit("重复", f"{item.rel} 与 {earlier} 内容相同{still}，不再处理 → {self._rel(dest)}（说明见 {dest.name}{NOTE_SUFFIX}）")
+        self._emit(
+            "重复",
+            f"{item.rel} 与 {earlier} 内容相同{still}，不再处理 → {self._rel(dest)}（说明见 {dest.name}{NOTE_SUFFIX}）",
+        )
 
     def _hold(self, item: _New, why: str) -> None:
         self._held.add(item.path)
@@ -470,9 +499,9 @@ class Watcher:
             return step()
         except Exception as exc:
             rel = self._rel(path)
-            if isinstance(exc, FileNotFoundError) and not path.exists():   # the clerk took it back
+            if isinstance(exc, FileNotFoundError) and not path.exists():  # the clerk took it back
                 self._emit("提示", f"{rel} 在处理前已被移走或删除。")
-            elif _locked(exc) and path.exists():                           # open in another program
+            elif _locked(exc) and path.exists():  # open in another program
                 self._retry_later(path, exc)
             else:
                 self._trace(f"处理 {rel} 时发生内部错误（{_short(exc)}）。")
@@ -496,15 +525,18 @@ class Watcher:
         self._retry[path] = time.monotonic() + self.settle
         if path not in self._busy_told:
             self._busy_told.add(path)
-            self._emit("未完成", f"{self._rel(path)} 正被其他程序占用，暂时无法读取或移动（{_short(exc)}），"
-                       "稍后自动重试；若在 Excel 或 WPS 中打开着，请关闭。")
+            self._emit(
+                "未完成",
+                f"{self._rel(path)} 正被其他程序占用，暂时无法读取或移动（{_short(exc)}），"
+                "稍后自动重试；若在 Excel 或 WPS 中打开着，请关闭。",
+            )
 
     def _due_retries(self, now: float) -> None:
         for path, due in list(self._retry.items()):
             if due <= now:
                 del self._retry[path]
                 key = _stat_key(path)
-                if key is not None:      # looked at again at once, if it has not changed meanwhile
+                if key is not None:  # looked at again at once, if it has not changed meanwhile
                     self._pending[path] = _Seen(key, now - self.settle)
 
     def _unchanged(self, item: _New) -> bool:
@@ -528,7 +560,7 @@ class Watcher:
             return
         try:
             result = self._run(replace(self.options, inbox=self.processed))
-        except Exception as exc:   # outputs stay as they were; tried again later, and at the next start
+        except Exception as exc:  # outputs stay as they were; tried again later, and at the next start
             self._trace(f"定级时发生内部错误（{_short(exc)}），结果未更新；{self.rescan:g} 秒后重试。")
             self._regrade_at = time.monotonic() + self.rescan
             return
@@ -538,11 +570,14 @@ class Watcher:
 
     def _fingerprint(self) -> str:
         """Changes whenever 已处理 or what grading depends on (profile, year, version) changes."""
-        digest = hashlib.sha256(json.dumps([__version__, self.profile.sha256, self.options.year,
-                                            self.options.documents]).encode())
+        digest = hashlib.sha256(
+            json.dumps([__version__, self.profile.sha256, self.options.year, self.options.documents]).encode()
+        )
         for path in _files(self.processed):
             stat = path.stat()
-            digest.update(f"{path.relative_to(self.processed).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            digest.update(
+                f"{path.relative_to(self.processed).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+            )
         return digest.hexdigest()
 
     # --- state ----------------------------------------------------------------------------
@@ -557,7 +592,7 @@ class Watcher:
             self._emit("提示", f"状态文件 {STATE_FILE} 无法读取（{_short(exc)}），按已处理、退回文件夹重建。")
             saved = {}
         old = saved.get("files", {}) if isinstance(saved, dict) else {}
-        for root in (self.processed, self.returned):   # accepted first, then returned in the order returned
+        for root in (self.processed, self.returned):  # accepted first, then returned in the order returned
             workbooks = [path for path in _files(root) if not path.name.endswith(NOTE_SUFFIX)]
             for path in sorted(workbooks, key=_returned_at) if root == self.returned else workbooks:
                 self._remember(path, old.get(self._rel(path)))
@@ -570,7 +605,7 @@ class Watcher:
         rel = self._rel(path)
         same = isinstance(entry, dict) and [entry.get("size"), entry.get("mtime_ns")] == list(key)
         if entry and not same and rel.startswith(RETURNED + "/"):
-            return   # edited in 退回 after it was returned: that content was never processed
+            return  # edited in 退回 after it was returned: that content was never processed
         sha = entry["sha256"] if same else sha256_file(path)
         self._files[rel] = {"sha256": sha, "size": key[0], "mtime_ns": key[1]}
         self._known.setdefault(sha, rel)
@@ -590,8 +625,14 @@ class Watcher:
         return None
 
     def _save_state(self) -> None:
-        state = {"format": 1, "fenji_version": __version__, "inbox": str(self.inbox), "graded": self._graded,
-                 "saved": dt.datetime.now().isoformat(timespec="seconds"), "files": self._files}
+        state = {
+            "format": 1,
+            "fenji_version": __version__,
+            "inbox": str(self.inbox),
+            "graded": self._graded,
+            "saved": dt.datetime.now().isoformat(timespec="seconds"),
+            "files": self._files,
+        }
         try:
             write_json(state, self.out / STATE_FILE)
         except OSError as exc:
@@ -615,7 +656,7 @@ class Watcher:
             self._log.flush()
         try:
             self.on_event(event)
-        except Exception as exc:   # a broken console must not stop the watcher: the log still has it
+        except Exception as exc:  # a broken console must not stop the watcher: the log still has it
             self._log_trace(f"显示事件时出错（{_short(exc)}）。")
 
     def _trace(self, text: str) -> None:
@@ -646,6 +687,7 @@ class _Handler(FileSystemEventHandler):
 
 # --- files ----------------------------------------------------------------------------------
 
+
 def looks_complete(path: Path) -> bool:
     """False for a workbook visibly still being written: empty, zeros so far, or a zip/OLE container
     that does not open yet (a zip's directory is at its end, so a partial copy never opens)."""
@@ -661,7 +703,7 @@ def looks_complete(path: Path) -> bool:
             return path.stat().st_size % 512 == 0 and _ole_opens(path)
     except (OSError, zipfile.BadZipFile, EOFError, ValueError):
         return False
-    return True   # not a container we can judge (an HTML page renamed .xls): the reader will report it
+    return True  # not a container we can judge (an HTML page renamed .xls): the reader will report it
 
 
 def _ole_opens(path: Path) -> bool:
@@ -671,9 +713,10 @@ def _ole_opens(path: Path) -> bool:
     from fenji.core.workbook import Limits
     from fenji.core.xlsscan import Compound
     from fenji.core.xlsxscan import ScanRefused
+
     try:
         if path.stat().st_size > Limits().max_file_bytes:
-            return True           # the reader refuses it (file-too-large) without opening it
+            return True  # the reader refuses it (file-too-large) without opening it
         book = Compound(path.read_bytes())
         book.stream("Workbook", "Book", "EncryptedPackage", "EncryptionInfo")
     except (ScanRefused, OSError, ValueError, IndexError, struct.error, MemoryError):
@@ -682,13 +725,14 @@ def _ole_opens(path: Path) -> bool:
 
 
 LOCKED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY}
-LOCKED_WINERRORS = {32, 33}                      # sharing and lock violations
+LOCKED_WINERRORS = {32, 33}  # sharing and lock violations
 
 
 def _locked(exc: BaseException) -> bool:
     """An error that goes away once another program lets go of the file."""
-    return isinstance(exc, OSError) and (exc.errno in LOCKED_ERRNOS
-                                         or getattr(exc, "winerror", None) in LOCKED_WINERRORS)
+    return isinstance(exc, OSError) and (
+        exc.errno in LOCKED_ERRNOS or getattr(exc, "winerror", None) in LOCKED_WINERRORS
+    )
 
 
 def _busy_error(path: Path) -> OSError | None:
@@ -751,7 +795,7 @@ def _link(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(src, dest)
-    except OSError:   # another file system, or one without hard links
+    except OSError:  # another file system, or one without hard links
         shutil.copy2(src, dest)
 
 
@@ -769,7 +813,9 @@ def _exclusive(lock: Path, folder: Path):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise FatalError(f"已有一个 fenji watch 在使用 {folder}。同一个收件或输出文件夹只能有一个监视程序。") from None
+            raise FatalError(
+                f"已有一个 fenji watch 在使用 {folder}。同一个收件或输出文件夹只能有一个监视程序。"
+            ) from None
         yield
     finally:
         handle.close()
@@ -777,14 +823,19 @@ def _exclusive(lock: Path, folder: Path):
 
 # --- texts ----------------------------------------------------------------------------------
 
+
 def clerk_note(rel: str, problems: list[Problem], at: dt.datetime | None = None) -> str:
     """The 问题.txt beside a returned file: what is wrong, where, how to fix it — for a village clerk."""
     at = at or dt.datetime.now()
     errors = [p for p in problems if p.level == ERROR]
     warnings = [p for p in problems if p.level == WARNING]
-    lines = [f"文件：{rel}", f"处理时间：{at.year}年{at.month}月{at.day}日 {at:%H:%M}",
-             f"处理结果：退回。这份表有 {len(errors)} 处错误，本次没有计入定级。",
-             "请按下面的说明在原表上改正，保存后把整个文件重新放回收件文件夹（文件名可以不变）。", ""]
+    lines = [
+        f"文件：{rel}",
+        f"处理时间：{at.year}年{at.month}月{at.day}日 {at:%H:%M}",
+        f"处理结果：退回。这份表有 {len(errors)} 处错误，本次没有计入定级。",
+        "请按下面的说明在原表上改正，保存后把整个文件重新放回收件文件夹（文件名可以不变）。",
+        "",
+    ]
     for n, problem in enumerate(errors, start=1):
         lines += [f"错误 {n}：{_where(problem)}", f"    {problem.message}", ""]
     if warnings:
@@ -802,14 +853,21 @@ def repeat_note(rel: str, earlier: str, problems: list[Problem] | None = None) -
     same = [f"文件：{rel}", f"处理结果：这份表与 {earlier} 内容完全相同（重复报送），没有再次处理。"]
     if not earlier.startswith(RETURNED + "/"):
         return "\n".join(same + ["原来那份已经接收，无需再次报送。"]) + "\n"
-    if problems is None:          # a second copy in the batch that returned the first
+    if problems is None:  # a second copy in the batch that returned the first
         return "\n".join(same + [f"那份因有错误已被退回，说明见 {earlier}{NOTE_SUFFIX}。请改正后再报送。"]) + "\n"
-    lines = [f"文件：{rel}", f"处理结果：这份表与先前退回的 {earlier} 内容完全相同（未经改动），重新检查后错误仍在，"
-             "再次退回，没有计入定级。", f"先前的说明见 {earlier}{NOTE_SUFFIX}。", ""]
+    lines = [
+        f"文件：{rel}",
+        f"处理结果：这份表与先前退回的 {earlier} 内容完全相同（未经改动），重新检查后错误仍在，"
+        "再次退回，没有计入定级。",
+        f"先前的说明见 {earlier}{NOTE_SUFFIX}。",
+        "",
+    ]
     for n, problem in enumerate([p for p in problems if p.level == ERROR], start=1):
         lines += [f"错误 {n}：{_where(problem)}", f"    {problem.message}", ""]
-    lines.append("请在原表上改正，保存后把整个文件重新放回收件文件夹。如果问题出在另一份表（如名册、汇总表），"
-                 "请先报送改正后的那份表，再把这份原样放回。")
+    lines.append(
+        "请在原表上改正，保存后把整个文件重新放回收件文件夹。如果问题出在另一份表（如名册、汇总表），"
+        "请先报送改正后的那份表，再把这份原样放回。"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -829,8 +887,13 @@ def _where(problem: Problem) -> str:
 
 
 def _internal(rel: str, exc: Exception) -> Problem:
-    return Problem(ERROR, "internal-error", rel, message=f"处理这个文件时程序发生内部错误（{_short(exc)}），文件没有计入定级。"
-                   "请先用 Excel 或 WPS 打开并另存为 .xlsx 后重新报送；仍不行时请把文件交给技术支持。")
+    return Problem(
+        ERROR,
+        "internal-error",
+        rel,
+        message=f"处理这个文件时程序发生内部错误（{_short(exc)}），文件没有计入定级。"
+        "请先用 Excel 或 WPS 打开并另存为 .xlsx 后重新报送；仍不行时请把文件交给技术支持。",
+    )
 
 
 def _graded_event(result: RunResult) -> tuple[str, str]:
@@ -838,8 +901,10 @@ def _graded_event(result: RunResult) -> tuple[str, str]:
         return "未能定级", result.message
     counts = "，".join(f"{grade} {n}" for grade, n in result.results["等次"].value_counts().items())
     documents = f"，文书 {len(result.documents)} 份" if result.documents else ""
-    return "定级", (f"结果已更新：{len(result.results)} 个对象（{counts}）；错误 {result.problems.count(ERROR)} 条、"
-                   f"警告 {result.problems.count(WARNING)} 条{documents}；用时 {result.seconds:.1f} 秒")
+    return "定级", (
+        f"结果已更新：{len(result.results)} 个对象（{counts}）；错误 {result.problems.count(ERROR)} 条、"
+        f"警告 {result.problems.count(WARNING)} 条{documents}；用时 {result.seconds:.1f} 秒"
+    )
 
 
 def _short(exc: Exception) -> str:

@@ -33,8 +33,10 @@ def texts(folder: Path) -> dict[str, str]:
     found = {p.relative_to(folder).as_posix(): pdf_text(p) for p in sorted(folder.rglob("*.pdf"))}
     if found:
         return found
-    return {p.relative_to(folder).as_posix()[: -len(".txt")]: p.read_text(encoding="utf-8")
-            for p in sorted(folder.rglob("*.pdf.txt"))}
+    return {
+        p.relative_to(folder).as_posix()[: -len(".txt")]: p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*.pdf.txt"))
+    }
 
 
 def dump(demo: Path, target: Path) -> int:
@@ -57,8 +59,11 @@ def compare(old: dict[str, str], new: dict[str, str]) -> int:
         if old[rel] == new[rel]:
             continue
         differing += 1
-        lines = list(difflib.unified_diff(old[rel].splitlines(), new[rel].splitlines(), "old/" + rel, "new/" + rel,
-                                          n=0, lineterm=""))
+        lines = list(
+            difflib.unified_diff(
+                old[rel].splitlines(), new[rel].splitlines(), "old/" + rel, "new/" + rel, n=0, lineterm=""
+            )
+        )
         print("\n".join(lines[: SHOWN_LINES + 2]))
         if len(lines) > SHOWN_LINES + 2:
             print(f"… {len(lines) - SHOWN_LINES - 2} more diff lines")

@@ -23,8 +23,9 @@ def branch(ident: str, six: list, votes: dict | tuple, veto: str = "", town: str
     return b
 
 
-def write_town(folder: Path, branches: list[Branch], year: int = 2027, decisions: list | None = None,
-               skip_scores: tuple = ()) -> Path:
+def write_town(
+    folder: Path, branches: list[Branch], year: int = 2027, decisions: list | None = None, skip_scores: tuple = ()
+) -> Path:
     """名册 + 汇总表 + 附件4 for one or more towns, as real .xlsx files."""
     folder.mkdir(parents=True, exist_ok=True)
     towns = sorted({b.town for b in branches})
@@ -32,9 +33,11 @@ def write_town(folder: Path, branches: list[Branch], year: int = 2027, decisions
         members = [b for b in branches if b.town == town]
         roster_book(town, year, members).save(folder / f"{town}名册.xlsx")
         summary_book(town, year, [(b, b.votes, sum(b.votes.values()), "") for b in members]).save(
-            folder / f"{town}汇总表.xlsx")
+            folder / f"{town}汇总表.xlsx"
+        )
         score_book(town, year, [(b, b.scores, None) for b in members if b.id not in skip_scores]).save(
-            folder / f"{town}附件4.xlsx")
+            folder / f"{town}附件4.xlsx"
+        )
     if decisions:
         decisions_book(towns[0], decisions).save(folder / "决定调整表.xlsx")
     return folder
@@ -44,8 +47,21 @@ def frame(scores: list, unit: str = "甲镇", tie: list | None = None, veto: dic
     """A subjects frame as the scorer builds it, for pure grading tests."""
     rows = []
     for n, score in enumerate(scores):
-        rows.append({"编号": f"S{n + 1:02d}", "名称": f"第{n + 1}村", "单位": unit, "类别": "",
-                     "得分": Decimal(str(score)), "missing": [], "否决情形": (veto or {}).get(n, ""),
-                     "群众评价": Decimal((tie or [0] * len(scores))[n]), "工作业绩": Decimal(0),
-                     "自评等次": "", "自评得分": None, "上年等次": "", "sources": {}})
+        rows.append(
+            {
+                "编号": f"S{n + 1:02d}",
+                "名称": f"第{n + 1}村",
+                "单位": unit,
+                "类别": "",
+                "得分": Decimal(str(score)),
+                "missing": [],
+                "否决情形": (veto or {}).get(n, ""),
+                "群众评价": Decimal((tie or [0] * len(scores))[n]),
+                "工作业绩": Decimal(0),
+                "自评等次": "",
+                "自评得分": None,
+                "上年等次": "",
+                "sources": {},
+            }
+        )
     return pd.DataFrame(rows)

@@ -17,6 +17,7 @@ os.environ["FENJI_DB"] = str(Path(tempfile.mkdtemp(prefix="fenji-tests-")) / "se
 def _own_default_ledger(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FENJI_DB", str(tmp_path_factory.mktemp("ledger") / "fenji.db"))
 
+
 from fenji.systems import load_profile
 
 

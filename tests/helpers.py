@@ -30,7 +30,9 @@ def read_case(rel: str, profile=DINGJI) -> FileResult:
     return read_file(InputFile(path, path.name, stat.st_size, stat.st_mtime, ""), profile)
 
 
-def make_inbox(tmp_path: Path, *rels: str, rename: dict[str, str] | None = None, mtimes: dict[str, float] | None = None) -> Path:
+def make_inbox(
+    tmp_path: Path, *rels: str, rename: dict[str, str] | None = None, mtimes: dict[str, float] | None = None
+) -> Path:
     """A drop folder holding copies of committed files (optionally renamed, with set modification times)."""
     inbox = tmp_path / "inbox"
     inbox.mkdir(exist_ok=True)

@@ -26,15 +26,21 @@ from pathlib import Path
 import pytest
 
 ADMIN, ADMIN_PASSWORD = "pgadmin", "admin-Pw-7f3e"
-WRITER, WRITER_PASSWORD = "county_writer", "Wr1ter-s3cret-9bd1"     # the tests grep for this password
-INSTALL_HINT = ("PostgreSQL server programs (initdb, pg_ctl) are not installed: run "
-                "`FENJI_TEST_PACKAGES=1 bash scripts/setup.sh` (installs Debian's `postgresql`), or `bash scripts/test.sh`.")
+WRITER, WRITER_PASSWORD = "county_writer", "Wr1ter-s3cret-9bd1"  # the tests grep for this password
+INSTALL_HINT = (
+    "PostgreSQL server programs (initdb, pg_ctl) are not installed: run "
+    "`FENJI_TEST_PACKAGES=1 bash scripts/setup.sh` (installs Debian's `postgresql`), or `bash scripts/test.sh`."
+)
 SETTINGS = {
     "listen_addresses": "127.0.0.1",
     # a throw-away server: durability is not wanted, speed is
-    "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-    "shared_buffers": "16MB", "max_connections": "120",
-    "log_min_messages": "warning", "log_connections": "off",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "shared_buffers": "16MB",
+    "max_connections": "120",
+    "log_min_messages": "warning",
+    "log_connections": "off",
 }
 
 
@@ -87,8 +93,9 @@ class PostgresServer:
         return ["runuser", "-u", self.user, "--", *line] if self.user else line
 
     def run(self, program: str, *args: str, timeout: int = 120) -> None:
-        done = subprocess.run(self.command(program, *args), capture_output=True, text=True, timeout=timeout,
-                              cwd=self.root)
+        done = subprocess.run(
+            self.command(program, *args), capture_output=True, text=True, timeout=timeout, cwd=self.root
+        )
         if done.returncode:
             log = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
             pytest.fail(f"{program} failed ({done.returncode}): {done.stderr or done.stdout}\n{log}")
@@ -98,28 +105,55 @@ class PostgresServer:
         pwfile.write_text(ADMIN_PASSWORD + "\n")
         if self.user:
             os.chown(pwfile, pwd.getpwnam(self.user).pw_uid, -1)
-        self.run("initdb", "-D", str(self.data), "-U", ADMIN, f"--pwfile={pwfile}", "--auth=scram-sha-256",
-                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self.run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            ADMIN,
+            f"--pwfile={pwfile}",
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         pwfile.unlink()
         options = " ".join(f"-c {key}={value}" for key, value in SETTINGS.items())
-        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                 "-o", f"-p {self.port} -k {self.root} {options}", "start")
+        self.run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.root} {options}",
+            "start",
+        )
 
     def stop(self) -> None:
-        subprocess.run(self.command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"),
-                       capture_output=True, timeout=60, cwd=self.root)
+        subprocess.run(
+            self.command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"),
+            capture_output=True,
+            timeout=60,
+            cwd=self.root,
+        )
 
     # --- URLs and databases ------------------------------------------------------------------
 
-    def url(self, database: str, user: str = WRITER, password: str = WRITER_PASSWORD,
-            port: int | None = None) -> str:
+    def url(self, database: str, user: str = WRITER, password: str = WRITER_PASSWORD, port: int | None = None) -> str:
         return f"postgresql+psycopg://{user}:{password}@127.0.0.1:{port or self.port}/{database}"
 
     def admin(self, database: str = "postgres"):
         """A psycopg connection as the server's superuser, in autocommit (CREATE DATABASE needs it)."""
         import psycopg
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=ADMIN, password=ADMIN_PASSWORD,
-                               dbname=database, autocommit=True)
+
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user=ADMIN, password=ADMIN_PASSWORD, dbname=database, autocommit=True
+        )
 
     def database(self, name: str) -> str:
         """A new, empty database owned by the writer role; returns the writer's URL to it."""
@@ -150,8 +184,9 @@ def start_server() -> PostgresServer:
         server.start()
         with server.admin() as connection:
             # the county's writer: may log in and own its databases, nothing on the server beyond that
-            connection.execute(f"CREATE ROLE {WRITER} LOGIN PASSWORD '{WRITER_PASSWORD}' "
-                               "NOSUPERUSER NOCREATEDB NOCREATEROLE")
+            connection.execute(
+                f"CREATE ROLE {WRITER} LOGIN PASSWORD '{WRITER_PASSWORD}' NOSUPERUSER NOCREATEDB NOCREATEROLE"
+            )
     except BaseException:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -37,17 +37,54 @@ OPTIONS = ["满意", "基本满意", "不满意", "不了解"]
 
 # --- numbers ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("18", D(18)), ("18.5", D("18.5")), ("１８", D(18)), ("１８．５", D("18.5")), ("18分", D(18)),
-    (" 18 ", D(18)), ("\u300018\u3000", D(18)), ("18\n", D(18)), ("+18", D(18)), ("-1", D(-1)), (".5", D("0.5")),
-    (18, D(18)), (18.0, D(18)), (18.5, D("18.5")), (0.1, D("0.1")), (0, D(0)),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("18", D(18)),
+        ("18.5", D("18.5")),
+        ("１８", D(18)),
+        ("１８．５", D("18.5")),
+        ("18分", D(18)),
+        (" 18 ", D(18)),
+        ("\u300018\u3000", D(18)),
+        ("18\n", D(18)),
+        ("+18", D(18)),
+        ("-1", D(-1)),
+        (".5", D("0.5")),
+        (18, D(18)),
+        (18.0, D(18)),
+        (18.5, D("18.5")),
+        (0.1, D("0.1")),
+        (0, D(0)),
+    ],
+)
 def test_parse_number_accepts(value, expected):
     assert parse_number(value) == expected
 
 
-@pytest.mark.parametrize("value", [None, "", "  ", "良好", "十八", "18分分", "1e3", "18.5.1", "NaN",
-                                   "inf", float("nan"), float("inf"), float("-inf"), True, False, "—", "/"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "  ",
+        "良好",
+        "十八",
+        "18分分",
+        "1e3",
+        "18.5.1",
+        "NaN",
+        "inf",
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        True,
+        False,
+        "—",
+        "/",
+    ],
+)
 def test_parse_number_rejects(value):
     assert parse_number(value) is None
 
@@ -57,9 +94,19 @@ def test_parse_number_is_exact_for_floats_read_from_cells():
     assert parse_number(89.25) == D("89.25")
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("42", 42), (42.0, 42), ("４２", 42), ("42票", 42), ("42张", 42), ("42人", 42), (" 42 ", 42), (0, 0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("42", 42),
+        (42.0, 42),
+        ("４２", 42),
+        ("42票", 42),
+        ("42张", 42),
+        ("42人", 42),
+        (" 42 ", 42),
+        (0, 0),
+    ],
+)
 def test_parse_count_accepts(value, expected):
     assert parse_count(value) == expected
 
@@ -70,6 +117,7 @@ def test_parse_count_rejects(value):
 
 
 # --- percentages (the summary's 满意率) ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [0.965, "0.965", 96.5, "96.5", "96.5%", "96.5％", " 96.5 % ", "９６．５％"])
 def test_parse_percent_forms(value):
@@ -88,28 +136,67 @@ def test_parse_percent_rejects(value):
 
 # --- dates -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    dt.date(2027, 3, 28), dt.datetime(2027, 3, 28, 0, 0), dt.datetime(2027, 3, 28, 15, 30),
-    "2027年3月28日", "2027年03月28日", "2027年3月28", " 2027 年 3 月 28 日 ", "２０２７年３月２８日",
-    "2027.3.28", "2027-03-28", "2027/3/28", "2027-03-28 00:00:00", "填报日期：2027年3月28日",
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(2027, 3, 28),
+        dt.datetime(2027, 3, 28, 0, 0),
+        dt.datetime(2027, 3, 28, 15, 30),
+        "2027年3月28日",
+        "2027年03月28日",
+        "2027年3月28",
+        " 2027 年 3 月 28 日 ",
+        "２０２７年３月２８日",
+        "2027.3.28",
+        "2027-03-28",
+        "2027/3/28",
+        "2027-03-28 00:00:00",
+        "填报日期：2027年3月28日",
+    ],
+)
 def test_parse_date_forms(value):
     assert parse_date(value) == dt.date(2027, 3, 28)
 
 
-@pytest.mark.parametrize("value", [None, "", "三月二十八日", "2027年13月1日", "2027/2/30", "0000-01-01", "2027年3月",
-                                   "28/3/2027", 46474.0])
+@pytest.mark.parametrize(
+    "value", [None, "", "三月二十八日", "2027年13月1日", "2027/2/30", "0000-01-01", "2027年3月", "28/3/2027", 46474.0]
+)
 def test_parse_date_rejects(value):
     assert parse_date(value) is None
 
 
 # --- star levels -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("五星", 5), ("五星级", 5), ("5", 5), (5, 5), (5.0, 5), ("5星", 5), ("5星级", 5), ("★★★★★", 5), ("５星", 5),
-    (" 五 星 ", 5), ("三星", 3), ("二星", 2), ("两星", 2), ("一星级", 1), ("★★★☆☆", 3), ("★", 1),
-    ("无", 0), ("无星", 0), ("0", 0), (0, 0), ("零星", 0), ("不列入星级", 0), ("—", 0),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("五星", 5),
+        ("五星级", 5),
+        ("5", 5),
+        (5, 5),
+        (5.0, 5),
+        ("5星", 5),
+        ("5星级", 5),
+        ("★★★★★", 5),
+        ("５星", 5),
+        (" 五 星 ", 5),
+        ("三星", 3),
+        ("二星", 2),
+        ("两星", 2),
+        ("一星级", 1),
+        ("★★★☆☆", 3),
+        ("★", 1),
+        ("无", 0),
+        ("无星", 0),
+        ("0", 0),
+        (0, 0),
+        ("零星", 0),
+        ("不列入星级", 0),
+        ("—", 0),
+    ],
+)
 def test_parse_stars(value, expected):
     assert parse_stars(value) == expected
 
@@ -121,10 +208,21 @@ def test_parse_stars_rejects(value):
 
 # --- options ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("满意", "满意"), (" 满意", "满意"), ("满意 ", "满意"), ("满 意", "满意"), ("\u3000满意\u3000", "满意"),
-    ("基本\u3000满意", "基本满意"), ("不\n满意", "不满意"), ("不了解\u00a0", "不了解"), ("基本满意\u200b", "基本满意"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("满意", "满意"),
+        (" 满意", "满意"),
+        ("满意 ", "满意"),
+        ("满 意", "满意"),
+        ("\u3000满意\u3000", "满意"),
+        ("基本\u3000满意", "基本满意"),
+        ("不\n满意", "不满意"),
+        ("不了解\u00a0", "不了解"),
+        ("基本满意\u200b", "基本满意"),
+    ],
+)
 def test_parse_option_tolerates_spaces(value, expected):
     assert parse_option(value, OPTIONS) == expected
 
@@ -136,8 +234,21 @@ def test_parse_option_rejects(value):
 
 # --- names, headers, labels ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", ["清溪村", "清溪村党支部", "清溪村 党支部", "清溪村\u3000党支部", " 清溪村党支部 ",
-                                   "清溪村党总支", "清溪村党总支部", "清溪村支部", "清溪村党委"])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "清溪村",
+        "清溪村党支部",
+        "清溪村 党支部",
+        "清溪村\u3000党支部",
+        " 清溪村党支部 ",
+        "清溪村党总支",
+        "清溪村党总支部",
+        "清溪村支部",
+        "清溪村党委",
+    ],
+)
 def test_normalize_name(value):
     assert normalize_name(value) == "清溪村"
 
@@ -147,11 +258,18 @@ def test_normalize_name_full_width():
     assert normalize_name("清溪村党支部") != normalize_name("清溪社区党支部")
 
 
-@pytest.mark.parametrize("value, key, maximum", [
-    ("党组织带头人（15分）", "党组织带头人", D(15)), ("党组织带头人(15分)", "党组织带头人", D(15)),
-    ("党组织带头人\n（15分）", "党组织带头人", D(15)), ("工作 业绩（ 20 分）", "工作业绩", D(20)),
-    ("群众评价（２５分）", "群众评价", D(25)), ("总分", "总分", None), ("得分（2.5分）", "得分", D("2.5")),
-])
+@pytest.mark.parametrize(
+    "value, key, maximum",
+    [
+        ("党组织带头人（15分）", "党组织带头人", D(15)),
+        ("党组织带头人(15分)", "党组织带头人", D(15)),
+        ("党组织带头人\n（15分）", "党组织带头人", D(15)),
+        ("工作 业绩（ 20 分）", "工作业绩", D(20)),
+        ("群众评价（２５分）", "群众评价", D(25)),
+        ("总分", "总分", None),
+        ("得分（2.5分）", "得分", D("2.5")),
+    ],
+)
 def test_header_key_and_max(value, key, maximum):
     assert header_key(value) == key
     assert header_max(value) == maximum
@@ -167,13 +285,16 @@ def test_title_key_drops_spaces_and_quotes():
     assert title_key("满意度\u3000测评表") == "满意度测评表"
 
 
-@pytest.mark.parametrize("value, pair", [
-    ("党组织名称（盖章）：清溪村党支部", ("党组织名称", "清溪村党支部")),
-    ("填报日期:2027年3月28日", ("填报日期", "2027年3月28日")),
-    ("乡镇党委(盖章)： 清溪镇党委 ", ("乡镇党委", "清溪镇党委")),
-    ("填报日期：", ("填报日期", "")),
-    ("时间：9:30", ("时间", "9:30")),
-])
+@pytest.mark.parametrize(
+    "value, pair",
+    [
+        ("党组织名称（盖章）：清溪村党支部", ("党组织名称", "清溪村党支部")),
+        ("填报日期:2027年3月28日", ("填报日期", "2027年3月28日")),
+        ("乡镇党委(盖章)： 清溪镇党委 ", ("乡镇党委", "清溪镇党委")),
+        ("填报日期：", ("填报日期", "")),
+        ("时间：9:30", ("时间", "9:30")),
+    ],
+)
 def test_split_label(value, pair):
     assert split_label(value) == pair
 
@@ -183,7 +304,10 @@ def test_split_label_without_colon():
 
 
 def test_split_labels_several_in_one_cell():
-    assert split_labels("乡镇（盖章）：清溪镇\u3000\u3000\u3000\u3000年度：2027") == [("乡镇", "清溪镇"), ("年度", "2027")]
+    assert split_labels("乡镇（盖章）：清溪镇\u3000\u3000\u3000\u3000年度：2027") == [
+        ("乡镇", "清溪镇"),
+        ("年度", "2027"),
+    ]
 
 
 def test_text_and_blank():
@@ -194,8 +318,10 @@ def test_text_and_blank():
     assert squash("基本 满意\u3000") == "基本满意"
 
 
-@pytest.mark.parametrize("index, letters", [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (52, "BA"), (701, "ZZ"),
-                                            (702, "AAA"), (16383, "XFD")])
+@pytest.mark.parametrize(
+    "index, letters",
+    [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (52, "BA"), (701, "ZZ"), (702, "AAA"), (16383, "XFD")],
+)
 def test_column_letter(index, letters):
     assert column_letter(index) == letters
 
@@ -207,14 +333,34 @@ def test_cell_ref():
 # --- property: no parser raises, whatever the cell holds --------------------------------------------------
 
 CELL_VALUES = st.one_of(
-    st.none(), st.booleans(), st.text(), st.text(alphabet="0123456789０１２３.．%％分票星★☆年月日-/ 　\n无五两十"),
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-10**30, max_value=10**30),
-    st.dates(), st.datetimes(),
+    st.none(),
+    st.booleans(),
+    st.text(),
+    st.text(alphabet="0123456789０１２３.．%％分票星★☆年月日-/ 　\n无五两十"),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.dates(),
+    st.datetimes(),
     st.from_regex(r"\s*-?\d{1,6}(\.\d{0,4})?\s*[%％分票]?\s*", fullmatch=True),
     st.from_regex(r"\d{4}[年.\-/]\d{1,2}[月.\-/]\d{1,2}日?", fullmatch=True),
 )
-PARSERS = [is_blank, text, squash, title_key, header_key, header_max, normalize_name, parse_number, parse_count,
-           parse_percent, parse_date, parse_stars, split_label, split_labels, lambda v: parse_option(v, OPTIONS)]
+PARSERS = [
+    is_blank,
+    text,
+    squash,
+    title_key,
+    header_key,
+    header_max,
+    normalize_name,
+    parse_number,
+    parse_count,
+    parse_percent,
+    parse_date,
+    parse_stars,
+    split_label,
+    split_labels,
+    lambda v: parse_option(v, OPTIONS),
+]
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -251,8 +397,29 @@ def test_dates_written_four_ways_agree(day):
 
 
 def test_module_exports_are_covered():
-    public = {name for name in dir(cells) if not name.startswith("_") and callable(getattr(cells, name))
-              and getattr(getattr(cells, name), "__module__", "") == "fenji.core.cells"}
-    assert public <= {"is_blank", "text", "squash", "title_key", "header_key", "header_max", "normalize_name",
-                      "parse_number", "parse_count", "parse_percent", "parse_date", "parse_stars", "parse_option",
-                      "column_letter", "cell_ref", "split_label", "split_labels"}
+    public = {
+        name
+        for name in dir(cells)
+        if not name.startswith("_")
+        and callable(getattr(cells, name))
+        and getattr(getattr(cells, name), "__module__", "") == "fenji.core.cells"
+    }
+    assert public <= {
+        "is_blank",
+        "text",
+        "squash",
+        "title_key",
+        "header_key",
+        "header_max",
+        "normalize_name",
+        "parse_number",
+        "parse_count",
+        "parse_percent",
+        "parse_date",
+        "parse_stars",
+        "parse_option",
+        "column_letter",
+        "cell_ref",
+        "split_label",
+        "split_labels",
+    }

@@ -30,8 +30,9 @@ DAY = dt.date(2027, 4, 10)
 @pytest.fixture(scope="module")
 def cluster():
     """`dask://127.0.0.1:PORT` of a LocalCluster with 2 worker processes, for this module."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  scheduler_kwargs=executors.LOOPBACK_HTTP) as local:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_kwargs=executors.LOOPBACK_HTTP
+    ) as local:
         yield "dask://" + local.scheduler_address.removeprefix("tcp://")
 
 
@@ -57,14 +58,15 @@ def _pdfs(out: Path) -> dict[str, bytes]:
 def test_dask_run_is_identical_to_workers_1(cluster, town, baseline, tmp_path: Path):
     one, one_out = baseline
     out = tmp_path / "dask"
-    on_dask = run(RunOptions(town, "dingji", 2027, out, db=out / "fenji.db", workers=2, notice_date=DAY,
-                             executor=cluster))
+    on_dask = run(
+        RunOptions(town, "dingji", 2027, out, db=out / "fenji.db", workers=2, notice_date=DAY, executor=cluster)
+    )
     assert on_dask.exit_code == one.exit_code, on_dask.message
     pd.testing.assert_frame_equal(one.results, on_dask.results)
     assert one.problems.sorted() == on_dask.problems.sorted()
     assert [f.rel for f in one.files] == [f.rel for f in on_dask.files]
     pdfs = _pdfs(out)
-    assert len(pdfs) >= 10 and pdfs == _pdfs(one_out)           # the same files, byte for byte
+    assert len(pdfs) >= 10 and pdfs == _pdfs(one_out)  # the same files, byte for byte
 
 
 def test_reading_goes_out_in_batches(cluster):
@@ -88,9 +90,29 @@ def test_batches_are_consecutive_and_bounded():
 def test_cli_run_on_the_cluster(cluster, town, baseline, tmp_path: Path):
     _, one_out = baseline
     out = tmp_path / "cli"
-    done = subprocess.run([sys.executable, "-m", "fenji", "run", str(town), "--profile", "dingji", "--year", "2027",
-                           "--out", str(out), "--db", str(tmp_path / "fenji.db"), "--no-documents",
-                           "--executor", cluster], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fenji",
+            "run",
+            str(town),
+            "--profile",
+            "dingji",
+            "--year",
+            "2027",
+            "--out",
+            str(out),
+            "--db",
+            str(tmp_path / "fenji.db"),
+            "--no-documents",
+            "--executor",
+            cluster,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert (out / "results.csv").read_bytes() == (one_out / "results.csv").read_bytes()
 
@@ -114,10 +136,29 @@ def test_unknown_executor_is_a_chinese_fatal_error(text):
 
 def test_without_dask_installed_exits_2_with_the_install_command(tmp_path: Path):
     # `distributed` made unimportable in a fresh interpreter, as on an install without the extra
-    code = ("import sys; sys.modules['distributed'] = None; sys.argv = ['fenji'] + sys.argv[1:]; "
-            "from fenji.cli import main; main()")
-    done = subprocess.run([sys.executable, "-c", code, "run", str(SAMPLE), "--profile", "dingji", "--year", "2027",
-                           "--out", str(tmp_path / "out"), "--executor", "dask-local"],
-                          capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; sys.modules['distributed'] = None; sys.argv = ['fenji'] + sys.argv[1:]; "
+        "from fenji.cli import main; main()"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "run",
+            str(SAMPLE),
+            "--profile",
+            "dingji",
+            "--year",
+            "2027",
+            "--out",
+            str(tmp_path / "out"),
+            "--executor",
+            "dask-local",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == EXIT_NOTHING_GRADED
     assert "需要安装 Dask" in done.stderr and "fenji[dask]" in done.stderr

@@ -17,9 +17,11 @@ NOTO_LANGS = "en|ja|ko|zh-cn|zh-tw"
 @pytest.fixture
 def machine(monkeypatch):
     """Pretend fontconfig answers `answer(families)`; the role cache is cleared before and after."""
+
     def install(answer):
         fonts.resolve.cache_clear()
         monkeypatch.setattr(fonts, "_fc_match", answer)
+
     yield install
     fonts.resolve.cache_clear()
 
@@ -30,8 +32,8 @@ def test_doctor_names_each_role_subsetter_and_versions():
     for role in fonts.ROLES:
         assert any(line.startswith(f"{role}：") for line in report.lines), role
     assert "WeasyPrint" in text and "Pango" in text
-    assert "字体子集化：HarfBuzz" in text            # libharfbuzz-subset0 is part of the set-up
-    assert report.exit_code == 0                    # fonts-noto-cjk is installed here
+    assert "字体子集化：HarfBuzz" in text  # libharfbuzz-subset0 is part of the set-up
+    assert report.exit_code == 0  # fonts-noto-cjk is installed here
 
 
 def test_cli_doctor_prints_the_report():
@@ -73,7 +75,7 @@ def test_family_names_are_escaped_for_fontconfig():
 
 def test_uncovered_characters(monkeypatch):
     monkeypatch.setattr(fonts, "_any_font_has", lambda char: False)
-    assert fonts.uncovered({"中", "文", "a", "\u0f00"}) == {"\u0f00"}      # Tibetan: not in Noto CJK
+    assert fonts.uncovered({"中", "文", "a", "\u0f00"}) == {"\u0f00"}  # Tibetan: not in Noto CJK
 
 
 def test_subsetter_is_found():

@@ -21,8 +21,14 @@ from fenji.systems import dingji, templates_of
 from fenji.systems.dingji import documents as dingji_documents
 
 FORMS = Path(__file__).resolve().parent / "data" / "reference_forms"
-COPIED = ["名册_example.xlsx", "附件2_自评表_example.xlsx", "附件3_满意度测评表_example.xlsx",
-          "测评汇总表_example.xlsx", "附件4_上级党组织评分定级表_example.xlsx", "党委研究决定调整表_example.xlsx"]
+COPIED = [
+    "名册_example.xlsx",
+    "附件2_自评表_example.xlsx",
+    "附件3_满意度测评表_example.xlsx",
+    "测评汇总表_example.xlsx",
+    "附件4_上级党组织评分定级表_example.xlsx",
+    "党委研究决定调整表_example.xlsx",
+]
 DINGJI_TEMPLATES = templates_of(dingji.SYSTEM)
 TOWN = "清溪镇"
 ODD = "<b>x</b>"
@@ -76,7 +82,7 @@ def done(tmp_path_factory):
     base = tmp_path_factory.mktemp("documents")
     inbox = make_inbox(base / "收件 箱")
     out = base / "输出"
-    (out / "documents" / "旧文件").mkdir(parents=True)      # a previous run's folder, to be replaced
+    (out / "documents" / "旧文件").mkdir(parents=True)  # a previous run's folder, to be replaced
     result = run(RunOptions(inbox, "dingji", 2027, out, notice_date=dt.date(2027, 4, 10), workers=1))
     return result, out / "documents"
 
@@ -148,7 +154,7 @@ def test_score_table_shows_every_score_and_grade(done, rows):
         line = next(l for l in lines if f" {row['名称']} " in l)
         tokens = line.split()
         values = [row[i] or "—" for i in indicators] + [row["得分"] or "—"]
-        assert tokens[tokens.index(row["名称"]) + 1:][:len(values)] == values, line
+        assert tokens[tokens.index(row["名称"]) + 1 :][: len(values)] == values, line
         assert row["等次"] in tokens and row["初定等次"] in tokens
     body = flat(pdf)
     assert "内部资料" in body and VETO in body and "一票否决" in body and "按比例调整" in body
@@ -168,7 +174,7 @@ def test_every_pdf_embeds_only_subset_cjk_fonts_with_metadata(done):
     for pdf in result.documents:
         fonts = poppler("pdffonts", str(pdf)).splitlines()[2:]
         assert fonts, pdf.name
-        assert all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in fonts), fonts   # emb sub uni
+        assert all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in fonts), fonts  # emb sub uni
         assert any("CJK-SC" in line for line in fonts), fonts
         assert not any("CJK-JP" in line for line in fonts), fonts
         info = poppler("pdfinfo", str(pdf))
@@ -200,14 +206,14 @@ def test_letters_show_scores_self_evaluation_and_requirements(done):
     letters = {p.name[:4]: p for p in result.documents if "通知书" in p.name}
     first = flat(letters["QX01"])
     assert first.startswith("2027年度分类定级结果通知书清溪村党支部：")
-    assert "党组织带头人1513.014.0" in first                       # max, graded, self-evaluation
+    assert "党组织带头人1513.014.0" in first  # max, graded, self-evaluation
     assert "得分为83.7分，定级等次为“较好”" in first and "自评等次“好”" in first
     assert "整改要求" not in first
     vetoed = flat(letters["QX07"])
     assert VETO in vetoed and "整改要求" in vetoed and "整顿提升对象" in vetoed
     decided = flat(letters["QX05"])
     assert "经党委研究（清溪镇党委会议纪要〔2027〕5号）" in decided and "集体经济年度考核全县第一" in decided
-    assert "整改要求" in flat(letters["QX08"])                       # 一般
+    assert "整改要求" in flat(letters["QX08"])  # 一般
 
 
 def test_each_letter_is_numbered_from_one(done):
@@ -223,7 +229,18 @@ def test_survey_summary_recomputed_from_ballots(done):
     _, folder = done
     lines = text(town_file(folder, "测评汇总表")).splitlines()
     first = next(l for l in lines if " 清溪村党支部 " in l).split()
-    assert first[first.index("清溪村党支部") + 1:] == ["42", "40", "39", "25", "12", "2", "1", "94.9%", "23.72", "测评表"]
+    assert first[first.index("清溪村党支部") + 1 :] == [
+        "42",
+        "40",
+        "39",
+        "25",
+        "12",
+        "2",
+        "1",
+        "94.9%",
+        "23.72",
+        "测评表",
+    ]
     assert any(l.split()[:1] == ["合计"] for l in lines)
     assert "缺满意度测评" not in flat(town_file(folder, "测评汇总表"))
 
@@ -231,7 +248,7 @@ def test_survey_summary_recomputed_from_ballots(done):
 def test_report_statistics_quotas_adjustments_and_cases(done):
     _, folder = done
     report = flat(folder / "汇总报告.pdf")
-    assert "好1个，占6.7%" in report                       # 15 branches in the town
+    assert "好1个，占6.7%" in report  # 15 branches in the town
     assert "好不超过20%14最多2个1✓符合" in report and "较差不低于10%14至少2个2✓符合" in report
     for kind in ("一票否决", "按比例调整", "经党委研究调整"):
         assert kind in report
@@ -245,6 +262,7 @@ def test_report_statistics_quotas_adjustments_and_cases(done):
 
 def test_font_fallback_is_a_warning_of_the_run(done):
     from fenji.core import fonts
+
     result, _ = done
     codes = [p.code for p in result.problems if p.level == "警告"]
     assert codes.count("font-fallback") == len(fonts.font_warnings())
@@ -252,13 +270,19 @@ def test_font_fallback_is_a_warning_of_the_run(done):
 
 # --- templates and their data objects -------------------------------------------------------
 
+
 def each_document(result, options):
     unit = TOWN
-    return [("score_table.html", dingji_documents.score_table_doc(result, options, unit)),
-            ("survey_summary.html", documents.survey_doc(result, options, unit)),
-            ("notice.html", dingji_documents.notice_doc(result, options, unit)),
-            ("letter.html", dingji_documents.letters_doc(result, options, unit, dingji_documents.letters(result, options, unit))),
-            ("report.html", documents.report_doc(result, options))]
+    return [
+        ("score_table.html", dingji_documents.score_table_doc(result, options, unit)),
+        ("survey_summary.html", documents.survey_doc(result, options, unit)),
+        ("notice.html", dingji_documents.notice_doc(result, options, unit)),
+        (
+            "letter.html",
+            dingji_documents.letters_doc(result, options, unit, dingji_documents.letters(result, options, unit)),
+        ),
+        ("report.html", documents.report_doc(result, options)),
+    ]
 
 
 def test_each_template_renders_with_its_data_object(done):
@@ -273,24 +297,32 @@ def test_each_template_renders_with_its_data_object(done):
 
 def test_template_using_a_missing_field_fails_loudly(done, tmp_path):
     import jinja2
+
     result, _ = done
     (tmp_path / "notice.html").write_text("{{ doc.veto_reasons }}", encoding="utf-8")
     options = RunOptions(Path("."), "dingji", 2027, notice_date=dt.date(2027, 4, 10))
     with pytest.raises(jinja2.UndefinedError):
-        render.render_html(render.environment(tmp_path, [DINGJI_TEMPLATES]), "notice.html", dingji_documents.notice_doc(result, options, TOWN))
+        render.render_html(
+            render.environment(tmp_path, [DINGJI_TEMPLATES]),
+            "notice.html",
+            dingji_documents.notice_doc(result, options, TOWN),
+        )
 
 
 def test_user_templates_override_built_ins(tmp_path):
-    (tmp_path / "notice.html").write_text('{% extends "base.html" %}{% block body %}本镇自定义{{ doc.unit }}{% endblock %}',
-                                          encoding="utf-8")
+    (tmp_path / "notice.html").write_text(
+        '{% extends "base.html" %}{% block body %}本镇自定义{{ doc.unit }}{% endblock %}', encoding="utf-8"
+    )
     env = render.environment(tmp_path, [DINGJI_TEMPLATES])
     assert env.get_template("notice.html").filename == str(tmp_path / "notice.html")
-    assert Path(env.get_template("letter.html").filename).parent != tmp_path        # not overridden: the built-in
+    assert Path(env.get_template("letter.html").filename).parent != tmp_path  # not overridden: the built-in
 
 
 def test_balanced_title_lines():
-    assert render.balance_lines("关于清溪镇2027年度村（社区）党支部分类定级结果的公示") == \
-        ["关于清溪镇2027年度村（社区）", "党支部分类定级结果的公示"]
+    assert render.balance_lines("关于清溪镇2027年度村（社区）党支部分类定级结果的公示") == [
+        "关于清溪镇2027年度村（社区）",
+        "党支部分类定级结果的公示",
+    ]
     assert render.balance_lines("2027年度分类定级结果通知书") == ["2027年度分类定级结果通知书"]
 
 
@@ -306,6 +338,7 @@ def test_safe_file_names():
 
 # --- writing options (layout skipped where only the HTML matters) ---------------------------
 
+
 def test_html_written_beside_the_pdfs_when_asked(done, tmp_path, monkeypatch):
     result, _ = done
     monkeypatch.setattr(render, "run_jobs", lambda jobs, variant, workers: [])
@@ -314,7 +347,9 @@ def test_html_written_beside_the_pdfs_when_asked(done, tmp_path, monkeypatch):
     written = {str(p.relative_to(tmp_path / "documents")) for p in (tmp_path / "documents").rglob("*.html")}
     assert f"{TOWN}/{TOWN}2027年度分类定级结果公示.html" in written and "汇总报告.html" in written
     assert f"{TOWN}/通知书/QX14＜b＞x＜／b＞定级结果通知书.html" in written
-    letter = (tmp_path / "documents" / TOWN / "通知书" / "QX14＜b＞x＜／b＞定级结果通知书.html").read_text(encoding="utf-8")
+    letter = (tmp_path / "documents" / TOWN / "通知书" / "QX14＜b＞x＜／b＞定级结果通知书.html").read_text(
+        encoding="utf-8"
+    )
     assert letter.count('class="letter"') == 1 and "&lt;b&gt;x&lt;/b&gt;" in letter
 
 
@@ -324,8 +359,9 @@ def test_broken_user_template_is_an_error_and_the_rest_is_written(done, tmp_path
     monkeypatch.setattr(render, "run_jobs", lambda jobs, variant, workers: planned.extend(jobs) or [])
     templates = tmp_path / "模板"
     templates.mkdir()
-    (templates / "notice.html").write_text('{% extends "base.html" %}{% block body %}{{ doc.scores }}{% endblock %}',
-                                           encoding="utf-8")
+    (templates / "notice.html").write_text(
+        '{% extends "base.html" %}{% block body %}{{ doc.scores }}{% endblock %}', encoding="utf-8"
+    )
     options = RunOptions(Path("."), "dingji", 2027, tmp_path, notice_date=dt.date(2027, 4, 10), templates=templates)
     before = len(result.problems)
     try:
@@ -342,7 +378,9 @@ def test_broken_user_template_is_an_error_and_the_rest_is_written(done, tmp_path
 def test_pdf_a_variant_passes_through(done, tmp_path):
     result, _ = done
     options = RunOptions(Path("."), "dingji", 2027, notice_date=dt.date(2027, 4, 10))
-    html = render.render_html(render.environment(None, [DINGJI_TEMPLATES]), "notice.html", dingji_documents.notice_doc(result, options, TOWN))
+    html = render.render_html(
+        render.environment(None, [DINGJI_TEMPLATES]), "notice.html", dingji_documents.notice_doc(result, options, TOWN)
+    )
     target = tmp_path / "公示.pdf"
     render.run_job(render.Job(html, [render.Part(target, "公示")]), "pdf/a-3b")
     info = poppler("pdfinfo", str(target))

@@ -49,8 +49,13 @@ def codes(result) -> list[tuple[str, str]]:
     return [(p.level, p.code) for p in result.problems]
 
 
-def rewrite_zip(source: Path, target: Path, rename=lambda name: name, edit=lambda name, data: data,
-                extra: dict[str, bytes] | None = None) -> Path:
+def rewrite_zip(
+    source: Path,
+    target: Path,
+    rename=lambda name: name,
+    edit=lambda name, data: data,
+    extra: dict[str, bytes] | None = None,
+) -> Path:
     """A copy of an .xlsx with its part names and contents transformed (the producer quirks below)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
         for info in old.infolist():
@@ -72,6 +77,7 @@ def xlsx_town_grades():
 
 # --- formats --------------------------------------------------------------------------------------
 
+
 def test_libreoffice_ods_town_grades_as_the_xlsx_town(xlsx_town_grades):
     """The sample town saved by LibreOffice as .ods (tests/data/ods_town) grades exactly the same."""
     result = check(RunOptions(DATA / "ods_town", "dingji", 2027))
@@ -88,12 +94,20 @@ def test_xlsb_and_ods_from_calamine_are_read():
 @pytest.mark.parametrize("quirk", ["backslashes", "lowercase-content-types", "other-folder"])
 def test_ooxml_part_name_quirks_are_read_when_the_content_is_a_workbook(tmp_path, quirk):
     if quirk == "backslashes":
-        target = rewrite_zip(ROSTER_XLSX, tmp_path / "名册.xlsx", rename=lambda n: n.replace("/", "\\") if n.startswith("xl/") else n)
+        target = rewrite_zip(
+            ROSTER_XLSX, tmp_path / "名册.xlsx", rename=lambda n: n.replace("/", "\\") if n.startswith("xl/") else n
+        )
     elif quirk == "lowercase-content-types":
-        target = rewrite_zip(ROSTER_XLSX, tmp_path / "名册.xlsx", rename=lambda n: n.lower() if n.startswith("[") else n)
+        target = rewrite_zip(
+            ROSTER_XLSX, tmp_path / "名册.xlsx", rename=lambda n: n.lower() if n.startswith("[") else n
+        )
     else:
-        target = rewrite_zip(ROSTER_XLSX, tmp_path / "名册.xlsx", rename=lambda n: "book/" + n[3:] if n.startswith("xl/") else n,
-                             edit=lambda n, d: d.replace(b"/xl/", b"/book/").replace(b'"xl/', b'"book/'))
+        target = rewrite_zip(
+            ROSTER_XLSX,
+            tmp_path / "名册.xlsx",
+            rename=lambda n: "book/" + n[3:] if n.startswith("xl/") else n,
+            edit=lambda n, d: d.replace(b"/xl/", b"/book/").replace(b'"xl/', b'"book/'),
+        )
     result = read_file(item_for(target), DINGJI)
     assert result.forms == ["roster"], codes(result)
 
@@ -101,19 +115,26 @@ def test_ooxml_part_name_quirks_are_read_when_the_content_is_a_workbook(tmp_path
 def test_a_zip_that_is_no_spreadsheet_is_still_refused(tmp_path):
     target = tmp_path / "资料.xlsx"
     with zipfile.ZipFile(target, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<Types><Override ContentType="application/vnd.openxmlformats-'
-                         'officedocument.wordprocessingml.document.main+xml"/></Types>')
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types><Override ContentType="application/vnd.openxmlformats-'
+            'officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
         archive.writestr("word/document.xml", "<w:document/>")
     with pytest.raises(WorkbookError) as raised:
         read_workbook(target)
     assert raised.value.code == "not-a-workbook"
 
 
-MACRO_REL = (b'<Relationship Id="rIdM1" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" '
-             b'Target="macrosheets/sheet1.xml"/>')
-MACRO_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet xmlns="http://schemas.openxmlformats.org/'
-               b'spreadsheetml/2006/main" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData>'
-               b'<row r="1"><c r="A1"><f>HALT()</f></c></row></sheetData></xm:macrosheet>')
+MACRO_REL = (
+    b'<Relationship Id="rIdM1" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" '
+    b'Target="macrosheets/sheet1.xml"/>'
+)
+MACRO_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1"><f>HALT()</f></c></row></sheetData></xm:macrosheet>'
+)
 
 
 def with_macro_sheet(target: Path) -> Path:
@@ -123,9 +144,13 @@ def with_macro_sheet(target: Path) -> Path:
         if name == "xl/_rels/workbook.xml.rels":
             return data.replace(b"</Relationships>", MACRO_REL + b"</Relationships>")
         if name == "[Content_Types].xml":
-            return data.replace(b"</Types>", b'<Override PartName="/xl/macrosheets/sheet1.xml" '
-                                b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>')
+            return data.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/macrosheets/sheet1.xml" '
+                b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>',
+            )
         return data
+
     return rewrite_zip(ROSTER_XLSX, target, edit=edit, extra={"xl/macrosheets/sheet1.xml": MACRO_SHEET})
 
 
@@ -141,12 +166,16 @@ def test_excel4_macro_sheet_is_skipped_with_a_notice_and_the_worksheets_read(tmp
 
 def test_rows_with_only_a_height_down_to_the_last_row_are_not_cells(tmp_path):
     """Excel and WPS write <row r="1048576" ht=…/> (and styled empty cells) when a clerk formats a column."""
+
     def edit(name: str, data: bytes) -> bytes:
         if name.startswith("xl/worksheets/"):
-            tail = (b'<row r="1048575" ht="20" customHeight="1"><c r="XFD1048575" s="1"/></row>'
-                    b'<row r="1048576" ht="20" customHeight="1"/>')
+            tail = (
+                b'<row r="1048575" ht="20" customHeight="1"><c r="XFD1048575" s="1"/></row>'
+                b'<row r="1048576" ht="20" customHeight="1"/>'
+            )
             return data.replace(b"</sheetData>", tail + b"</sheetData>")
         return data
+
     target = rewrite_zip(ROSTER_XLSX, tmp_path / "名册.xlsx", edit=edit)
     result = read_file(item_for(target), DINGJI)
     assert result.forms == ["roster"], codes(result)
@@ -154,10 +183,11 @@ def test_rows_with_only_a_height_down_to_the_last_row_are_not_cells(tmp_path):
 
 # --- BIFF: bounded before calamine, encryption named ---------------------------------------------
 
+
 def claims_whole_grid(target: Path) -> Path:
     """roster.xls whose DIMENSIONS record claims 65 536 × 256 (calamine would reserve ~0.7 GB for it)."""
     data = bytearray(ROSTER_XLS.read_bytes())
-    at = data.find(b"\x00\x02\x0e\x00")           # DIMENSIONS, BIFF8 (14 bytes)
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, BIFF8 (14 bytes)
     assert at > 0
     struct.pack_into("<IIHH", data, at + 4, 0, 65536, 0, 256)
     target.write_bytes(bytes(data))
@@ -190,6 +220,7 @@ def test_password_ods_and_xlsb_are_encrypted():
 
 # --- crashes: a panic, a dying worker --------------------------------------------------------------
 
+
 def test_a_parser_panic_is_one_corrupt_row_in_process():
     """python-calamine raises pyo3's PanicException (a BaseException) on these fuzzed files."""
     for path in sorted((REALWORLD / "fuzzed").glob("*.xls")):
@@ -204,7 +235,7 @@ def test_a_worker_that_dies_is_its_files_row_and_the_batch_goes_on(tmp_path):
     shutil.copyfile(ROSTER_XLSX, tmp_path / "a名册.xlsx")
     shutil.copyfile(ROSTER_XLS, tmp_path / "z名册.xls")
     files = [item_for(tmp_path / n) for n in ("a名册.xlsx", "大.xls", "z名册.xls")]
-    limits = Limits(max_cells=10 ** 9, max_memory_bytes=64 * 1024 * 1024)
+    limits = Limits(max_cells=10**9, max_memory_bytes=64 * 1024 * 1024)
     for workers in (1, 2):
         with IsolatedReader(DINGJI, workers, limits) as reader:
             results = reader.read(files)
@@ -216,6 +247,7 @@ def test_a_worker_that_dies_is_its_files_row_and_the_batch_goes_on(tmp_path):
 
 
 # --- the real-world corpus beside a healthy town ---------------------------------------------------
+
 
 def corpus_files() -> list[Path]:
     return sorted(p for p in REALWORLD.rglob("*") if p.suffix.lower() in SUFFIXES)
@@ -235,12 +267,35 @@ def test_realworld_corpus_beside_the_town(tmp_path, xlsx_town_grades):
     shutil.copytree(TOWN, inbox / "清溪镇")
     shutil.copytree(REALWORLD, inbox / "realworld")
     (inbox / "crafted").mkdir()
-    grids = [claims_whole_grid(inbox / "crafted" / f"全表格式{n}.xls") for n in (1, 2)]   # one per worker
+    grids = [claims_whole_grid(inbox / "crafted" / f"全表格式{n}.xls") for n in (1, 2)]  # one per worker
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, "-m", "fenji", "run", str(inbox), "--profile", "dingji", "--year", "2027",
-                           "--out", str(tmp_path / "out"), "--db", str(tmp_path / "fenji.db"), "--workers", "2",
-                           "--no-documents", "--notice-date", "2027-04-10"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fenji",
+            "run",
+            str(inbox),
+            "--profile",
+            "dingji",
+            "--year",
+            "2027",
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            str(tmp_path / "fenji.db"),
+            "--workers",
+            "2",
+            "--no-documents",
+            "--notice-date",
+            "2027-04-10",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and "panicked" not in done.stderr, done.stderr
     with open(tmp_path / "out" / "problems.csv", encoding="utf-8-sig", newline="") as handle:
@@ -252,9 +307,9 @@ def test_realworld_corpus_beside_the_town(tmp_path, xlsx_town_grades):
     for path in corpus_files():
         rel = "realworld/" + path.relative_to(REALWORLD).as_posix()
         rows = [p for p in problems if p["文件"] == rel]
-        assert rel in inputs and (rows or inputs[rel]["forms"]), rel     # every file read or reported
+        assert rel in inputs and (rows or inputs[rel]["forms"]), rel  # every file read or reported
         errors = [p for p in rows if p["级别"] == ERROR]
-        assert len(errors) <= 1, (rel, errors)                           # a bad file is listed once
+        assert len(errors) <= 1, (rel, errors)  # a bad file is listed once
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in p["说明"]) for p in rows)
     assert not [p for p in problems if p["代码"] == "internal-error"]
     for grid in grids:
@@ -262,8 +317,8 @@ def test_realworld_corpus_beside_the_town(tmp_path, xlsx_town_grades):
         assert [p["代码"] for p in rows] == ["too-many-cells"], rows
     fuzzed = [p for p in problems if p["文件"].startswith("realworld/fuzzed/")]
     assert {p["代码"] for p in fuzzed} == {"workbook-corrupt"}
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024      # the largest process waited for
-    assert peak < 1024 ** 3
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest process waited for
+    assert peak < 1024**3
 
 
 # --- rows after a table's end ----------------------------------------------------------------------
@@ -274,12 +329,13 @@ BALLOTS = TOWN / "村级报送" / "附件3-松林村党支部满意度测评表.
 def ballots_below_the_note(target: Path) -> Path:
     """The 松林村 ballots typed under the 说明： line instead of above it (row 5 is the 说明 line)."""
     import openpyxl
+
     book = openpyxl.load_workbook(BALLOTS)
     sheet = book.worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(i for i, r in enumerate(rows) if r[0] == "票号")
     note = next(r for r in rows if isinstance(r[0], str) and r[0].startswith("说明"))
-    ballots = [r for r in rows[header + 1:] if isinstance(r[0], (int, float))]
+    ballots = [r for r in rows[header + 1 :] if isinstance(r[0], (int, float))]
     sheet.delete_rows(header + 2, sheet.max_row)
     for r, values in enumerate([note] + ballots, start=header + 2):
         for c, value in enumerate(values, start=1):
@@ -315,10 +371,19 @@ def formula_without_result(target: Path, ref: str) -> Path:
 
     def edit(name: str, data: bytes) -> bytes:
         if name.startswith("xl/worksheets/"):
-            data, count = pattern.subn(lambda m: b'<c r="' + ref.encode() + b'"' + re.sub(rb'\s+t="[^"]*"', b"", m.group(1))
-                                       + b'><f>SUM(C1:C2)</f></c>', data)
+            data, count = pattern.subn(
+                lambda m: (
+                    b'<c r="'
+                    + ref.encode()
+                    + b'"'
+                    + re.sub(rb'\s+t="[^"]*"', b"", m.group(1))
+                    + b"><f>SUM(C1:C2)</f></c>"
+                ),
+                data,
+            )
             assert count == 1
         return data
+
     return rewrite_zip(SCORE_SHEET, target, edit=edit)
 
 
@@ -339,16 +404,20 @@ def test_a_worker_that_hangs_is_stopped_at_the_deadline_and_the_batch_goes_on(tm
     import signal
     import threading
     import time
+
     sys.path.insert(0, str(DATA / "hostile"))
     import make
+
     big = make.many_rows(tmp_path)
     shutil.copyfile(ROSTER_XLSX, tmp_path / "名册.xlsx")
     files = [item_for(big, tmp_path), item_for(tmp_path / "名册.xlsx")]
     with IsolatedReader(DINGJI, 1, Limits(seconds=0.5)) as reader:
+
         def freeze():
             while not any(w.jobs for w in reader.pool):
                 time.sleep(0.01)
             os.kill(reader.pool[0].process.pid, signal.SIGSTOP)
+
         threading.Thread(target=freeze, daemon=True).start()
         results = reader.read(files)
         assert reader.replaced == 1

@@ -45,7 +45,9 @@ def _read(path: Path) -> pd.DataFrame:
 def test_every_profile_matches_its_golden(tmp_path: Path, name: str):
     for folder, out in grade_like_the_demo(name, tmp_path).items():
         for output in OUTPUTS:
-            pd.testing.assert_frame_equal(_read(out / output), _read(GOLDEN / folder / output), obj=f"{folder}/{output}")
+            pd.testing.assert_frame_equal(
+                _read(out / output), _read(GOLDEN / folder / output), obj=f"{folder}/{output}"
+            )
 
 
 def test_every_builtin_profile_has_a_golden():
@@ -59,12 +61,15 @@ def test_each_system_writes_the_sample_folders_the_demo_grades(tmp_path: Path, s
     assert sorted(p.name for p in tmp_path.iterdir()) == expected
     for folder in expected:
         committed = sorted(p.relative_to(SAMPLES / folder) for p in (SAMPLES / folder).rglob("*") if p.is_file())
-        assert sorted(p.relative_to(tmp_path / folder) for p in (tmp_path / folder).rglob("*") if p.is_file()) == committed
+        assert (
+            sorted(p.relative_to(tmp_path / folder) for p in (tmp_path / folder).rglob("*") if p.is_file()) == committed
+        )
 
 
 def regenerate() -> None:
     import shutil
     import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         for name in builtin_names():
             for folder, out in grade_like_the_demo(name, Path(tmp)).items():

@@ -30,8 +30,9 @@ def grades_of(result) -> list[str]:
 
 # --- arithmetic ------------------------------------------------------------------------------
 
+
 def test_half_up_not_half_even():
-    assert round(89.25, 1) == 89.2          # what Python's round() would do
+    assert round(89.25, 1) == 89.2  # what Python's round() would do
     assert half_up(Decimal("89.25"), 1) == Decimal("89.3")
     assert half_up(Decimal("88.25"), 1) == Decimal("88.3")
     assert half_up(Decimal("89.95"), 1) == Decimal("90.0")
@@ -46,8 +47,10 @@ def test_quota_counts(n, cap, floor):
 def test_89_95_rounds_up_to_good_and_88_25_to_88_3(tmp_path: Path):
     # 群众评价 = 25 × 499/500 = 24.95 → 65 + 24.95 = 89.95 → 90.0 好
     # 群众评价 = 25 × 99/100 = 24.75 → 63.5 + 24.75 = 88.25 → 88.3 较好 (half-even would give 88.2)
-    branches = [branch("A01", [13, 9, 9, 9, 9, 16], (499, 0, 1, 0)),
-                branch("A02", ["13.5", 9, 9, 9, 8, 15], (99, 0, 1, 0))]
+    branches = [
+        branch("A01", [13, 9, 9, 9, 9, 16], (499, 0, 1, 0)),
+        branch("A02", ["13.5", 9, 9, 9, 8, 15], (99, 0, 1, 0)),
+    ]
     branches += [branch(f"A{n:02d}", [10, 7, 7, 7, 7, 14], (40, 5, 5, 0)) for n in range(3, 11)]
     result = check(RunOptions(write_town(tmp_path, branches), "dingji", 2027))
     rows = result.results.set_index("编号")
@@ -57,9 +60,10 @@ def test_89_95_rounds_up_to_good_and_88_25_to_88_3(tmp_path: Path):
 
 # --- caps and floors -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("n", [5, 7, 12, 13, 15])
 def test_cap_keeps_floor_of_twenty_percent(n):
-    scores = [99 - i * 0.5 for i in range(n)]          # everyone 好 before quotas
+    scores = [99 - i * 0.5 for i in range(n)]  # everyone 好 before quotas
     result, _ = graded(scores)
     grades = grades_of(result)
     allowed = most_allowed(Decimal("0.2"), n)
@@ -72,7 +76,7 @@ def test_cap_keeps_floor_of_twenty_percent(n):
 
 @pytest.mark.parametrize("n", [5, 7, 12, 13, 15])
 def test_floor_moves_the_lowest_into_worst_grade(n):
-    scores = [85 - i for i in range(n)]                 # nobody below 60
+    scores = [85 - i for i in range(n)]  # nobody below 60
     result, _ = graded(scores)
     grades = grades_of(result)
     required = fewest_required(Decimal("0.1"), n)
@@ -84,8 +88,11 @@ def test_floor_moves_the_lowest_into_worst_grade(n):
 def test_tie_straddling_cap_is_pending_and_exit_1(tmp_path: Path):
     # 10 branches, cap 2: the 2nd and 3rd are tied on score and on both tie-breakers → both 待定
     same = [14, 9, 9, 9, 9, 18]
-    branches = [branch("T01", [15, 10, 10, 10, 10, 20], (50, 0, 0, 0)),
-                branch("T02", same, (48, 2, 0, 0)), branch("T03", same, (49, 1, 0, 0))]
+    branches = [
+        branch("T01", [15, 10, 10, 10, 10, 20], (50, 0, 0, 0)),
+        branch("T02", same, (48, 2, 0, 0)),
+        branch("T03", same, (49, 1, 0, 0)),
+    ]
     branches += [branch(f"T{n:02d}", [10, 7, 7, 7, 7, 14], (40, 5, 5, 0)) for n in range(4, 11)]
     result = check(RunOptions(write_town(tmp_path, branches), "dingji", 2027))
     rows = result.results.set_index("编号")
@@ -116,14 +123,22 @@ def test_veto_counts_toward_floor():
 def test_decision_resolves_pending():
     problems = Problems()
     subjects = frame([95, 91, 91, 80, 80, 80, 80, 80, 80, 50], tie=[25, 24, 24, 20, 20, 20, 20, 20, 20, 20])
-    decision = Decision("S02", "", "好", "经党委会研究，S02 村集体经济增幅更大", "党委会议纪要〔2027〕3号",
-                        Source("决定调整表.xlsx", "决定调整表", "C4"))
+    decision = Decision(
+        "S02",
+        "",
+        "好",
+        "经党委会研究，S02 村集体经济增幅更大",
+        "党委会议纪要〔2027〕3号",
+        Source("决定调整表.xlsx", "决定调整表", "C4"),
+    )
     result = grade(subjects, DINGJI, [decision], problems)
     grades = grades_of(result)
     assert grades[1] == "好" and grades[2] == "待定"
     assert "经党委研究调整" in result.subjects["说明"].iloc[1]
     # S03 is still pending: only a second decision settles it
-    decision2 = Decision("S03", "", "较好", "同上", "党委会议纪要〔2027〕3号", Source("决定调整表.xlsx", "决定调整表", "C5"))
+    decision2 = Decision(
+        "S03", "", "较好", "同上", "党委会议纪要〔2027〕3号", Source("决定调整表.xlsx", "决定调整表", "C5")
+    )
     result = grade(subjects, DINGJI, [decision, decision2], Problems())
     assert "待定" not in grades_of(result)
 
@@ -137,8 +152,9 @@ def test_decision_breaking_quota_is_allowed_but_warned():
     assert any(p.code == "decision-breaks-quota" for p in problems)
 
 
-@pytest.mark.parametrize("ident, name, code", [("S99", "第3村", "decision-subject-unknown"),
-                                                 ("S03", "第4村", "decision-id-name-mismatch")])
+@pytest.mark.parametrize(
+    "ident, name, code", [("S99", "第3村", "decision-subject-unknown"), ("S03", "第4村", "decision-id-name-mismatch")]
+)
 def test_decision_with_a_wrong_id_is_never_applied_by_guess(ident, name, code):
     """By 编号 when present (forms.md): an unknown 编号, or one naming another subject than the 名称
     beside it, is an error naming the cell, and no grade changes."""
@@ -171,6 +187,7 @@ def test_branch_lacking_score_sheet_is_ungraded_and_not_counted(tmp_path: Path):
 
 def test_ballots_and_summary_disagree(tmp_path: Path):
     from fenji.forms.samplebooks import ballots_book
+
     branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
     write_town(tmp_path, branches)
     ballots = [["党员"] + ["满意"] * 5 + ["满意", None]] * 7 + [["党员"] + ["满意"] * 5 + ["不满意", None]] * 3
@@ -178,12 +195,13 @@ def test_ballots_and_summary_disagree(tmp_path: Path):
     result = check(RunOptions(tmp_path, "dingji", 2027))
     mismatch = [p for p in result.problems if p.code == "survey-summary-mismatch"]
     assert len(mismatch) == 1 and "D01测评表.xlsx" in mismatch[0].message and mismatch[0].file == "清溪镇汇总表.xlsx"
-    assert result.results.set_index("编号").loc["D01", "满意率"] == "70.0%"     # the ballots are used
+    assert result.results.set_index("编号").loc["D01", "满意率"] == "70.0%"  # the ballots are used
 
 
 def test_ballots_sheet_with_no_ballots_is_no_survey_the_summary_is_used(tmp_path: Path):
     """rules §9: an empty 测评表 is not 0 valid votes; the 汇总表 row is used, with a warning naming the file."""
     from fenji.forms.samplebooks import ballots_book
+
     branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
     write_town(tmp_path, branches)
     ballots_book(branches[0], 2027, []).save(tmp_path / "D01测评表.xlsx")
@@ -198,6 +216,7 @@ def test_ballots_sheet_with_no_ballots_is_no_survey_the_summary_is_used(tmp_path
 
 def test_ballots_sheet_with_no_ballots_and_no_summary_is_ungraded(tmp_path: Path):
     from fenji.forms.samplebooks import ballots_book
+
     branches = [branch(f"D{n:02d}", [12, 8, 8, 8, 8, 16], (8, 1, 1, 0)) for n in range(1, 6)]
     write_town(tmp_path, branches)
     (tmp_path / "清溪镇汇总表.xlsx").unlink()
@@ -218,6 +237,7 @@ def test_grading_checks_the_subjects_frame_on_entry():
     """A scorer's frame that breaks fenji.grading.subject's contract fails at once, naming the column."""
     from fenji.core.problems import Problems
     from fenji.grading.grade import grade
+
     good = {"编号": "A1", "名称": "甲", "单位": "镇", "类别": "", "得分": Decimal("90"), "missing": []}
     with pytest.raises(TypeError, match="单位"):
         grade(pd.DataFrame([{k: v for k, v in good.items() if k != "单位"}]), DINGJI, [], Problems())

@@ -38,24 +38,48 @@ ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
 TOWN = ROOT / "sample_workbooks" / "dingji" / "清溪镇"
 OTHER_TOWN = ROOT / "sample_workbooks" / "dingji" / "白河镇"
-BOUND = 90          # seconds a single `fenji run` may take before the test fails as a hang
+BOUND = 90  # seconds a single `fenji run` may take before the test fails as a hang
 
 sys.path.insert(0, str(HOSTILE))
 import make  # noqa: E402  (tests/data/hostile/make.py)
 
 # --- running fenji ------------------------------------------------------------------------------
 
+
 def fenji_args(inbox: Path, out: Path, db: Path, documents: bool = False) -> list[str]:
-    args = [sys.executable, "-m", "fenji", "run", str(inbox), "--profile", "dingji", "--year", "2027",
-            "--out", str(out), "--db", str(db), "--workers", "1", "--notice-date", "2027-04-10"]
+    args = [
+        sys.executable,
+        "-m",
+        "fenji",
+        "run",
+        str(inbox),
+        "--profile",
+        "dingji",
+        "--year",
+        "2027",
+        "--out",
+        str(out),
+        "--db",
+        str(db),
+        "--workers",
+        "1",
+        "--notice-date",
+        "2027-04-10",
+    ]
     return args + ([] if documents else ["--no-documents"])
 
 
 def fenji_run(work: Path, inbox: Path, documents: bool = False, timeout: float = BOUND) -> subprocess.CompletedProcess:
     """`fenji run` in a subprocess whose working folder is `work`; a hang fails the test."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    return subprocess.run(fenji_args(inbox, work / "out", work / "fenji.db", documents), cwd=work, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        fenji_args(inbox, work / "out", work / "fenji.db", documents),
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -89,7 +113,7 @@ def baseline(tmp_path_factory) -> dict[str, str]:
     work = tmp_path_factory.mktemp("baseline")
     shutil.copytree(TOWN, work / "inbox" / "清溪镇")
     done = fenji_run(work, work / "inbox")
-    assert done.returncode == 1, done.stdout + done.stderr      # the sample has errors on purpose
+    assert done.returncode == 1, done.stdout + done.stderr  # the sample has errors on purpose
     grades = town_grades(work / "out")
     assert len(grades) == 13
     return grades
@@ -97,24 +121,27 @@ def baseline(tmp_path_factory) -> dict[str, str]:
 
 # --- the corpus ---------------------------------------------------------------------------------
 
+
 def committed(name: str):
     def place(inbox: Path, work: Path) -> str:
         source = HOSTILE / name
         assert source.is_file(), f"missing {source}; run tests/data/hostile/make.py"
         shutil.copyfile(source, inbox / name)
         return name
+
     return place
 
 
 def built(builder):
     def place(inbox: Path, work: Path) -> str:
         return builder(inbox).relative_to(inbox).as_posix()
+
     return place
 
 
 def folder_named_xlsx(inbox: Path, work: Path) -> str:
     (inbox / "x.xlsx").mkdir()
-    shutil.copyfile(HOSTILE / "空文件.xlsx", inbox / "x.xlsx" / "空文件.xlsx")   # found inside, and reported
+    shutil.copyfile(HOSTILE / "空文件.xlsx", inbox / "x.xlsx" / "空文件.xlsx")  # found inside, and reported
     return "x.xlsx"
 
 
@@ -165,11 +192,13 @@ def corpus_run(tmp_path_factory):
 @pytest.mark.parametrize("case_id, place, code, level", CASES, ids=[c[0] for c in CASES])
 def test_hostile_case_is_reported(corpus_run, case_id, place, code, level):
     work, done, _, placed, _ = corpus_run
-    assert done.returncode == 1, done.stdout + done.stderr        # never 2 (nothing graded), never a crash
+    assert done.returncode == 1, done.stdout + done.stderr  # never 2 (nothing graded), never a crash
     rel = placed[case_id]
     problems = read_csv(work / "out" / "problems.csv")
     mine = [p for p in problems if p["代码"] == code and p["文件"] == rel]
-    assert mine, f"no {code} row for {rel}: {sorted({(p['代码'], p['文件']) for p in problems if p['文件'].startswith(case_id)})}"
+    assert mine, (
+        f"no {code} row for {rel}: {sorted({(p['代码'], p['文件']) for p in problems if p['文件'].startswith(case_id)})}"
+    )
     assert mine[0]["级别"] == level and any("\u4e00" <= ch <= "\u9fff" for ch in mine[0]["说明"])
 
 
@@ -186,16 +215,21 @@ def test_corpus_run_is_bounded_contained_and_grades_the_rest(corpus_run, baselin
     assert "Traceback" not in done.stderr, done.stderr
     problems = read_csv(work / "out" / "problems.csv")
     assert not any(p["代码"] == "internal-error" for p in problems)
-    assert town_grades(work / "out") == baseline                # everything else graded as without the corpus
-    assert snapshot(work, skip=("out", "fenji.db")) == before   # nothing written outside OUT (inputs untouched)
+    assert town_grades(work / "out") == baseline  # everything else graded as without the corpus
+    assert snapshot(work, skip=("out", "fenji.db")) == before  # nothing written outside OUT (inputs untouched)
     assert sorted(p.name for p in (work / "out").iterdir()) == [
-        "problems.csv", "results.csv", "results.xlsx", "run.json"]
+        "problems.csv",
+        "results.csv",
+        "results.xlsx",
+        "run.json",
+    ]
     assert seconds < BOUND
 
 
 def test_each_case_alone_beside_the_town(tmp_path: Path, baseline):
     """The small committed cases one by one (in-process `check`), so that one cannot hide behind another."""
     from fenji.api import RunOptions, check
+
     for case_id, place, code, _ in CASES[:7]:
         inbox = tmp_path / case_id / "inbox"
         shutil.copytree(TOWN, inbox / "清溪镇")
@@ -208,11 +242,12 @@ def test_each_case_alone_beside_the_town(tmp_path: Path, baseline):
 
 # --- hostile names: escaped in results, literal in PDFs, no file outside OUT ---------------------
 
+
 @pytest.fixture(scope="module")
 def names_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("names")
     inbox = work / "inbox"
-    make.hostile_names(inbox)          # a whole town of hostile names (the valid town is in the corpus run)
+    make.hostile_names(inbox)  # a whole town of hostile names (the valid town is in the corpus run)
     before = snapshot(work, skip=("out", "fenji.db"))
     done = fenji_run(work, inbox, documents=True)
     return work, done, before
@@ -227,7 +262,7 @@ def test_hostile_names_are_graded_and_contained(names_run):
         assert path.resolve().is_relative_to(out)
         assert "\x00" not in path.name and "\u202e" not in path.name
     notices = list((out / "documents" / "甲镇" / "通知书").iterdir())
-    assert len(notices) == len(make.HOSTILE_NAMES)       # one per branch, none escaped to another folder
+    assert len(notices) == len(make.HOSTILE_NAMES)  # one per branch, none escaped to another folder
     rows = [r for r in read_csv(out / "results.csv") if r["编号"].startswith("JZ")]
     assert len(rows) == len(make.HOSTILE_NAMES) and all(r["等次"] in ("好", "较好", "一般", "较差") for r in rows)
 
@@ -260,17 +295,24 @@ def test_formula_looking_names_are_escaped_in_csv_and_xlsx(names_run):
 def test_names_are_literal_in_pdfs(names_run):
     work, _, _ = names_run
     notice = next((work / "out" / "documents" / "甲镇").glob("*公示.pdf"))
-    text = subprocess.run(["pdftotext", "-layout", str(notice), "-"], capture_output=True, text=True,
-                          timeout=60).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(notice), "-"], capture_output=True, text=True, timeout=60).stdout
     flat = "".join(text.split())
-    for literal in ("<script>alert(1)</script>村党支部", '=HYPERLINK("http://evil.example","点此")',
-                    "+cmd|'/Ccalc'!A0", "@SUM(1+1)*cmd", "../../逃逸村党支部", "左/右村党支部", "反\\斜村党支部"):
+    for literal in (
+        "<script>alert(1)</script>村党支部",
+        '=HYPERLINK("http://evil.example","点此")',
+        "+cmd|'/Ccalc'!A0",
+        "@SUM(1+1)*cmd",
+        "../../逃逸村党支部",
+        "左/右村党支部",
+        "反\\斜村党支部",
+    ):
         assert literal in flat, f"{literal!r} not in the 公示 PDF"
-    assert "&lt;script" not in flat and "&amp;" not in flat          # escaped once, for HTML, not twice
+    assert "&lt;script" not in flat and "&amp;" not in flat  # escaped once, for HTML, not twice
 
 
 def test_document_names_fit_in_255_bytes():
     from fenji.core.documents import safe_name
+
     name = safe_name("甲" * 20, 20) + safe_name("乙" * 90 + "村党支部") + "定级结果通知书.pdf"
     assert len(name.encode("utf-8")) <= 255
     assert safe_name("../../x") == "..／..／x".lstrip(".") and safe_name("..") == "未命名"
@@ -305,14 +347,17 @@ def state_of(out: Path) -> dict:
     else:
         state["run.json"] = None
     documents = out / "documents"
-    state["documents"] = sorted(p.relative_to(documents).as_posix() for p in documents.rglob("*.pdf")) \
-        if documents.is_dir() else None
+    state["documents"] = (
+        sorted(p.relative_to(documents).as_posix() for p in documents.rglob("*.pdf")) if documents.is_dir() else None
+    )
     return state
 
 
 def pdfs_complete(out: Path) -> bool:
-    return all(p.read_bytes().startswith(b"%PDF") and b"%%EOF" in p.read_bytes()[-64:]
-               for p in (out / "documents").rglob("*.pdf"))
+    return all(
+        p.read_bytes().startswith(b"%PDF") and b"%%EOF" in p.read_bytes()[-64:]
+        for p in (out / "documents").rglob("*.pdf")
+    )
 
 
 def ledger_consistent(db: Path) -> None:
@@ -323,7 +368,7 @@ def ledger_consistent(db: Path) -> None:
         runs = {row[0] for row in con.execute("SELECT id FROM runs")}
         assert {row[0] for row in con.execute("SELECT DISTINCT run_id FROM results")} <= runs
         assert {row[0] for row in con.execute("SELECT DISTINCT run_id FROM inputs")} <= runs
-        for run_id in runs:   # a run is kept with its inputs and results, or not at all
+        for run_id in runs:  # a run is kept with its inputs and results, or not at all
             assert con.execute("SELECT COUNT(*) FROM inputs WHERE run_id = ?", (run_id,)).fetchone()[0] > 0
 
 
@@ -337,8 +382,14 @@ def kill_points(out: Path, db: Path, before: dict) -> list:
     return [
         ("rendering", lambda: bool(list(out.glob(".pending.*/.documents.*")))),
         ("documents written", lambda: bool(list(out.glob(".pending.*/documents")))),
-        ("ledger", lambda: db.with_name(db.name + "-journal").exists() or bool(list(out.glob(".pending.*/results.csv")))),
-        ("results.xlsx", lambda: bool(list(out.glob(".pending.*/.results.xlsx.*")) + list(out.glob(".pending.*/results.xlsx")))),
+        (
+            "ledger",
+            lambda: db.with_name(db.name + "-journal").exists() or bool(list(out.glob(".pending.*/results.csv"))),
+        ),
+        (
+            "results.xlsx",
+            lambda: bool(list(out.glob(".pending.*/.results.xlsx.*")) + list(out.glob(".pending.*/results.xlsx"))),
+        ),
         ("moving in", lambda: bool(list(out.glob(".pending.*/.complete"))) or _changed(out / "results.csv", before)),
     ]
 
@@ -355,31 +406,43 @@ def kill_when(process: subprocess.Popen, ready, jitter: float) -> None:
 
 def test_kill_9_leaves_previous_or_new_outputs(tmp_path: Path):
     from builders import branch, write_town
-    inbox = write_town(tmp_path / "inbox", [branch("QX01", [12, 8, 8, 8, 8, 15], (30, 5, 1, 0)),
-                                           branch("QX02", [13, 9, 8, 8, 9, 17], (28, 6, 2, 0)),
-                                           branch("QX03", [10, 7, 6, 7, 6, 12], (20, 8, 5, 1))])
-    scores = inbox / "清溪镇附件4.xlsx"          # a small town: three branches, documents in about 3 s
+
+    inbox = write_town(
+        tmp_path / "inbox",
+        [
+            branch("QX01", [12, 8, 8, 8, 8, 15], (30, 5, 1, 0)),
+            branch("QX02", [13, 9, 8, 8, 9, 17], (28, 6, 2, 0)),
+            branch("QX03", [10, 7, 6, 7, 6, 12], (20, 8, 5, 1)),
+        ],
+    )
+    scores = inbox / "清溪镇附件4.xlsx"  # a small town: three branches, documents in about 3 s
     held = tmp_path / scores.name
     shutil.move(scores, held)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out, db = tmp_path / "out", tmp_path / "fenji.db"
-    assert fenji_run(tmp_path, inbox).returncode == 1    # the previous outputs: no 附件4 (all 未评定), no documents
+    assert fenji_run(tmp_path, inbox).returncode == 1  # the previous outputs: no 附件4 (all 未评定), no documents
     previous = state_of(out)
-    shutil.move(held, scores)                            # the new run: 附件4 back, with documents
+    shutil.move(held, scores)  # the new run: 附件4 back, with documents
     from fenji.core.outputs import output_lock
+
     rng, seen = random.Random(9), []
     for name, ready in kill_points(out, db, {p.name: p.stat().st_mtime_ns for p in out.iterdir()}):
-        process = subprocess.Popen(fenji_args(inbox, out, db, True), cwd=tmp_path, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            fenji_args(inbox, out, db, True),
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         kill_when(process, ready, rng.uniform(0, 0.01))
-        with output_lock(out):      # what the next run finds: a documents swap caught half-way is put back
+        with output_lock(out):  # what the next run finds: a documents swap caught half-way is put back
             seen.append((name, state_of(out)))
         assert pdfs_complete(out), f"kill at {name}: a PDF is cut short"
         ledger_consistent(db)
-    assert fenji_run(tmp_path, inbox, documents=True).returncode in (0, 1)      # the same run, left alone
+    assert fenji_run(tmp_path, inbox, documents=True).returncode in (0, 1)  # the same run, left alone
     new = state_of(out)
     assert all(new[name] != previous[name] for name in ("results.csv", "results.xlsx", "run.json", "documents"))
-    for name, now in seen:      # one run's outputs, never a mix: a complete pending run is rolled forward
+    for name, now in seen:  # one run's outputs, never a mix: a complete pending run is rolled forward
         for output in (*OUTPUTS, "documents"):
             assert now[output] in (previous[output], new[output]), f"kill at {name}: {output} is neither old nor new"
         assert now in (previous, new), f"kill at {name}: OUT mixes the previous run's outputs with the new run's"
@@ -388,6 +451,7 @@ def test_kill_9_leaves_previous_or_new_outputs(tmp_path: Path):
 
 
 # --- two runs on one OUT ---------------------------------------------------------------------------
+
 
 def test_second_run_refuses_while_out_is_locked(tmp_path: Path):
     inbox = tmp_path / "inbox"
@@ -403,18 +467,33 @@ def test_second_run_refuses_while_out_is_locked(tmp_path: Path):
 
 def test_two_runs_at_once_never_interleave(tmp_path: Path):
     from builders import branch, write_town
-    inbox = write_town(tmp_path / "inbox", [branch("QX01", [12, 8, 8, 8, 8, 15], (30, 5, 1, 0)),
-                                           branch("QX02", [13, 9, 8, 8, 9, 17], (28, 6, 2, 0))])
+
+    inbox = write_town(
+        tmp_path / "inbox",
+        [branch("QX01", [12, 8, 8, 8, 8, 15], (30, 5, 1, 0)), branch("QX02", [13, 9, 8, 8, 9, 17], (28, 6, 2, 0))],
+    )
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    first = subprocess.Popen(fenji_args(inbox, out, tmp_path / "fenji.db", True), cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        fenji_args(inbox, out, tmp_path / "fenji.db", True),
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + BOUND
-    while not list(out.glob(".pending.*/.documents.*")):   # the first run is inside its lock, rendering
+    while not list(out.glob(".pending.*/.documents.*")):  # the first run is inside its lock, rendering
         assert first.poll() is None and time.monotonic() < deadline, "the first run ended before it could be raced"
         time.sleep(0.02)
-    second = subprocess.run(fenji_args(inbox, out, tmp_path / "other.db"), cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=BOUND)
+    second = subprocess.run(
+        fenji_args(inbox, out, tmp_path / "other.db"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+    )
     assert second.returncode == 2 and "另一个 fenji 正在向" in second.stdout + second.stderr
     assert not (tmp_path / "other.db").exists()
     first.communicate(timeout=BOUND)
@@ -425,10 +504,12 @@ def test_two_runs_at_once_never_interleave(tmp_path: Path):
 
 # --- resource bounds are profile settings -----------------------------------------------------------
 
+
 def test_limits_come_from_the_profile(tmp_path: Path):
     from fenji.core.profiles import ProfileError
     from fenji.core.workbook import Limits
     from fenji.systems import builtin_text, load_profile
+
     text = builtin_text("dingji")
     custom = tmp_path / "strict.toml"
     custom.write_text(text + "\n[limits]\nmax_cells = 50\nseconds = 5\n", encoding="utf-8")
@@ -441,6 +522,7 @@ def test_limits_come_from_the_profile(tmp_path: Path):
     inbox = tmp_path / "inbox"
     shutil.copytree(TOWN, inbox / "清溪镇")
     from fenji.api import RunOptions, check
+
     custom.write_text(text + "\n[limits]\nmax_cells = 50\n", encoding="utf-8")
     result = check(RunOptions(inbox, str(custom), 2027))
     assert any(p.code == "too-many-cells" for p in result.problems)
@@ -454,12 +536,40 @@ def test_limits_come_from_the_profile(tmp_path: Path):
 from fenji.core import cells  # noqa: E402
 
 HOSTILE_TEXT = st.one_of(
-    st.text(), st.text(alphabet="0123456789.,%％-+eE∞ 　\u202e\u200b\x00\ufeff"),
-    st.sampled_from(["1e999999", "-0", "NaN", "inf", "９" * 400, "1" * 5000, "=1+1", "@SUM(A1)", "满意\x00",
-                     "２０２７年２月３０日", "0000-00-00", "9999-99-99", "★" * 50, "五星★☆", "100%%", "%", "--5"]),
+    st.text(),
+    st.text(alphabet="0123456789.,%％-+eE∞ 　\u202e\u200b\x00\ufeff"),
+    st.sampled_from(
+        [
+            "1e999999",
+            "-0",
+            "NaN",
+            "inf",
+            "９" * 400,
+            "1" * 5000,
+            "=1+1",
+            "@SUM(A1)",
+            "满意\x00",
+            "２０２７年２月３０日",
+            "0000-00-00",
+            "9999-99-99",
+            "★" * 50,
+            "五星★☆",
+            "100%%",
+            "%",
+            "--5",
+        ]
+    ),
 )
-CELL = st.one_of(st.none(), st.booleans(), HOSTILE_TEXT, st.floats(), st.integers(min_value=-10**40, max_value=10**40),
-                 st.dates(), st.datetimes(), st.decimals(allow_nan=True, allow_infinity=True))
+CELL = st.one_of(
+    st.none(),
+    st.booleans(),
+    HOSTILE_TEXT,
+    st.floats(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.dates(),
+    st.datetimes(),
+    st.decimals(allow_nan=True, allow_infinity=True),
+)
 OPTIONS = ["满意", "基本满意", "不满意", "不了解"]
 
 
@@ -489,19 +599,41 @@ from fenji.systems import load_profile
 
 DINGJI = load_profile("dingji")
 SCORES = st.sampled_from([Decimal(s) for s in ("95", "92.5", "90", "89.9", "85", "80", "75", "70", "60", "59.9", "45")])
-SUBJECT = st.tuples(SCORES, st.integers(23, 24), st.integers(18, 19), st.integers(0, 7).map(lambda k: k == 0), st.sampled_from(["甲镇", "乙镇"]))
+SUBJECT = st.tuples(
+    SCORES,
+    st.integers(23, 24),
+    st.integers(18, 19),
+    st.integers(0, 7).map(lambda k: k == 0),
+    st.sampled_from(["甲镇", "乙镇"]),
+)
 
 
 def subjects_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "编号": f"S{n:03d}", "名称": f"第{n}村", "单位": unit, "类别": "", "得分": score,
-        "missing": ["附件4"] if missing else [], "否决情形": "", "群众评价": Decimal(public),
-        "工作业绩": Decimal(work), "自评等次": "", "自评得分": None, "上年等次": "", "sources": {},
-    } for n, (score, public, work, missing, unit) in enumerate(rows, start=1)])
+    return pd.DataFrame(
+        [
+            {
+                "编号": f"S{n:03d}",
+                "名称": f"第{n}村",
+                "单位": unit,
+                "类别": "",
+                "得分": score,
+                "missing": ["附件4"] if missing else [],
+                "否决情形": "",
+                "群众评价": Decimal(public),
+                "工作业绩": Decimal(work),
+                "自评等次": "",
+                "自评得分": None,
+                "上年等次": "",
+                "sources": {},
+            }
+            for n, (score, public, work, missing, unit) in enumerate(rows, start=1)
+        ]
+    )
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.lists(SUBJECT, min_size=1, max_size=30))
 def test_grading_keeps_quotas(rows):
     frame = subjects_frame(rows)

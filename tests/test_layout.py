@@ -143,16 +143,39 @@ def test_an_installed_copy_has_every_profile_and_template(tmp_path: Path):
     """pip install . (not editable): the system folders' TOML and templates are package data."""
     import subprocess
     import sys
+
     root = PACKAGE.parent
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", str(root), "--target", str(tmp_path / "site")],
-                   check=True, capture_output=True, cwd=tmp_path)
-    probe = ("import fenji, jinja2; from fenji.systems import SYSTEMS, builtin_names, load_profile, templates_of;"
-             "from fenji.core import render;"
-             "print(fenji.__file__); print(','.join(load_profile(n).name for n in builtin_names()));"
-             "print(sum(len(render.environment(None, [templates_of(s)]).list_templates()) for s in SYSTEMS))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
-                          env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            str(root),
+            "--target",
+            str(tmp_path / "site"),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    probe = (
+        "import fenji, jinja2; from fenji.systems import SYSTEMS, builtin_names, load_profile, templates_of;"
+        "from fenji.core import render;"
+        "print(fenji.__file__); print(','.join(load_profile(n).name for n in builtin_names()));"
+        "print(sum(len(render.environment(None, [templates_of(s)]).list_templates()) for s in SYSTEMS))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     where, names, templates = done.stdout.split()
     assert where.startswith(str(tmp_path / "site")) and names.split(",") == builtin_names()
@@ -162,6 +185,7 @@ def test_an_installed_copy_has_every_profile_and_template(tmp_path: Path):
 
 def render_environment_for(system):
     from fenji.core import render
+
     return render.environment(None, [templates_of(system)])
 
 
@@ -171,6 +195,7 @@ def test_no_system_imports_another():
     for name in MODULES:
         if name.startswith("fenji.systems.") and name.count(".") >= 2:
             own = name.split(".")[2]
-            crossing += [f"{name} → {m}" for m in imports_of(name)
-                         if m.startswith("fenji.systems.") and m.split(".")[2] != own]
+            crossing += [
+                f"{name} → {m}" for m in imports_of(name) if m.startswith("fenji.systems.") and m.split(".")[2] != own
+            ]
     assert crossing == []

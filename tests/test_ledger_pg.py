@@ -35,13 +35,30 @@ def _run(inbox: Path, year: int, db: str | Path, out: Path, profile: str = "shen
 
 
 def _fenji(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fenji", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "fenji", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
 
 
 def _run_command(inbox: Path, year: int, db: str, out: Path, profile: str = "shengji") -> list[str]:
-    return [sys.executable, "-m", "fenji", "run", str(inbox), "--profile", profile, "--year", str(year),
-            "--out", str(out), "--db", db, "--no-documents", "--workers", "1"]
+    return [
+        sys.executable,
+        "-m",
+        "fenji",
+        "run",
+        str(inbox),
+        "--profile",
+        profile,
+        "--year",
+        str(year),
+        "--out",
+        str(out),
+        "--db",
+        db,
+        "--no-documents",
+        "--workers",
+        "1",
+    ]
 
 
 def _assert_no_password(*places: Path | str, password: str = WRITER_PASSWORD) -> None:
@@ -56,8 +73,11 @@ def _assert_no_password(*places: Path | str, password: str = WRITER_PASSWORD) ->
 
 
 def _pg_schema(postgres, database: str) -> dict[str, list[str]]:
-    rows = postgres.query(database, "SELECT table_name, column_name FROM information_schema.columns "
-                                    "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")
+    rows = postgres.query(
+        database,
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    )
     schema: dict[str, list[str]] = {}
     for table, column in rows:
         schema.setdefault(table, []).append(column)
@@ -66,12 +86,17 @@ def _pg_schema(postgres, database: str) -> dict[str, list[str]]:
 
 def _sqlite_schema(path: Path) -> dict[str, list[str]]:
     with sqlite3.connect(path) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {t: [row[1] for row in connection.execute(f"PRAGMA table_info({t})")] for t in tables}
 
 
 # --- migrations -----------------------------------------------------------------------------
+
 
 def test_a_fresh_database_gets_the_schema_by_the_same_named_migrations(postgres, tmp_path: Path):
     url = postgres.database("fresh")
@@ -83,8 +108,8 @@ def test_a_fresh_database_gets_the_schema_by_the_same_named_migrations(postgres,
     assert [r[0] for r in postgres.query("fresh", "SELECT name FROM migrations ORDER BY name")] == MIGRATION_NAMES
     assert postgres.query("fresh", "SELECT indexname FROM pg_indexes WHERE indexname = 'results_by_subject'")
     owners = postgres.query("fresh", "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
-    assert owners == [(WRITER,)]            # created by the county's writer role, not a superuser
-    with Ledger(url) as ledger:             # opening again applies nothing
+    assert owners == [(WRITER,)]  # created by the county's writer role, not a superuser
+    with Ledger(url) as ledger:  # opening again applies nothing
         assert ledger.applied == MIGRATION_NAMES
     assert postgres.query("fresh", "SELECT COUNT(*) FROM migrations") == [(len(MIGRATIONS),)]
 
@@ -98,7 +123,7 @@ def test_many_first_opens_at_once_migrate_a_fresh_database_once(postgres):
         try:
             with Ledger(url) as ledger:
                 applied.append(ledger.applied)
-        except Exception as exc:      # collected: an exception in a thread would not fail the test
+        except Exception as exc:  # collected: an exception in a thread would not fail the test
             errors.append(exc)
 
     threads = [threading.Thread(target=open_ledger) for _ in range(8)]
@@ -113,16 +138,22 @@ def test_many_first_opens_at_once_migrate_a_fresh_database_once(postgres):
 def _old_ledger(postgres, database: str) -> None:
     """A ledger as the first schema wrote it on PostgreSQL (by the writer): one run and one result."""
     import psycopg
-    with psycopg.connect(host="127.0.0.1", port=postgres.port, user=WRITER, password=WRITER_PASSWORD,
-                         dbname=database) as connection:
+
+    with psycopg.connect(
+        host="127.0.0.1", port=postgres.port, user=WRITER, password=WRITER_PASSWORD, dbname=database
+    ) as connection:
         connection.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
         for statement in MIGRATION_1:
             connection.execute(statement.replace("{pk}", "SERIAL PRIMARY KEY"))
         connection.execute("INSERT INTO migrations VALUES ('001_runs_inputs_results', '2026-12-30T10:00:00')")
-        connection.execute("INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status) "
-                           "VALUES ('shengji', 'abc', 2026, '2026-12-30T10:00:00', '0.0.9', 0)")
-        connection.execute("INSERT INTO results VALUES ('shengji', 2026, '石板乡', 'SB04', 1, '黄泥村党支部', '', "
-                           "'62.0', '后进', '[]', '{}')")
+        connection.execute(
+            "INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status) "
+            "VALUES ('shengji', 'abc', 2026, '2026-12-30T10:00:00', '0.0.9', 0)"
+        )
+        connection.execute(
+            "INSERT INTO results VALUES ('shengji', 2026, '石板乡', 'SB04', 1, '黄泥村党支部', '', "
+            "'62.0', '后进', '[]', '{}')"
+        )
 
 
 def test_an_older_schema_is_upgraded_in_place(postgres, tmp_path: Path):
@@ -141,6 +172,7 @@ def test_an_older_schema_is_upgraded_in_place(postgres, tmp_path: Path):
 
 
 # --- writing ------------------------------------------------------------------------------
+
 
 def test_rerunning_a_year_replaces_its_results(postgres, tmp_path: Path):
     url = postgres.database("rerun")
@@ -162,6 +194,7 @@ def test_rerunning_a_year_replaces_its_results(postgres, tmp_path: Path):
 def test_one_town_recorded_by_several_runs_at_once_keeps_one_whole_set(postgres):
     """Same keys at once: without the writers' lock the later INSERTs would fail on the primary key."""
     from fenji.core.ledger import RunRecord, SubjectRecord
+
     url = postgres.database("same-town")
     Ledger(url).close()
     start, errors = threading.Barrier(6), []
@@ -172,7 +205,7 @@ def test_one_town_recorded_by_several_runs_at_once_keeps_one_whole_set(postgres)
         try:
             with Ledger(url) as ledger:
                 ledger.record(RunRecord("shixing", "x" * 64, 2027, [(f"run{n}.xlsx", "0" * 64, ["roster"])]), subjects)
-        except Exception as exc:      # collected: an exception in a thread would not fail the test
+        except Exception as exc:  # collected: an exception in a thread would not fail the test
             errors.append(exc)
 
     threads = [threading.Thread(target=record, args=(n,)) for n in range(1, 7)]
@@ -199,6 +232,7 @@ def _bench_generator():
 def _county(folder: Path) -> dict[str, list[str]]:
     """A county of 20 towns × 15 branches for dingji, one folder per town; returns each town's branch ids."""
     import random
+
     branches = _bench_generator().make_branches(random.Random(2027), TOWNS, 15)
     towns: dict[str, list[str]] = {}
     for b in branches:
@@ -208,13 +242,15 @@ def _county(folder: Path) -> dict[str, list[str]]:
         (folder / town).mkdir(parents=True)
         roster_book(town, 2027, members).save(folder / town / f"{town}名册.xlsx")
         summary_book(town, 2027, [(b, b.votes, sum(b.votes.values()), _rate(b.votes)) for b in members]).save(
-            folder / town / f"{town}汇总表.xlsx")
+            folder / town / f"{town}汇总表.xlsx"
+        )
         score_book(town, 2027, [(b, b.scores, None) for b in members]).save(folder / town / f"{town}附件4.xlsx")
     return towns
 
 
 def _rate(votes: dict) -> str:
     from fenji.forms.samplebooks import rate_text as _rate_text
+
     return _rate_text(votes)
 
 
@@ -222,10 +258,16 @@ def test_twenty_towns_at_once_lose_nothing_and_duplicate_nothing(postgres, tmp_p
     url = postgres.database("county")
     towns = _county(tmp_path / "county")
     # all at once, on a fresh database: the first opens race to migrate it, then the writes race
-    processes = {town: subprocess.Popen(_run_command(tmp_path / "county" / town, 2027, url, tmp_path / "out" / town,
-                                                     profile="dingji"),
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-                 for town in towns}
+    processes = {
+        town: subprocess.Popen(
+            _run_command(tmp_path / "county" / town, 2027, url, tmp_path / "out" / town, profile="dingji"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        for town in towns
+    }
     outputs = {town: process.communicate(timeout=600) for town, process in processes.items()}
     for town, process in processes.items():
         assert process.returncode in (0, 1), f"{town}: {outputs[town]}"
@@ -248,7 +290,7 @@ def test_twenty_towns_at_once_lose_nothing_and_duplicate_nothing(postgres, tmp_p
         for line in (tmp_path / "out" / town / "results.csv").read_text(encoding="utf-8-sig").splitlines()[1:]:
             fields = line.split(",")
             graded[fields[0]] = fields[5]
-    assert {subject: grade for _, subject, _, grade in kept} == graded      # the ledger holds what was printed
+    assert {subject: grade for _, subject, _, grade in kept} == graded  # the ledger holds what was printed
 
 
 def test_a_run_killed_mid_write_leaves_the_ledger_as_it_was(postgres, tmp_path: Path):
@@ -259,16 +301,26 @@ def test_a_run_killed_mid_write_leaves_the_ledger_as_it_was(postgres, tmp_path: 
     before, runs_before = postgres.query("killed", state), postgres.query("killed", "SELECT id FROM runs")
     # A trigger holds the run's first result INSERT on a lock the test holds: the run has written its
     # runs and inputs rows and deleted 龙泉乡's 2027 results when it is killed.
-    postgres.query("killed", "CREATE FUNCTION hold_results() RETURNS trigger LANGUAGE plpgsql AS "
-                             "$$ BEGIN PERFORM pg_advisory_xact_lock(1919); RETURN NEW; END $$")
-    postgres.query("killed", "CREATE TRIGGER hold BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION hold_results()")
+    postgres.query(
+        "killed",
+        "CREATE FUNCTION hold_results() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_advisory_xact_lock(1919); RETURN NEW; END $$",
+    )
+    postgres.query(
+        "killed", "CREATE TRIGGER hold BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION hold_results()"
+    )
     with postgres.admin("killed") as holder:
         holder.execute("SELECT pg_advisory_lock(1919)")
-        writer = subprocess.Popen(_run_command(SAMPLES / "shengji" / "龙泉乡", 2027, url, tmp_path / "c"),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        writer = subprocess.Popen(
+            _run_command(SAMPLES / "shengji" / "龙泉乡", 2027, url, tmp_path / "c"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
         waiting = "SELECT pid, query FROM pg_stat_activity WHERE datname = 'killed' AND wait_event = 'advisory'"
-        ((backend, query),) = wait_for(lambda: postgres.query("killed", waiting), "the run to reach its result INSERT",
-                                       seconds=120)
+        ((backend, query),) = wait_for(
+            lambda: postgres.query("killed", waiting), "the run to reach its result INSERT", seconds=120
+        )
         assert query.startswith("INSERT INTO results")
         os.kill(writer.pid, signal.SIGKILL)
         assert writer.wait(60) == -signal.SIGKILL
@@ -278,24 +330,30 @@ def test_a_run_killed_mid_write_leaves_the_ledger_as_it_was(postgres, tmp_path: 
     postgres.query("killed", "DROP TRIGGER hold ON results")
     assert postgres.query("killed", state) == before and postgres.query("killed", "SELECT id FROM runs") == runs_before
     assert postgres.query("killed", "SELECT COUNT(*) FROM inputs WHERE run_id NOT IN (SELECT id FROM runs)") == [(0,)]
-    again = _run(SAMPLES / "shengji" / "龙泉乡", 2027, url, tmp_path / "d")     # nothing was left locked
+    again = _run(SAMPLES / "shengji" / "龙泉乡", 2027, url, tmp_path / "d")  # nothing was left locked
     assert "ledger-write-failed" not in {p.code for p in again.problems}
-    assert postgres.query("killed", "SELECT COUNT(*) FROM results WHERE year = 2027 AND unit = '龙泉乡' "
-                                    "AND run_id = (SELECT MAX(id) FROM runs)") == [(8,)]
+    assert postgres.query(
+        "killed",
+        "SELECT COUNT(*) FROM results WHERE year = 2027 AND unit = '龙泉乡' AND run_id = (SELECT MAX(id) FROM runs)",
+    ) == [(8,)]
 
 
 # --- reading: the year-on-year rules and `fenji history` read the same as from SQLite ---------
 
+
 def _daan(folder: Path, year: int, public: dict[str, int]) -> Path:
     from test_ledger import _daan_people, _daan_village
+
     return _daan_village(folder, year, _daan_people(public))
 
 
 YEARS_OF = {
-    "shengji": lambda tmp: (SAMPLES / "shengji-2026", SAMPLES / "shengji"),              # 提升率, 转化率
+    "shengji": lambda tmp: (SAMPLES / "shengji-2026", SAMPLES / "shengji"),  # 提升率, 转化率
     "shixing": lambda tmp: (SAMPLES / "shixing-2026", SAMPLES / "shixing"),
-    "xingji-daan": lambda tmp: (_daan(tmp / "daan-2026", 2026, {"P1": 65, "P2": 50, "P3": 77, "P4": 60}),
-                                _daan(tmp / "daan-2027", 2027, {"P1": 90, "P2": 83, "P3": 83, "P4": 62})),  # 限晋一级
+    "xingji-daan": lambda tmp: (
+        _daan(tmp / "daan-2026", 2026, {"P1": 65, "P2": 50, "P3": 77, "P4": 60}),
+        _daan(tmp / "daan-2027", 2027, {"P1": 90, "P2": 83, "P3": 83, "P4": 62}),
+    ),  # 限晋一级
 }
 
 
@@ -320,12 +378,14 @@ def test_the_year_on_year_rules_read_the_same_from_postgresql(postgres, tmp_path
     assert printed["postgresql"] == printed["sqlite"]
     # last year's grades did come from the ledger: its source column, or the one-step rule it feeds
     assert PROOF[profile].encode() in printed["sqlite"]["results"]
-    if profile == "shengji":     # 提升率 and 转化率, counted over last year's 中间 / 后进 read from the ledger
+    if profile == "shengji":  # 提升率 and 转化率, counted over last year's 中间 / 后进 read from the ledger
         rates = {(r["unit"], r["name"]): r for r in printed["postgresql"]["run"]["year_on_year"]}
         assert {name for _, name in rates} == {"提升率", "转化率"} and all(r["base"] for r in rates.values())
     subject = {"shengji": "LQ05", "shixing": "ST01", "xingji-daan": "P1"}[profile]
-    shown = {name: _fenji("history", subject, "--db", str(db), cwd=tmp_path)
-             for name, db in (("sqlite", tmp_path / "fenji.db"), ("postgresql", url))}
+    shown = {
+        name: _fenji("history", subject, "--db", str(db), cwd=tmp_path)
+        for name, db in (("sqlite", tmp_path / "fenji.db"), ("postgresql", url))
+    }
     assert shown["sqlite"].returncode == 0 and len(shown["sqlite"].stdout.splitlines()) == 3, shown["sqlite"].stderr
     assert shown["postgresql"].stdout == shown["sqlite"].stdout and shown["postgresql"].returncode == 0
     _assert_no_password(tmp_path, shown["postgresql"].stdout + shown["postgresql"].stderr)
@@ -333,13 +393,20 @@ def test_the_year_on_year_rules_read_the_same_from_postgresql(postgres, tmp_path
 
 # --- a server that cannot be reached is an error, never a local fallback ---------------------
 
+
 def _bad_urls(postgres) -> dict[str, str]:
-    return {"wrong password": postgres.url("bad", password=WRITER_PASSWORD[::-1] + "x"),
-            "no server": postgres.url("bad", port=free_port()),
-            "no database": postgres.url("never-created")}
+    return {
+        "wrong password": postgres.url("bad", password=WRITER_PASSWORD[::-1] + "x"),
+        "no server": postgres.url("bad", port=free_port()),
+        "no database": postgres.url("never-created"),
+    }
 
 
-ADVICE = {"wrong password": "用户名或密码不正确", "no server": "连接不上数据库服务器", "no database": "服务器上没有这个数据库"}
+ADVICE = {
+    "wrong password": "用户名或密码不正确",
+    "no server": "连接不上数据库服务器",
+    "no database": "服务器上没有这个数据库",
+}
 
 
 @pytest.mark.parametrize("case", ["wrong password", "no server", "no database"])
@@ -348,14 +415,42 @@ def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres,
     url = _bad_urls(postgres)[case]
     password = url.split(":")[2].split("@")[0]
     shown = url.replace(password, "***")
-    commands = {"run": ["run", str(SAMPLES / "shengji"), "--profile", "shengji", "--year", "2027", "--out",
-                        str(tmp_path / "out"), "--db", url, "--no-documents", "--workers", "1"],
-                "run dingji": ["run", str(SAMPLES / "dingji"), "--profile", "dingji", "--year", "2027", "--out",
-                               str(tmp_path / "out"), "--db", url, "--no-documents", "--workers", "1"],
-                "history": ["history", "LQ05", "--db", url]}
+    commands = {
+        "run": [
+            "run",
+            str(SAMPLES / "shengji"),
+            "--profile",
+            "shengji",
+            "--year",
+            "2027",
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            url,
+            "--no-documents",
+            "--workers",
+            "1",
+        ],
+        "run dingji": [
+            "run",
+            str(SAMPLES / "dingji"),
+            "--profile",
+            "dingji",
+            "--year",
+            "2027",
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            url,
+            "--no-documents",
+            "--workers",
+            "1",
+        ],
+        "history": ["history", "LQ05", "--db", url],
+    }
     for command, args in commands.items():
         done = _fenji(*args, cwd=tmp_path, timeout=120)
-        said = "".join((done.stdout + done.stderr).split())       # the console wraps long lines
+        said = "".join((done.stdout + done.stderr).split())  # the console wraps long lines
         assert done.returncode == 2, f"{command}: {said}"
         assert f"无法连接台账数据库{shown}" in said, said
         assert ADVICE[case] in said, said
@@ -366,6 +461,7 @@ def test_an_unreachable_ledger_is_a_chinese_error_without_the_password(postgres,
 
 
 # --- who may write ----------------------------------------------------------------------------
+
 
 def test_a_reading_role_reads_the_ledger_but_cannot_write_it(postgres, tmp_path: Path):
     url = postgres.database("viewer")
@@ -379,7 +475,7 @@ def test_a_reading_role_reads_the_ledger_but_cannot_write_it(postgres, tmp_path:
     shown = _fenji("history", "LQ05", "--db", reader, cwd=tmp_path)
     assert shown.returncode == 0 and shown.stdout.splitlines()[1].startswith("2026\tshengji"), shown.stderr
     result = _run(SAMPLES / "shengji", 2027, reader, tmp_path / "b")
-    assert result.results.set_index("编号").loc["LQ05", "上年等次来源"] == "台账"      # last year read
+    assert result.results.set_index("编号").loc["LQ05", "上年等次来源"] == "台账"  # last year read
     (failed,) = [p for p in result.problems if p.code == "ledger-write-failed"]
     assert "没有写入台账的权限" in failed.message and "viewer-pw" not in failed.message
     assert postgres.query("viewer", "SELECT COUNT(*), MAX(year) FROM results") == [(16, 2026)]
@@ -399,9 +495,21 @@ def test_the_password_can_stay_out_of_the_url_in_a_password_file(postgres, tmp_p
 
 def test_fenji_db_may_hold_the_county_url(postgres, tmp_path: Path, monkeypatch):
     url = postgres.database("env")
-    monkeypatch.setenv("FENJI_DB", url)         # set once on a clerk's PC instead of --db every time
-    done = _fenji("run", str(SAMPLES / "shengji-2026"), "--profile", "shengji", "--year", "2026",
-                  "--out", str(tmp_path / "a"), "--no-documents", "--workers", "1", cwd=tmp_path)
+    monkeypatch.setenv("FENJI_DB", url)  # set once on a clerk's PC instead of --db every time
+    done = _fenji(
+        "run",
+        str(SAMPLES / "shengji-2026"),
+        "--profile",
+        "shengji",
+        "--year",
+        "2026",
+        "--out",
+        str(tmp_path / "a"),
+        "--no-documents",
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert postgres.query("env", "SELECT COUNT(*) FROM results") == [(16,)]
     shown = _fenji("history", "LQ05", cwd=tmp_path)
@@ -409,5 +517,5 @@ def test_fenji_db_may_hold_the_county_url(postgres, tmp_path: Path, monkeypatch)
     monkeypatch.setenv("FENJI_DB", postgres.url("env", password="not-the-password"))
     refused = _fenji("history", "LQ05", cwd=tmp_path)
     assert refused.returncode == 2 and "用户名或密码不正确" in "".join(refused.stderr.split())
-    assert [p.name for p in tmp_path.iterdir()] == ["a"]         # no SQLite file made of the URL
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]  # no SQLite file made of the URL
     _assert_no_password(tmp_path, done.stdout + done.stderr + shown.stdout + shown.stderr)

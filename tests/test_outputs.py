@@ -34,8 +34,9 @@ def test_failed_write_leaves_previous_file(tmp_path: Path):
 
 
 def test_formula_looking_text_is_escaped(tmp_path: Path):
-    frame = pd.DataFrame({"名称": ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "清溪村"],
-                          "单位": ["甲镇"] * 4})
+    frame = pd.DataFrame(
+        {"名称": ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(A1)", "清溪村"], "单位": ["甲镇"] * 4}
+    )
     write_csv(frame, tmp_path / "r.csv")
     text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "'+cmd" in text and "'@SUM" in text
@@ -49,6 +50,7 @@ def test_a_complete_pending_run_is_rolled_forward_and_an_incomplete_one_dropped(
     """The journal of commit_outputs: killed after `.complete` → the next run finishes the move;
     killed before it → OUT keeps the previous outputs and the half-written ones are deleted."""
     from fenji.core.outputs import begin_outputs, recover
+
     out = tmp_path / "out"
     (out / "documents").mkdir(parents=True)
     (out / "documents" / "old.pdf").write_text("old")
@@ -57,7 +59,7 @@ def test_a_complete_pending_run_is_rolled_forward_and_an_incomplete_one_dropped(
     done = begin_outputs(out)
     (done / "documents").mkdir()
     (done / "documents" / "new.pdf").write_text("new")
-    (done / "results.csv").write_text("new")      # run.json not yet moved in when the run was killed
+    (done / "results.csv").write_text("new")  # run.json not yet moved in when the run was killed
     (done / "run.json").write_text("new")
     (done / ".complete").touch()
     half = begin_outputs(out)
@@ -72,17 +74,18 @@ def test_lock_file_is_removed_at_the_end_and_a_handle_on_the_removed_file_is_not
     import fcntl
 
     from fenji.core.outputs import OutputLocked, _same_file
+
     with output_lock(tmp_path):
         try:
             with output_lock(tmp_path):
                 raise AssertionError("a second lock on the same OUT was granted")
         except OutputLocked:
             pass
-        stale = open(tmp_path / ".fenji.lock", "a+")     # a run that opened the file just before it is removed
+        stale = open(tmp_path / ".fenji.lock", "a+")  # a run that opened the file just before it is removed
     assert not (tmp_path / ".fenji.lock").exists()
-    fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)     # it can lock the removed file …
+    fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)  # it can lock the removed file …
     assert not _same_file(stale, tmp_path / ".fenji.lock")  # … and output_lock sees that this is not the lock
-    with output_lock(tmp_path), open(tmp_path / ".fenji.lock") as current:   # so a new run is not kept out by it
+    with output_lock(tmp_path), open(tmp_path / ".fenji.lock") as current:  # so a new run is not kept out by it
         assert _same_file(current, tmp_path / ".fenji.lock")
     stale.close()
     assert list(tmp_path.iterdir()) == []

@@ -10,8 +10,8 @@ from fenji.core.problems import ERROR, NOTICE, WARNING
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = {"error": ERROR, "warning": WARNING, "notice": NOTICE}
-RAISED = ("WorkbookError", "ScanRefused")       # their code becomes an error of the file's problem list
-FILE_FAILURES = {"failed_result": 1, "_lost": 2}   # fenji.core.isolate: a file's error row, code at this argument
+RAISED = ("WorkbookError", "ScanRefused")  # their code becomes an error of the file's problem list
+FILE_FAILURES = {"failed_result": 1, "_lost": 2}  # fenji.core.isolate: a file's error row, code at this argument
 
 
 def codes_used() -> dict[str, set[str]]:
@@ -27,7 +27,7 @@ def codes_used() -> dict[str, set[str]]:
                 used.setdefault(node.args[0].value, set()).add(LEVELS[name])
             elif name in RAISED and literal:
                 used.setdefault(literal[0], set()).add(ERROR)
-            elif name == "Problem" and len(literal) == 2:        # Problem(level, code, …) built directly
+            elif name == "Problem" and len(literal) == 2:  # Problem(level, code, …) built directly
                 used.setdefault(literal[1], set()).add(ERROR)
             elif name in FILE_FAILURES and len(node.args) > FILE_FAILURES[name]:
                 code = node.args[FILE_FAILURES[name]]
@@ -39,8 +39,11 @@ def codes_used() -> dict[str, set[str]]:
 def test_every_code_used_is_catalogued_with_its_level():
     used = codes_used()
     assert sorted(set(used) - set(BY_CODE)) == []
-    wrong = {code: sorted(levels) for code, levels in used.items()
-             if code in BY_CODE and not levels <= set(BY_CODE[code].levels)}
+    wrong = {
+        code: sorted(levels)
+        for code, levels in used.items()
+        if code in BY_CODE and not levels <= set(BY_CODE[code].levels)
+    }
     assert wrong == {}
 
 

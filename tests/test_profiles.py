@@ -30,15 +30,18 @@ def test_user_copy_loads(tmp_path: Path):
     assert profile.name == "my-county"
 
 
-@pytest.mark.parametrize("old, new, key", [
-    ("decimals = 1", "decimals = 1\nfavourite = 3", "favourite"),
-    ("decimals = 1", 'decimals = "one"', "decimals"),
-    ('grade = "较好"\nlow = 80', 'grade = "较好"\nlow = 95', "bands[1].low"),
-    ('name = "工作业绩"\nmax = 20', 'name = "工作业绩"\nmax = 25', "indicators"),
-    ('share = "20%"', 'share = "120%"', "quotas[0].share"),
-    ('kind = "cap"', 'kind = "maximum"', "quotas[0].kind"),
-    ('tie_breakers = ["群众评价", "工作业绩"]', 'tie_breakers = ["人气"]', "tie_breakers[0]"),
-])
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("decimals = 1", "decimals = 1\nfavourite = 3", "favourite"),
+        ("decimals = 1", 'decimals = "one"', "decimals"),
+        ('grade = "较好"\nlow = 80', 'grade = "较好"\nlow = 95', "bands[1].low"),
+        ('name = "工作业绩"\nmax = 20', 'name = "工作业绩"\nmax = 25', "indicators"),
+        ('share = "20%"', 'share = "120%"', "quotas[0].share"),
+        ('kind = "cap"', 'kind = "maximum"', "quotas[0].kind"),
+        ('tie_breakers = ["群众评价", "工作业绩"]', 'tie_breakers = ["人气"]', "tie_breakers[0]"),
+    ],
+)
 def test_bad_profile_names_the_key(tmp_path: Path, old: str, new: str, key: str):
     assert old in BASE
     with pytest.raises(ProfileError) as error:

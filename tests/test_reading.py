@@ -23,8 +23,12 @@ D = Decimal
 SIX = ["党组织带头人", "工作思路", "工作制度", "活动阵地", "保障机制", "工作业绩"]
 SEVEN = SIX + ["群众评价"]
 STANDARD_SELF = dict(zip(SEVEN, map(D, [14, 9, 9, 8, 9, 18, 23])))
-SCORES = {"QX01": [13, 8, 7, 8, 8, 16], "QX02": [14, 7, 7, 9, 10, 18],
-          "QX03": [15, 7, 8, 9, 9, 15], "QX04": [15, 10, 10, 9, 7, 12]}
+SCORES = {
+    "QX01": [13, 8, 7, 8, 8, 16],
+    "QX02": [14, 7, 7, 9, 10, 18],
+    "QX03": [15, 7, 8, 9, 9, 15],
+    "QX04": [15, 10, 10, 9, 7, 12],
+}
 NAMES = {"QX01": "清溪村党支部", "QX02": "白岩村党支部", "QX03": "梨树村党总支", "QX04": "花园社区党支部"}
 # 193 of 200 valid votes satisfied → 群众评价 = 25 × 0.965 = 24.125; 得分 = six scores + 24.125, half up
 EXPECTED_SCORE = {"QX01": "84.1", "QX02": "89.1", "QX03": "87.1", "QX04": "87.1"}
@@ -48,12 +52,14 @@ def by_id(result) -> dict[str, dict]:
 def raw_cell(rel: str, sheet: str, ref: str):
     """The value calamine gives for one cell (to prove the file holds what the case says)."""
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
     letters, row = coordinate_from_string(ref)
     book = {s.name: s for s in read_workbook(case(rel))}
     return book[sheet].value(row - 1, column_index_from_string(letters) - 1)
 
 
 # --- formats: .xlsx, .xlsm, genuine .xls ------------------------------------------------------------
+
 
 def test_roster_xlsx():
     result = read_case("xlsx/roster.xlsx")
@@ -63,7 +69,8 @@ def test_roster_xlsx():
         ("QX01", "清溪村党支部", "清溪镇", "行政村", 31, "黄国强", "好"),
         ("QX02", "白岩村党支部", "清溪镇", "行政村", 19, "陈秀英", "较好"),
         ("QX03", "梨树村党总支", "清溪镇", "行政村", 62, "吴建华", "一般"),
-        ("QX04", "花园社区党支部", "清溪镇", "社区", 61, "陈建华", "好")]
+        ("QX04", "花园社区党支部", "清溪镇", "社区", 61, "陈建华", "好"),
+    ]
     assert [e.source.cell for e in entries] == ["A4", "A5", "A6", "A7"]
 
 
@@ -117,13 +124,14 @@ def test_score_sheet_xlsx_two_level_merged_header():
     for n, row in enumerate(rows):
         assert row.scores == {**dict(zip(SIX, map(D, SCORES[row.id]))), "群众评价": None}
         assert row.refs == {**{name: f"{'DEFGHIJ'[k]}{6 + n}" for k, name in enumerate(SEVEN)}, "总分": f"K{6 + n}"}
-        assert row.typed_total is None            # =D6+…+J6 without a cached value: never trusted, recomputed
+        assert row.typed_total is None  # =D6+…+J6 without a cached value: never trusted, recomputed
         assert (row.unit, row.date) == ("清溪镇", dt.date(2027, 4, 8))
 
 
 def test_xlsm_is_read():
     path = case("xlsx/self_eval.xlsm")
     import zipfile
+
     with zipfile.ZipFile(path) as archive:
         assert "macroEnabled" in archive.read("[Content_Types].xml").decode()
     result = read_case("xlsx/self_eval.xlsm")
@@ -136,17 +144,19 @@ def test_xlsm_is_read():
 def test_xls_files_are_genuine_excel_97(path):
     data = case(path).read_bytes()
     assert data.startswith(OLE_MAGIC) and not data.startswith(ZIP_MAGIC)
-    assert "Workbook".encode("utf-16-le") in data      # the BIFF8 stream of Excel 97–2003
+    assert "Workbook".encode("utf-16-le") in data  # the BIFF8 stream of Excel 97–2003
     assert len(data) < 20_000
 
 
-@pytest.mark.parametrize("stem", ["roster", "self_eval", "ballots", "summary", "score_sheet", "dates",
-                                  "layout_hidden_sheet"])
+@pytest.mark.parametrize(
+    "stem", ["roster", "self_eval", "ballots", "summary", "score_sheet", "dates", "layout_hidden_sheet"]
+)
 def test_xls_yields_the_same_records_as_xlsx(stem):
     xlsx, xls = read_case(f"xlsx/{stem}.xlsx"), read_case(f"xls/{stem}.xls")
     assert xls.forms == xlsx.forms
-    assert summary_of(xls.problems) == [(p[0], p[1], p[2].replace(".xlsx", ".xls"), p[3], p[4])
-                                        for p in summary_of(xlsx.problems)]
+    assert summary_of(xls.problems) == [
+        (p[0], p[1], p[2].replace(".xlsx", ".xls"), p[3], p[4]) for p in summary_of(xlsx.problems)
+    ]
     assert xls.records.keys() == xlsx.records.keys()
     for kind in xlsx.records:
         # the .xls carries the cached =SUM() total LibreOffice computed (see the next test); compare the rest
@@ -158,7 +168,8 @@ def test_xls_yields_the_same_records_as_xlsx(stem):
 def test_xls_score_sheet_two_level_header_values():
     rows = records(read_case("xls/score_sheet.xls"), "scores")
     assert [(r.id, r.name, [r.scores[i] for i in SIX]) for r in rows] == [
-        (ident, NAMES[ident], list(map(D, SCORES[ident]))) for ident in NAMES]
+        (ident, NAMES[ident], list(map(D, SCORES[ident]))) for ident in NAMES
+    ]
     assert rows[2].refs["工作业绩"] == "I8"
     # LibreOffice computed the =SUM() when saving, so the .xls carries a cached total of the six columns
     assert [r.typed_total for r in rows] == [D(sum(SCORES[i])) for i in NAMES]
@@ -169,7 +180,8 @@ def test_xls_written_by_xlwt():
     assert result.problems == []
     rows = records(result, "scores")
     assert [(r.id, r.name, [r.scores[i] for i in SIX]) for r in rows] == [
-        (ident, NAMES[ident], list(map(D, SCORES[ident]))) for ident in NAMES]
+        (ident, NAMES[ident], list(map(D, SCORES[ident]))) for ident in NAMES
+    ]
     assert [r.veto for r in rows] == ["", "", "发生群体性上访事件", ""]
     assert rows[2].veto_ref == "L8"
     # 评定日期： in G3, a real date cell in H3
@@ -179,14 +191,23 @@ def test_xls_written_by_xlwt():
 
 # --- files that are not workbooks ----------------------------------------------------------------------
 
+
 def test_discover_takes_wps_et_and_skips_docx_jpg_and_lock_files(tmp_path):
-    inbox = make_inbox(tmp_path, "xlsx/roster.xlsx", "bad/自评表.et", "bad/说明.docx", "bad/选票照片.jpg",
-                       "locks/~$roster.xlsx", "locks/.~lock.roster.xlsx#")
+    inbox = make_inbox(
+        tmp_path,
+        "xlsx/roster.xlsx",
+        "bad/自评表.et",
+        "bad/说明.docx",
+        "bad/选票照片.jpg",
+        "locks/~$roster.xlsx",
+        "locks/.~lock.roster.xlsx#",
+    )
     problems = Problems()
     files = discover(inbox, problems)
     assert [f.rel for f in files] == ["roster.xlsx", "自评表.et"]
-    assert summary_of(problems) == sorted([(NOTICE, "not-a-workbook", "说明.docx", "", ""),
-                                           (NOTICE, "not-a-workbook", "选票照片.jpg", "", "")])
+    assert summary_of(problems) == sorted(
+        [(NOTICE, "not-a-workbook", "说明.docx", "", ""), (NOTICE, "not-a-workbook", "选票照片.jpg", "", "")]
+    )
 
 
 def test_wps_et_is_read_like_xls(tmp_path):
@@ -208,19 +229,22 @@ def test_files_being_copied_or_temporary_are_never_read(tmp_path):
     assert list(problems) == []
 
 
-@pytest.mark.parametrize("path, code", [
-    ("bad/html_as.xls", "html-as-excel"),
-    ("bad/csv_as.xlsx", "csv-as-excel"),        # UTF-8 with BOM, a character cut at byte 512
-    ("bad/csv_utf8_as.xls", "csv-as-excel"),    # UTF-8, a character cut at byte 512
-    ("bad/csv_as.xls", "csv-as-excel"),         # GB18030, a character cut at byte 512
-    ("bad/tsv_utf16_as.xls", "csv-as-excel"),   # Excel's "Unicode 文本": UTF-16, tab-separated
-    ("bad/docx_as.xlsx", "not-a-workbook"),     # a Word document renamed
-    ("bad/encrypted.xlsx", "workbook-encrypted"),
-    ("xls/encrypted.xls", "workbook-encrypted"),
-    ("bad/truncated.xlsx", "workbook-corrupt"),
-    ("bad/truncated.xls", "workbook-corrupt"),
-    ("bad/corrupt_sheet.xlsx", "workbook-corrupt"),
-])
+@pytest.mark.parametrize(
+    "path, code",
+    [
+        ("bad/html_as.xls", "html-as-excel"),
+        ("bad/csv_as.xlsx", "csv-as-excel"),  # UTF-8 with BOM, a character cut at byte 512
+        ("bad/csv_utf8_as.xls", "csv-as-excel"),  # UTF-8, a character cut at byte 512
+        ("bad/csv_as.xls", "csv-as-excel"),  # GB18030, a character cut at byte 512
+        ("bad/tsv_utf16_as.xls", "csv-as-excel"),  # Excel's "Unicode 文本": UTF-16, tab-separated
+        ("bad/docx_as.xlsx", "not-a-workbook"),  # a Word document renamed
+        ("bad/encrypted.xlsx", "workbook-encrypted"),
+        ("xls/encrypted.xls", "workbook-encrypted"),
+        ("bad/truncated.xlsx", "workbook-corrupt"),
+        ("bad/truncated.xls", "workbook-corrupt"),
+        ("bad/corrupt_sheet.xlsx", "workbook-corrupt"),
+    ],
+)
 def test_unreadable_file_is_one_clear_error(path, code):
     result = read_case(path)
     assert result.records == {} and result.forms == []
@@ -244,6 +268,7 @@ def test_renamed_csv_really_cuts_a_character_at_byte_512():
 
 # --- values typed by hand --------------------------------------------------------------------------------
 
+
 def test_numbers_typed_as_text():
     raw = [raw_cell("xlsx/text_numbers.xlsx", "自评表", f"E{r}") for r in range(5, 12)]
     assert raw == [" 14 ", "8.5", "９", "8分", "9", "18", 23.0]
@@ -261,12 +286,13 @@ def test_dates_in_every_written_form(path):
     assert raw_cell(path, "横线", "D3") == "填报日期：2027-03-28"
     assert raw_cell(path, "斜线", "D3") == "填报日期：2027/3/28"
     assert raw_cell(path, "真日期", "D3") == "填报日期："
-    assert isinstance(raw_cell(path, "真日期", "E3"), (dt.date, dt.datetime))     # a real date cell
+    assert isinstance(raw_cell(path, "真日期", "E3"), (dt.date, dt.datetime))  # a real date cell
     result = read_case(path)
     assert result.problems == []
     evals = records(result, "self_eval")
     assert [(r.source.sheet, r.date) for r in evals] == [
-        (sheet, dt.date(2027, 3, 28)) for sheet in ("年月日", "点", "横线", "斜线", "真日期")]
+        (sheet, dt.date(2027, 3, 28)) for sheet in ("年月日", "点", "横线", "斜线", "真日期")
+    ]
 
 
 def test_options_with_stray_spaces_and_full_width_spaces():
@@ -280,8 +306,10 @@ def test_options_with_stray_spaces_and_full_width_spaces():
 
 def test_tick_mark_in_an_option_column_is_reported():
     result = read_case("xlsx/options_tick.xlsx")
-    assert summary_of(result.problems) == [(ERROR, "option-unknown", "options_tick.xlsx", "测评表", "H7"),
-                                           (ERROR, "option-unknown", "options_tick.xlsx", "测评表", "H9")]
+    assert summary_of(result.problems) == [
+        (ERROR, "option-unknown", "options_tick.xlsx", "测评表", "H7"),
+        (ERROR, "option-unknown", "options_tick.xlsx", "测评表", "H9"),
+    ]
     tick, word = sorted(result.problems, key=lambda p: p.cell)
     assert "√" in tick.message and "不是标准填法" in tick.message
     assert "比较满意" in word.message and "√" not in word.message
@@ -293,22 +321,32 @@ def test_tick_mark_in_an_option_column_is_reported():
 
 # --- layout: rows, columns, sheets moved ---------------------------------------------------------------
 
+
 def test_score_sheet_moved_reordered_with_extra_columns_on_second_sheet():
     path = "xlsx/layout_score_sheet.xlsx"
-    assert raw_cell(path, "打分", "B5") == "基层党组织分类定级上级党组织评分定级表"   # title moved down, column A empty
+    assert raw_cell(path, "打分", "B5") == "基层党组织分类定级上级党组织评分定级表"  # title moved down, column A empty
     assert raw_cell(path, "打分", "F8") == "工作业绩\n（20分）"
     assert raw_cell(path, "打分", "G8") == "党组织带头人 (15分)"
     result = read_case(path)
     assert summary_of(result.problems) == [(NOTICE, "sheet-not-recognised", "layout_score_sheet.xlsx", "封面", "")]
     rows = records(result, "scores")
     assert [(r.id, r.name, r.source.sheet, r.source.cell) for r in rows] == [
-        ("QX01", "清溪村党支部", "打分", "C9"), ("QX02", "白岩村党支部", "打分", "C10"),
-        ("QX03", "梨树村党总支", "打分", "C12"), ("QX04", "花园社区党支部", "打分", "C13")]   # row 11 empty
+        ("QX01", "清溪村党支部", "打分", "C9"),
+        ("QX02", "白岩村党支部", "打分", "C10"),
+        ("QX03", "梨树村党总支", "打分", "C12"),
+        ("QX04", "花园社区党支部", "打分", "C13"),
+    ]  # row 11 empty
     for row in rows:
         assert [row.scores[i] for i in SIX] == list(map(D, SCORES[row.id]))
     r = rows[0].refs
     assert (r["工作业绩"], r["党组织带头人"], r["工作思路"], r["群众评价"], r["工作制度"], r["总分"]) == (
-        "F9", "G9", "H9", "I9", "J9", "P9")
+        "F9",
+        "G9",
+        "H9",
+        "I9",
+        "J9",
+        "P9",
+    )
     assert rows[0].veto_ref == "O9"
 
 
@@ -321,15 +359,22 @@ def test_form_on_a_hidden_second_sheet_is_read(path):
     (tally,) = records(result, "tallies")
     assert (tally.name, tally.source.sheet, tally.source.cell) == ("清溪村党支部", "Sheet2", "A5")
     assert tally.counts == {"满意": 6, "基本满意": 2, "不满意": 1, "不了解": 1}
-    assert tally.returned == 10                      # the empty row between ballots 4 and 5 is skipped
+    assert tally.returned == 10  # the empty row between ballots 4 and 5 is skipped
 
 
 def test_self_eval_reordered_moved_down_with_a_wrong_typed_total():
     result = read_case("xlsx/layout_self_eval.xlsx")
     (record,) = records(result, "self_eval")
     assert record.scores == STANDARD_SELF
-    assert record.refs == {"群众评价": "E10", "工作业绩": "E11", "保障机制": "E12", "活动阵地": "E14",
-                           "工作制度": "E15", "工作思路": "E16", "党组织带头人": "E17"}
+    assert record.refs == {
+        "群众评价": "E10",
+        "工作业绩": "E11",
+        "保障机制": "E12",
+        "活动阵地": "E14",
+        "工作制度": "E15",
+        "工作思路": "E16",
+        "党组织带头人": "E17",
+    }
     assert record.total == D(90)
     assert (record.name, record.source.cell, record.grade, record.grade_ref) == ("梨树村党总支", "A6", "好", "B19")
     assert summary_of(result.problems) == [(WARNING, "total-mismatch", "layout_self_eval.xlsx", "Sheet1", "E18")]
@@ -347,12 +392,14 @@ def test_two_forms_in_one_workbook_with_other_sheet_names(dingji):
 
 # --- errors, each with file, sheet and cell ----------------------------------------------------------
 
+
 def test_score_errors_name_their_cells():
     result = read_case("xlsx/score_sheet_errors.xlsx")
     assert [(p.level, p.code, p.sheet, p.cell, p.subject) for p in result.problems] == [
         (ERROR, "score-out-of-range", "评分定级表", "D6", "QX01"),
         (ERROR, "score-not-numeric", "评分定级表", "E7", "QX02"),
-        (ERROR, "score-out-of-range", "评分定级表", "F8", "QX03")]
+        (ERROR, "score-out-of-range", "评分定级表", "F8", "QX03"),
+    ]
     high, word, negative = result.problems
     assert "16" in high.message and "15" in high.message
     assert "良好" in word.message
@@ -366,17 +413,24 @@ def test_subject_not_in_roster_suggests_the_closest_name(tmp_path):
     result = run_check(inbox)
     (missing,) = found(result.problems, "subject-not-in-roster")
     assert (missing.level, missing.file, missing.sheet, missing.cell) == (
-        ERROR, "score_sheet_errors.xlsx", "评分定级表", "C9")
+        ERROR,
+        "score_sheet_errors.xlsx",
+        "评分定级表",
+        "C9",
+    )
     assert "请溪村党支部" in missing.message and "清溪村党支部" in missing.message
     assert {p.cell for p in found(result.problems, "score-out-of-range")} == {"D6", "F8"}
     rows = by_id(result)
-    assert rows["QX04"]["得分"] == ""                  # its row was the misspelt one: no scores for 花园社区
+    assert rows["QX04"]["得分"] == ""  # its row was the misspelt one: no scores for 花园社区
 
 
-@pytest.mark.parametrize("path, sheet, cell, column", [
-    ("xlsx/ballots_no_overall.xlsx", "测评表", "A4", "总体评价"),
-    ("xlsx/summary_no_returned.xlsx", "汇总表", "A3", "收回票数"),
-])
+@pytest.mark.parametrize(
+    "path, sheet, cell, column",
+    [
+        ("xlsx/ballots_no_overall.xlsx", "测评表", "A4", "总体评价"),
+        ("xlsx/summary_no_returned.xlsx", "汇总表", "A3", "收回票数"),
+    ],
+)
 def test_required_column_missing(path, sheet, cell, column):
     result = read_case(path)
     assert summary_of(result.problems) == [(ERROR, "column-missing", Path(path).name, sheet, cell)]
@@ -386,17 +440,25 @@ def test_required_column_missing(path, sheet, cell, column):
 
 def test_indicator_missing():
     result = read_case("xlsx/score_sheet_no_column.xlsx")
-    assert summary_of(result.problems) == [(ERROR, "indicator-missing", "score_sheet_no_column.xlsx", "评分定级表", "A4")]
+    assert summary_of(result.problems) == [
+        (ERROR, "indicator-missing", "score_sheet_no_column.xlsx", "评分定级表", "A4")
+    ]
     assert "工作业绩" in result.problems[0].message
     result = read_case("xlsx/self_eval_no_indicator.xlsx")
     (problem,) = result.problems
     assert (problem.level, problem.code, problem.sheet, problem.cell, problem.subject) == (
-        ERROR, "indicator-missing", "自评表", "B4", "清溪村党支部")        # the 定级指标 header cell
+        ERROR,
+        "indicator-missing",
+        "自评表",
+        "B4",
+        "清溪村党支部",
+    )  # the 定级指标 header cell
     assert "工作制度" in problem.message
     assert records(result, "self_eval")[0].total is None
 
 
 # --- whole runs: matching, resubmissions, broken files among good ones -------------------------------------
+
 
 def test_town_from_xlsx_is_graded(tmp_path):
     result = run_check(make_inbox(tmp_path, *TOWN_XLSX))
@@ -431,8 +493,13 @@ def test_names_match_after_normalisation(tmp_path):
 
 def test_resubmission_later_date_wins_over_newer_file(tmp_path):
     # the first return (填报日期 3月20日) was copied in last: the date field still decides
-    inbox = make_inbox(tmp_path, *TOWN_XLSX, "xlsx/resubmit_dated_first.xlsx", "xlsx/resubmit_dated_second.xlsx",
-                       mtimes={"resubmit_dated_first.xlsx": 1_900_000_000, "resubmit_dated_second.xlsx": 1_800_000_000})
+    inbox = make_inbox(
+        tmp_path,
+        *TOWN_XLSX,
+        "xlsx/resubmit_dated_first.xlsx",
+        "xlsx/resubmit_dated_second.xlsx",
+        mtimes={"resubmit_dated_first.xlsx": 1_900_000_000, "resubmit_dated_second.xlsx": 1_800_000_000},
+    )
     result = run_check(inbox)
     assert by_id(result)["QX02"]["自评得分"] == "85.0"
     (old,) = found(result.problems, "superseded")
@@ -441,11 +508,17 @@ def test_resubmission_later_date_wins_over_newer_file(tmp_path):
     assert result.scored.superseded == ["resubmit_dated_first.xlsx"]
 
 
-@pytest.mark.parametrize("newer, older, total", [("resubmit_undated_b.xlsx", "resubmit_undated_a.xlsx", "75.0"),
-                                                 ("resubmit_undated_a.xlsx", "resubmit_undated_b.xlsx", "70.0")])
+@pytest.mark.parametrize(
+    "newer, older, total",
+    [
+        ("resubmit_undated_b.xlsx", "resubmit_undated_a.xlsx", "75.0"),
+        ("resubmit_undated_a.xlsx", "resubmit_undated_b.xlsx", "70.0"),
+    ],
+)
 def test_resubmission_without_date_later_file_wins(tmp_path, newer, older, total):
-    inbox = make_inbox(tmp_path, *TOWN_XLSX, f"xlsx/{newer}", f"xlsx/{older}",
-                       mtimes={newer: 1_900_000_000, older: 1_800_000_000})
+    inbox = make_inbox(
+        tmp_path, *TOWN_XLSX, f"xlsx/{newer}", f"xlsx/{older}", mtimes={newer: 1_900_000_000, older: 1_800_000_000}
+    )
     result = run_check(inbox)
     assert by_id(result)["QX04"]["自评得分"] == total
     (old,) = found(result.problems, "superseded")
@@ -453,27 +526,42 @@ def test_resubmission_without_date_later_file_wins(tmp_path, newer, older, total
 
 
 def test_broken_files_never_stop_the_others(tmp_path):
-    broken = ["bad/html_as.xls", "bad/csv_as.xlsx", "bad/csv_as.xls", "bad/docx_as.xlsx", "bad/encrypted.xlsx",
-              "xls/encrypted.xls", "bad/truncated.xlsx", "bad/truncated.xls", "bad/corrupt_sheet.xlsx",
-              "bad/说明.docx", "bad/选票照片.jpg", "locks/~$roster.xlsx", "locks/.~lock.roster.xlsx#"]
+    broken = [
+        "bad/html_as.xls",
+        "bad/csv_as.xlsx",
+        "bad/csv_as.xls",
+        "bad/docx_as.xlsx",
+        "bad/encrypted.xlsx",
+        "xls/encrypted.xls",
+        "bad/truncated.xlsx",
+        "bad/truncated.xls",
+        "bad/corrupt_sheet.xlsx",
+        "bad/说明.docx",
+        "bad/选票照片.jpg",
+        "locks/~$roster.xlsx",
+        "locks/.~lock.roster.xlsx#",
+    ]
     # spread the broken files before, between and after the good ones
     rename = {"xls/encrypted.xls": "0_encrypted.xls", "bad/truncated.xlsx": "m_truncated.xlsx"}
     inbox = make_inbox(tmp_path, *TOWN_XLSX, *broken, rename=rename)
     result = run_check(inbox)
     rows = by_id(result)
     assert {i: rows[i]["得分"] for i in NAMES} == EXPECTED_SCORE
-    assert summary_of(file_problems(result)) == sorted([
-        (ERROR, "html-as-excel", "html_as.xls", "", ""),
-        (ERROR, "csv-as-excel", "csv_as.xlsx", "", ""),
-        (ERROR, "csv-as-excel", "csv_as.xls", "", ""),
-        (ERROR, "not-a-workbook", "docx_as.xlsx", "", ""),
-        (ERROR, "workbook-encrypted", "encrypted.xlsx", "", ""),
-        (ERROR, "workbook-encrypted", "0_encrypted.xls", "", ""),
-        (ERROR, "workbook-corrupt", "m_truncated.xlsx", "", ""),
-        (ERROR, "workbook-corrupt", "truncated.xls", "", ""),
-        (ERROR, "workbook-corrupt", "corrupt_sheet.xlsx", "", ""),
-        (NOTICE, "not-a-workbook", "说明.docx", "", ""),
-        (NOTICE, "not-a-workbook", "选票照片.jpg", "", "")])
+    assert summary_of(file_problems(result)) == sorted(
+        [
+            (ERROR, "html-as-excel", "html_as.xls", "", ""),
+            (ERROR, "csv-as-excel", "csv_as.xlsx", "", ""),
+            (ERROR, "csv-as-excel", "csv_as.xls", "", ""),
+            (ERROR, "not-a-workbook", "docx_as.xlsx", "", ""),
+            (ERROR, "workbook-encrypted", "encrypted.xlsx", "", ""),
+            (ERROR, "workbook-encrypted", "0_encrypted.xls", "", ""),
+            (ERROR, "workbook-corrupt", "m_truncated.xlsx", "", ""),
+            (ERROR, "workbook-corrupt", "truncated.xls", "", ""),
+            (ERROR, "workbook-corrupt", "corrupt_sheet.xlsx", "", ""),
+            (NOTICE, "not-a-workbook", "说明.docx", "", ""),
+            (NOTICE, "not-a-workbook", "选票照片.jpg", "", ""),
+        ]
+    )
     assert all("lock" not in p.file and "~$" not in p.file for p in result.problems)
 
 
@@ -483,10 +571,11 @@ def test_ballot_typed_without_its_number_is_an_error_not_a_silent_end(tmp_path):
 
     from fenji.core.discover import InputFile
     from fenji.forms.read import read_file
+
     book = openpyxl.load_workbook(case("xlsx/ballots.xlsx"))
     sheet = book.active
     header = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "票号")
-    sheet.cell(header + 3, 1).value = None          # the third ballot lost its number
+    sheet.cell(header + 3, 1).value = None  # the third ballot lost its number
     path = tmp_path / "附件3-清溪村党支部满意度测评表.xlsx"
     book.save(path)
     result = read_file(InputFile(path, path.name, path.stat().st_size, path.stat().st_mtime, ""), DINGJI)
@@ -494,4 +583,4 @@ def test_ballot_typed_without_its_number_is_an_error_not_a_silent_end(tmp_path):
     assert (problem.level, problem.cell) == (ERROR, f"A{header + 3}")
     assert f"第 {header + 3} 行的“票号”为空" in problem.message and "共 8 行没有读取" in problem.message
     (tally,) = records(result, "tallies")
-    assert tally.returned == 2                      # what was read is still there, and said to be partial
+    assert tally.returned == 2  # what was read is still there, and said to be partial

@@ -17,9 +17,14 @@ GOLDEN = ROOT / "tests" / "golden" / "dingji.csv"
 def test_sample_is_what_the_generator_writes(tmp_path: Path):
     """sample_workbooks/dingji is reproducible from the seeded generator (same cells, same files)."""
     write_dingji_sample(tmp_path / "dingji")
-    committed = sorted(p.relative_to(ROOT / "sample_workbooks" / "dingji").as_posix()
-                       for p in (ROOT / "sample_workbooks" / "dingji").rglob("*") if p.is_file())
-    fresh = sorted(p.relative_to(tmp_path / "dingji").as_posix() for p in (tmp_path / "dingji").rglob("*") if p.is_file())
+    committed = sorted(
+        p.relative_to(ROOT / "sample_workbooks" / "dingji").as_posix()
+        for p in (ROOT / "sample_workbooks" / "dingji").rglob("*")
+        if p.is_file()
+    )
+    fresh = sorted(
+        p.relative_to(tmp_path / "dingji").as_posix() for p in (tmp_path / "dingji").rglob("*") if p.is_file()
+    )
     assert committed == fresh
     a = run(RunOptions(ROOT / "sample_workbooks" / "dingji", "dingji", 2027, documents=False))
     b = run(RunOptions(tmp_path / "dingji", "dingji", 2027, documents=False))
@@ -29,7 +34,7 @@ def test_sample_is_what_the_generator_writes(tmp_path: Path):
 def test_sample_matches_golden(tmp_path: Path):
     out = tmp_path / "out"
     result = run(RunOptions(ROOT / "sample_workbooks" / "dingji", "dingji", 2027, out, documents=False))
-    assert result.exit_code == 1        # the sample carries errors and two 未评定 on purpose
+    assert result.exit_code == 1  # the sample carries errors and two 未评定 on purpose
     produced = pd.read_csv(out / "results.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     golden = pd.read_csv(GOLDEN, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     pd.testing.assert_frame_equal(produced, golden)
@@ -59,4 +64,4 @@ def test_category_column_is_the_rosters_branch_type(tmp_path: Path):
     result = run(RunOptions(ROOT / "sample_workbooks" / "dingji", "dingji", 2027, documents=False))
     kinds = dict(zip(result.results["编号"], result.results["类别"]))
     assert set(kinds.values()) == {"行政村", "社区"}
-    assert (result.graded.subjects["类别"] == "").all()      # the grading frame keeps one quota scope per town
+    assert (result.graded.subjects["类别"] == "").all()  # the grading frame keeps one quota scope per town

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SLASH = "/"
 FORBIDDEN = [
-    ".." + SLASH + "shared",                 # the team's reference folder beside the repository
-    "shared" + SLASH + "standard",           # its standard, however it is reached
-    SLASH + "work" + SLASH,                  # absolute paths of the build machine
+    ".." + SLASH + "shared",  # the team's reference folder beside the repository
+    "shared" + SLASH + "standard",  # its standard, however it is reached
+    SLASH + "work" + SLASH,  # absolute paths of the build machine
     SLASH + "root" + SLASH,
     SLASH + "home" + SLASH,
 ]
@@ -71,13 +71,18 @@ def test_the_check_notices_each_pattern(tmp_path):
     clean = tmp_path / "clean.md"
     clean.write_text("见 docs/rules.md 与 tests/data/reference_forms/\n", encoding="utf-8")
     binary = tmp_path / "probe.bin"
-    binary.write_bytes(b"PK\0\0" + FORBIDDEN[0].encode())   # binary files (xlsx: sharedStrings) are skipped
+    binary.write_bytes(b"PK\0\0" + FORBIDDEN[0].encode())  # binary files (xlsx: sharedStrings) are skipped
     assert outside_references([clean, binary], tmp_path) == []
 
 
 def test_reference_forms_are_in_the_repository():
     """The workbooks test_forms and test_documents compare against are test data, tracked."""
     tracked = {p.relative_to(ROOT).as_posix() for p in tracked_files()}
-    for name in ("名册_blank.xlsx", "附件3_满意度测评表_blank.xlsx", "星级_领导小组评议表_blank.xlsx",
-                 "十星评定表_blank.xlsx", "附件4_上级党组织评分定级表_example.xlsx"):
+    for name in (
+        "名册_blank.xlsx",
+        "附件3_满意度测评表_blank.xlsx",
+        "星级_领导小组评议表_blank.xlsx",
+        "十星评定表_blank.xlsx",
+        "附件4_上级党组织评分定级表_example.xlsx",
+    ):
         assert f"tests/data/reference_forms/{name}" in tracked

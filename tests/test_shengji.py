@@ -30,21 +30,31 @@ def _sample(tmp_path: Path, with_last_year: bool):
     return run(RunOptions(SAMPLES / "shengji", "shengji", 2027, tmp_path / "2027", db=db, documents=False))
 
 
-@pytest.mark.parametrize("score, expected", [("100", "先进"), ("90", "先进"), ("89.9", "中间"), ("70.1", "中间"),
-                                             ("70", "后进"), ("0", "后进")])
+@pytest.mark.parametrize(
+    "score, expected",
+    [("100", "先进"), ("90", "先进"), ("89.9", "中间"), ("70.1", "中间"), ("70", "后进"), ("0", "后进")],
+)
 def test_score_classes(score, expected):
     assert class_of(Fraction(Decimal(score)), PROFILE.rules["score_classes"]) == expected
 
 
-@pytest.mark.parametrize("rate, expected", [(Fraction(1), "先进"), (Fraction(9, 10), "先进"), (Fraction(899, 1000), "中间"),
-                                            (Fraction(7, 10), "中间"), (Fraction(699, 1000), "后进")])
+@pytest.mark.parametrize(
+    "rate, expected",
+    [
+        (Fraction(1), "先进"),
+        (Fraction(9, 10), "先进"),
+        (Fraction(899, 1000), "中间"),
+        (Fraction(7, 10), "中间"),
+        (Fraction(699, 1000), "后进"),
+    ],
+)
 def test_satisfaction_classes(rate, expected):
     assert class_of(rate * 100, PROFILE.rules["rate_classes"]) == expected
 
 
 def test_sample_matches_golden(tmp_path: Path):
     result = _sample(tmp_path, with_last_year=False)
-    assert result.exit_code == 1                  # SB06 has no survey row: 未评定
+    assert result.exit_code == 1  # SB06 has no survey row: 未评定
     produced = pd.read_csv(tmp_path / "2027" / "results.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     golden = pd.read_csv(GOLDEN, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     pd.testing.assert_frame_equal(produced, golden)
@@ -53,8 +63,12 @@ def test_sample_matches_golden(tmp_path: Path):
 def test_sample_is_what_the_generator_writes(tmp_path: Path):
     write_shengji_samples(tmp_path)
     for folder in ("shengji", "shengji-2026"):
-        committed = sorted(p.relative_to(SAMPLES / folder).as_posix() for p in (SAMPLES / folder).rglob("*") if p.is_file())
-        fresh = sorted(p.relative_to(tmp_path / folder).as_posix() for p in (tmp_path / folder).rglob("*") if p.is_file())
+        committed = sorted(
+            p.relative_to(SAMPLES / folder).as_posix() for p in (SAMPLES / folder).rglob("*") if p.is_file()
+        )
+        fresh = sorted(
+            p.relative_to(tmp_path / folder).as_posix() for p in (tmp_path / folder).rglob("*") if p.is_file()
+        )
         assert committed == fresh
     a = check(RunOptions(SAMPLES / "shengji", "shengji", 2027, db=tmp_path / "none.db"))
     b = check(RunOptions(tmp_path / "shengji", "shengji", 2027, db=tmp_path / "none.db"))
@@ -66,10 +80,18 @@ def test_the_lower_class_veto_and_boundaries(tmp_path: Path):
     assert tuple(table.loc["LQ04", ["分数等次", "满意率等次", "等次"]]) == ("先进", "中间", "中间")
     assert tuple(table.loc["LQ06", ["分数等次", "满意率等次", "等次", "满意率"]]) == ("中间", "先进", "中间", "90.0%")
     assert tuple(table.loc["LQ08", ["初定等次", "等次", "说明"]]) == ("先进", "后进", "一票否决")
-    assert table.loc["LQ01", "得分"] == "90.0" and table.loc["LQ01", "说明"] == "临界"      # score on 90
-    assert table.loc["LQ06", "说明"] == "临界"                                            # 满意率 on 90 %
-    assert (table.loc["SB05", "满意率"], table.loc["SB05", "满意率等次"], table.loc["SB05", "说明"]) == ("70.0%", "中间", "临界")
-    assert (table.loc["SB06", "等次"], table.loc["SB06", "得分"], table.loc["SB06", "说明"]) == ("未评定", "", "缺满意度测评")
+    assert table.loc["LQ01", "得分"] == "90.0" and table.loc["LQ01", "说明"] == "临界"  # score on 90
+    assert table.loc["LQ06", "说明"] == "临界"  # 满意率 on 90 %
+    assert (table.loc["SB05", "满意率"], table.loc["SB05", "满意率等次"], table.loc["SB05", "说明"]) == (
+        "70.0%",
+        "中间",
+        "临界",
+    )
+    assert (table.loc["SB06", "等次"], table.loc["SB06", "得分"], table.loc["SB06", "说明"]) == (
+        "未评定",
+        "",
+        "缺满意度测评",
+    )
     assert table.loc["SB06", "考核得分"] == "84.0"
     assert table.loc["LQ02", "升级目标"].startswith("优化升级") and table.loc["LQ05", "升级目标"].startswith("挖掘潜力")
 
@@ -98,23 +120,25 @@ def test_last_year_from_the_roster_or_the_ledger(tmp_path: Path):
 
 def _rates(result) -> dict:
     rates = year_on_year(result.graded.subjects, result.profile, result.history)
-    return {(r.unit, r.name): ([m.id for m in r.base], [m.id for m in r.hits], [m.id for m in r.gone], r.ok) for r in rates}
+    return {
+        (r.unit, r.name): ([m.id for m in r.base], [m.id for m in r.hits], [m.id for m in r.gone], r.ok) for r in rates
+    }
 
 
 def test_rates_over_the_right_denominators(tmp_path: Path):
     rates = _rates(_sample(tmp_path, with_last_year=True))
-    assert rates["龙泉乡", "提升率"] == (["LQ02", "LQ03", "LQ04", "LQ06"], ["LQ02"], [], True)       # 25 % ≥ 10 %
-    assert rates["龙泉乡", "转化率"] == (["LQ05", "LQ07"], ["LQ05", "LQ07"], [], True)             # 100 %
+    assert rates["龙泉乡", "提升率"] == (["LQ02", "LQ03", "LQ04", "LQ06"], ["LQ02"], [], True)  # 25 % ≥ 10 %
+    assert rates["龙泉乡", "转化率"] == (["LQ05", "LQ07"], ["LQ05", "LQ07"], [], True)  # 100 %
     # SB08 was 中间 in 2026 and merged away: not in the denominator; SB06 (未评定 now) is, and is no hit
     assert rates["石板乡", "提升率"] == (["SB02", "SB03", "SB06", "SB07"], [], ["SB08"], False)
-    assert rates["石板乡", "转化率"] == (["SB04", "SB05"], ["SB05"], [], False)                   # 50 % < 100 %
+    assert rates["石板乡", "转化率"] == (["SB04", "SB05"], ["SB05"], [], False)  # 50 % < 100 %
     total = rates["合计", "提升率"]
     assert len(total[0]) == 8 and total[1] == ["LQ02"] and total[2] == ["SB08"]
 
 
 def test_rates_from_the_roster_alone(tmp_path: Path):
     rates = _rates(_sample(tmp_path, with_last_year=False))
-    assert rates["石板乡", "提升率"][0] == ["SB02", "SB03", "SB04", "SB06", "SB07"]   # SB04 typed 中间 in the roster
+    assert rates["石板乡", "提升率"][0] == ["SB02", "SB03", "SB04", "SB06", "SB07"]  # SB04 typed 中间 in the roster
     assert rates["石板乡", "转化率"][:2] == (["SB05"], ["SB05"])
 
 
@@ -123,7 +147,10 @@ def _town(folder: Path, rows: list[tuple[str, Return]]) -> Path:
     roster_book("甲乡", 2027, branches).save(folder / "名册.xlsx")
     pairs = list(zip(branches, [r for _, r in rows]))
     _shengji_scores("甲乡", 2027, pairs, indicators=False).save(folder / "附件4.xlsx")
-    votes = [(b, {"满意": r.positive, "基本满意": 0, "不满意": r.valid - r.positive, "不了解": 0}, r.valid, "") for b, r in pairs]
+    votes = [
+        (b, {"满意": r.positive, "基本满意": 0, "不满意": r.valid - r.positive, "不了解": 0}, r.valid, "")
+        for b, r in pairs
+    ]
     summary_book("甲乡", 2027, votes).save(folder / "汇总表.xlsx")
     return folder
 
@@ -134,7 +161,7 @@ def test_a_total_out_of_range_is_an_error(tmp_path: Path):
     table = result.results.set_index("编号")
     assert table.loc["J1", "等次"] == "未评定"
     assert ("score-out-of-range", "D5") in {(p.code, p.cell) for p in result.problems}
-    assert (table.loc["J2", "得分"], table.loc["J2", "等次"]) == ("70.1", "中间")   # rounded half up first, then classed
+    assert (table.loc["J2", "得分"], table.loc["J2", "等次"]) == ("70.1", "中间")  # rounded half up first, then classed
 
 
 def _profile_text(**replace: str) -> str:
@@ -145,12 +172,15 @@ def _profile_text(**replace: str) -> str:
     return text
 
 
-@pytest.mark.parametrize("old, new, words", [
-    ('"中间" = "(70,90)"', '"中间" = "[70,90)"', ["classes.score.", "重叠"]),
-    ('"中间" = "[70,90)"', '"中间" = "(70,90)"', ["classes.satisfaction.", "空隙"]),
-    ('"后进" = "[0,70)"\n', '', ["classes.satisfaction.后进"]),
-    ('promotion_to = "先进"', 'promotion_to = "优秀"', ["year_on_year.promotion_to"]),
-])
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ('"中间" = "(70,90)"', '"中间" = "[70,90)"', ["classes.score.", "重叠"]),
+        ('"中间" = "[70,90)"', '"中间" = "(70,90)"', ["classes.satisfaction.", "空隙"]),
+        ('"后进" = "[0,70)"\n', "", ["classes.satisfaction.后进"]),
+        ('promotion_to = "先进"', 'promotion_to = "优秀"', ["year_on_year.promotion_to"]),
+    ],
+)
 def test_profile_mistakes_name_the_key(tmp_path: Path, old, new, words):
     path = tmp_path / "my.toml"
     path.write_text(_profile_text(**{old: new}), encoding="utf-8")
@@ -178,8 +208,17 @@ def documents(tmp_path_factory):
     base = tmp_path_factory.mktemp("shengji-documents")
     db = base / "fenji.db"
     run(RunOptions(SAMPLES / "shengji-2026", "shengji", 2026, base / "2026", db=db, documents=False))
-    result = run(RunOptions(SAMPLES / "shengji" / "龙泉乡", "shengji", 2027, base / "2027", db=db,
-                            notice_date=dt.date(2027, 4, 10), workers=1))
+    result = run(
+        RunOptions(
+            SAMPLES / "shengji" / "龙泉乡",
+            "shengji",
+            2027,
+            base / "2027",
+            db=db,
+            notice_date=dt.date(2027, 4, 10),
+            workers=1,
+        )
+    )
     return result, base / "2027" / "documents"
 
 
@@ -220,25 +259,36 @@ def test_report_shows_the_rates_against_targets_and_who_is_behind_them(documents
     assert "分类升级提升率和转化率" in report and "取自台账（2026年的运行结果）" in report
     assert "1/4（25.0%）10%以上✓达到" in report and "2/2（100.0%）100%✓达到" in report
     assert "青杠村党支部（先进）" in report and "柏杨村党支部（中间）" in report
-    assert "满意率为90.0%" in report              # 水井村: 临界 by its 满意率, with the reason
+    assert "满意率为90.0%" in report  # 水井村: 临界 by its 满意率, with the reason
 
 
 def test_rates_in_run_json_as_computed_by_hand(tmp_path: Path):
     import json
+
     _sample(tmp_path, with_last_year=True)
     info = json.loads((tmp_path / "2027" / "run.json").read_text(encoding="utf-8"))
     rates = {(r["unit"], r["name"]): (r["value"], r["percent"], r["met"]) for r in info["year_on_year"]}
     # by hand from the samples: 2026 中间 → 2027 先进 / 2026 后进 → 2027 not 后进, over those still in the roster
-    assert rates == {("石板乡", "提升率"): ("0/4", "0.0%", False), ("石板乡", "转化率"): ("1/2", "50.0%", False),
-                     ("龙泉乡", "提升率"): ("1/4", "25.0%", True), ("龙泉乡", "转化率"): ("2/2", "100.0%", True),
-                     ("合计", "提升率"): ("1/8", "12.5%", True), ("合计", "转化率"): ("3/4", "75.0%", False)}
+    assert rates == {
+        ("石板乡", "提升率"): ("0/4", "0.0%", False),
+        ("石板乡", "转化率"): ("1/2", "50.0%", False),
+        ("龙泉乡", "提升率"): ("1/4", "25.0%", True),
+        ("龙泉乡", "转化率"): ("2/2", "100.0%", True),
+        ("合计", "提升率"): ("1/8", "12.5%", True),
+        ("合计", "转化率"): ("3/4", "75.0%", False),
+    }
     gone = {(r["unit"], r["name"]): r["gone"] for r in info["year_on_year"]}
     assert gone["石板乡", "提升率"] == ["SB08"] and info["year_on_year"][0]["target"] == "10.0%"
 
 
 def test_no_rates_without_last_year(tmp_path: Path):
     import json
-    run(RunOptions(SAMPLES / "shengji-2026", "shengji", 2026, tmp_path / "2026", db=tmp_path / "fenji.db", documents=False))
+
+    run(
+        RunOptions(
+            SAMPLES / "shengji-2026", "shengji", 2026, tmp_path / "2026", db=tmp_path / "fenji.db", documents=False
+        )
+    )
     info = json.loads((tmp_path / "2026" / "run.json").read_text(encoding="utf-8"))
     assert {r["value"] for r in info["year_on_year"]} == {None} and {r["met"] for r in info["year_on_year"]} == {None}
 
@@ -254,8 +304,9 @@ def test_report_shows_last_years_distribution_beside_this_years(documents):
 def test_demo_grades_last_year_first(tmp_path: Path):
     from fenji.api import _demo_last_year
     from fenji.core.ledger import Ledger
+
     _demo_last_year(SAMPLES, "shengji", tmp_path, 1)
-    _demo_last_year(SAMPLES, "dingji", tmp_path, 1)               # no dingji-2026 sample: nothing to do
+    _demo_last_year(SAMPLES, "dingji", tmp_path, 1)  # no dingji-2026 sample: nothing to do
     with Ledger(tmp_path / "fenji.db") as ledger:
         assert [(r["profile"], r["year"]) for r in ledger.runs()] == [("shengji", 2026)]
     assert (tmp_path / "shengji-2026" / "results.csv").is_file()
@@ -267,5 +318,7 @@ def test_two_years_through_the_ledger_match_golden(tmp_path: Path):
     assert result.exit_code == 1
     for year, golden in (("2026", "shengji-2026.csv"), ("2027", "shengji-2027-ledger.csv")):
         produced = pd.read_csv(tmp_path / year / "results.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        expected = pd.read_csv(ROOT / "tests" / "golden" / golden, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        expected = pd.read_csv(
+            ROOT / "tests" / "golden" / golden, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
         pd.testing.assert_frame_equal(produced, expected)

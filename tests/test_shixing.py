@@ -29,7 +29,7 @@ def _sample(tmp_path: Path, with_last_year: bool):
 
 def test_sample_matches_golden(tmp_path: Path):
     result = _sample(tmp_path, with_last_year=False)
-    assert result.exit_code == 1                  # a star typed 基本达标, a village not on the sheet
+    assert result.exit_code == 1  # a star typed 基本达标, a village not on the sheet
     produced = pd.read_csv(tmp_path / "2027" / "results.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     golden = pd.read_csv(GOLDEN, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     pd.testing.assert_frame_equal(produced, golden)
@@ -38,8 +38,12 @@ def test_sample_matches_golden(tmp_path: Path):
 def test_sample_is_what_the_generator_writes(tmp_path: Path):
     write_shixing_samples(tmp_path)
     for folder in ("shixing", "shixing-2026"):
-        committed = sorted(p.relative_to(SAMPLES / folder).as_posix() for p in (SAMPLES / folder).rglob("*") if p.is_file())
-        fresh = sorted(p.relative_to(tmp_path / folder).as_posix() for p in (tmp_path / folder).rglob("*") if p.is_file())
+        committed = sorted(
+            p.relative_to(SAMPLES / folder).as_posix() for p in (SAMPLES / folder).rglob("*") if p.is_file()
+        )
+        fresh = sorted(
+            p.relative_to(tmp_path / folder).as_posix() for p in (tmp_path / folder).rglob("*") if p.is_file()
+        )
         assert committed == fresh
     a = check(RunOptions(SAMPLES / "shixing", "shixing", 2027, db=tmp_path / "none.db"))
     b = check(RunOptions(tmp_path / "shixing", "shixing", 2027, db=tmp_path / "none.db"))
@@ -51,7 +55,7 @@ def test_stars_earned_and_next_targets(tmp_path: Path):
     table = result.results.set_index("编号")
     assert tuple(table.loc["XQ01", ["得分", "等次", "下年创建目标"]]) == ("9", "九星", "能力提升星")
     assert tuple(table.loc["ST01", ["得分", "等次", "下年创建目标"]]) == ("10", "十星", "")
-    assert table.loc["ST03", "村容整洁星"] == "未达标"                    # typed 不达标: the profile accepts it
+    assert table.loc["ST03", "村容整洁星"] == "未达标"  # typed 不达标: the profile accepts it
     assert tuple(table.loc["XQ06", ["得分", "等次", "说明"]]) == ("", "未评定", "十星评定不完整")
     assert tuple(table.loc["ST04", ["得分", "等次", "说明"]]) == ("", "未评定", "缺十星评定")
     errors = {(p.code, p.cell, p.subject) for p in result.problems if p.level == "错误"}
@@ -64,7 +68,7 @@ def test_year_on_year_from_the_ledger(tmp_path: Path):
     assert tuple(table.loc["XQ01", ["上年等次", "上年等次来源", "星数变化"]]) == ("七星", "台账", "增2星")
     assert tuple(table.loc["XQ04", ["上年等次", "上年等次来源", "星数变化"]]) == ("八星", "台账", "减1星")
     assert tuple(table.loc["XQ02", ["上年等次", "星数变化"]]) == ("十星", "持平")
-    assert tuple(table.loc["ST05", ["上年等次", "星数变化"]]) == ("", "")      # new village
+    assert tuple(table.loc["ST05", ["上年等次", "星数变化"]]) == ("", "")  # new village
     mismatches = [(p.subject, p.cell) for p in result.problems if p.code == "history-mismatch"]
     assert mismatches == [("XQ04", "A7")]
 
@@ -74,8 +78,21 @@ def test_year_on_year_from_the_roster(tmp_path: Path):
     assert tuple(table.loc["XQ04", ["上年等次", "上年等次来源", "星数变化"]]) == ("九星", "名册", "减2星")
 
 
-@pytest.mark.parametrize("typed, count", [("七星", 7), ("七星村", 7), ("7星", 7), ("7", 7), ("十星", 10), ("10星", 10),
-                                          ("零星", 0), ("★★★", 3), ("十一星", None), ("很好", None)])
+@pytest.mark.parametrize(
+    "typed, count",
+    [
+        ("七星", 7),
+        ("七星村", 7),
+        ("7星", 7),
+        ("7", 7),
+        ("十星", 10),
+        ("10星", 10),
+        ("零星", 0),
+        ("★★★", 3),
+        ("十一星", None),
+        ("很好", None),
+    ],
+)
 def test_star_counts_as_typed(typed, count):
     assert star_count(typed, PROFILE) == count
 
@@ -129,8 +146,17 @@ def documents(tmp_path_factory):
     base = tmp_path_factory.mktemp("shixing-documents")
     db = base / "fenji.db"
     run(RunOptions(SAMPLES / "shixing-2026", "shixing", 2026, base / "2026", db=db, documents=False))
-    result = run(RunOptions(SAMPLES / "shixing" / "庆阳湖乡", "shixing", 2027, base / "2027", db=db,
-                            notice_date=dt.date(2027, 4, 10), workers=1))
+    result = run(
+        RunOptions(
+            SAMPLES / "shixing" / "庆阳湖乡",
+            "shixing",
+            2027,
+            base / "2027",
+            db=db,
+            notice_date=dt.date(2027, 4, 10),
+            workers=1,
+        )
+    )
     return result, base / "2027" / "documents"
 
 
@@ -148,7 +174,7 @@ def test_star_sheet_lists_stars_and_next_targets(documents):
     sheet = flat(folder / "庆阳湖乡" / "通知书" / "XQ04北湖村党支部十星创建结果通知书.pdf")
     assert "达标7星（共10星），为“七星村”，上年为“八星”，减1星" in sheet
     assert "先锋模范星、能力提升星、村风文明星。" in sheet
-    assert "村风文明星未达标达标" in sheet            # this year, last year (from the ledger)
+    assert "村风文明星未达标达标" in sheet  # this year, last year (from the ledger)
 
 
 def test_notice_groups_villages_by_stars(documents):

@@ -30,7 +30,7 @@ TOWN = ROOT / "sample_workbooks" / "dingji" / "清溪镇"
 VILLAGE = "清溪镇/村级报送"
 SELF_XINTIAN = "附件2-新田村党支部自评表.xlsx"
 SELF_YANGLIU = "附件2-杨柳村党支部自评表.xlsx"
-BALLOTS_ZHULIN = "附件3-竹林村党支部满意度测评表.xlsx"      # ballot 4 says 很满意 (cell H8): an error
+BALLOTS_ZHULIN = "附件3-竹林村党支部满意度测评表.xlsx"  # ballot 4 says 很满意 (cell H8): an error
 SETTLE = 0.3
 TIMEOUT = 20
 
@@ -39,6 +39,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning"
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def seed(inbox: Path, *names: str) -> None:
     """The town's roster and 附件4 (and more `names` from 村级报送) as the clerk's first delivery."""
@@ -88,14 +89,15 @@ class Running:
         self.error: BaseException | None = None
         options = api.RunOptions(inbox, "dingji", 2027, out, db=out.parent / "fenji.db", workers=1, documents=False)
         kwargs.setdefault("rescan", 5.0)
-        self.watcher = Watcher(options, run=api.run, check=api.check, settle=SETTLE, on_event=self.events.append,
-                               **kwargs)
+        self.watcher = Watcher(
+            options, run=api.run, check=api.check, settle=SETTLE, on_event=self.events.append, **kwargs
+        )
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         try:
             self.watcher.run(self.stop)
-        except BaseException as exc:   # surfaced by wait()
+        except BaseException as exc:  # surfaced by wait()
             self.error = exc
 
     def __enter__(self) -> Running:
@@ -115,6 +117,7 @@ class Running:
             if self.error is not None:
                 raise AssertionError(f"watcher failed: {self.error!r}")
             return len(self.of(kind, text)) >= count
+
         wait_until(seen, what=f"{count} × {kind} {text}; got {[e.line() for e in self.events]}")
         return self.of(kind, text)
 
@@ -134,6 +137,7 @@ def corrected_copy(tmp_path: Path, day: int = 28) -> Path:
 
 # --- in a thread ----------------------------------------------------------------------------
 
+
 def test_file_copied_slowly_is_read_once_and_complete(tmp_path: Path):
     inbox, out = tmp_path / "收件 箱", tmp_path / "out"
     seed(inbox)
@@ -144,11 +148,11 @@ def test_file_copied_slowly_is_read_once_and_complete(tmp_path: Path):
         dest = inbox / VILLAGE / SELF_XINTIAN
         dest.parent.mkdir(parents=True, exist_ok=True)
         with open(dest, "wb") as handle:
-            for start in range(0, cut, 1000):          # chunks faster than the settle time …
-                handle.write(data[start:min(start + 1000, cut)])
+            for start in range(0, cut, 1000):  # chunks faster than the settle time …
+                handle.write(data[start : min(start + 1000, cut)])
                 handle.flush()
                 time.sleep(0.1)
-            time.sleep(SETTLE * 2.5)                    # … then a stall longer than it: a truncated zip
+            time.sleep(SETTLE * 2.5)  # … then a stall longer than it: a truncated zip
             handle.write(data[cut:])
         w.wait("接收", "新田村")
         w.wait("定级", count=2)
@@ -165,15 +169,18 @@ def test_lock_and_temporary_files_are_ignored(tmp_path: Path):
     seed(inbox)
     folder = inbox / VILLAGE
     folder.mkdir(parents=True)
-    junk = {f"~${SELF_YANGLIU}": b"\x05clerk" + b"\0" * 150, f".~lock.{SELF_YANGLIU}#": "清溪,clerk,2027".encode(),
-            f"{SELF_YANGLIU}.tmp": b"PK\x03\x04half"}
+    junk = {
+        f"~${SELF_YANGLIU}": b"\x05clerk" + b"\0" * 150,
+        f".~lock.{SELF_YANGLIU}#": "清溪,clerk,2027".encode(),
+        f"{SELF_YANGLIU}.tmp": b"PK\x03\x04half",
+    }
     for name, content in junk.items():
         (folder / name).write_bytes(content)
     drop(TOWN / "村级报送" / SELF_YANGLIU, folder / SELF_YANGLIU)
     drop(TOWN / "村级报送" / "河坝村活动照片说明.txt", folder / "河坝村活动照片说明.txt")
     with Running(inbox, out) as w:
         w.wait("定级")
-        time.sleep(SETTLE * 3)                          # time enough to pick up anything else
+        time.sleep(SETTLE * 3)  # time enough to pick up anything else
     assert {p.name for p in folder.iterdir()} == set(junk) | {"河坝村活动照片说明.txt"}
     assert [e.kind for e in w.events if "照片" in e.text] == ["跳过"]
     assert all((folder / name).read_bytes() == content for name, content in junk.items())
@@ -196,7 +203,7 @@ def test_corrected_resubmission_replaces_the_earlier_one(tmp_path: Path):
     assert results(out)["新田村党支部"]["自评得分"] == "91.0"
     earlier, later = accepted(inbox, SELF_XINTIAN) + accepted(inbox, SELF_XINTIAN.replace(".xlsx", "(2).xlsx"))
     assert later.read_bytes() == fixed.read_bytes()
-    assert later.stat().st_mtime == pytest.approx(first_mtime + 3600)     # moving kept the mtime
+    assert later.stat().st_mtime == pytest.approx(first_mtime + 3600)  # moving kept the mtime
     with open(out / "problems.csv", encoding="utf-8-sig", newline="") as handle:
         superseded = [row["文件"] for row in csv.DictReader(handle) if row["代码"] == "superseded"]
     assert superseded == [earlier.relative_to(inbox / "已处理").as_posix()]
@@ -212,7 +219,7 @@ def test_a_resubmission_dated_earlier_is_taken_but_said_to_be_unused(tmp_path: P
         [told] = w.wait("提示", "未被采用")
         w.wait("定级", count=2)
     assert "(2).xlsx 未被采用" in told.text and "填报日期" in told.text
-    assert results(out)["新田村党支部"]["自评得分"] == "89.0"       # the first one still counts
+    assert results(out)["新田村党支部"]["自评得分"] == "89.0"  # the first one still counts
 
 
 def test_file_with_errors_is_returned_with_a_note(tmp_path: Path):
@@ -226,7 +233,7 @@ def test_file_with_errors_is_returned_with_a_note(tmp_path: Path):
     assert back.parent == inbox / "退回" / back.parts[-4] / "清溪镇" / "村级报送"
     assert back.read_bytes() == (TOWN / "村级报送" / BALLOTS_ZHULIN).read_bytes()
     note = back.with_name(back.name + ".问题.txt").read_bytes()
-    assert note.startswith(b"\xef\xbb\xbf") and b"\r\n" in note                 # Notepad on any Windows
+    assert note.startswith(b"\xef\xbb\xbf") and b"\r\n" in note  # Notepad on any Windows
     text = note.decode("utf-8-sig")
     for words in ("退回", "工作表“测评表”，单元格 H8（竹林村党支部）", "很满意", "改正", "重新放回收件文件夹"):
         assert words in text, words
@@ -238,10 +245,21 @@ def test_a_committee_error_does_not_send_the_village_form_back(tmp_path: Path):
     """A 终身五星 holder the panel disagrees with is an error for the committee (rules §9), not a
     mistake in the 领导小组评议表: the form is accepted and the error stays in problems.csv."""
     from fenji.systems.xingji.samples import Person, panel_grid, roster_grid, save, votes_grid
+
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     people = [Person(f"C{n}", f"村民C{n}", "党员干部", "第1党支部", votes=[80 + n] * 3) for n in range(5)]
-    people.append(Person("L1", "穆老党", "党员干部", "第1党支部", joined="1945年3月", votes=[70] * 3,
-                         opinion="不同意", note="长期不参加组织生活"))
+    people.append(
+        Person(
+            "L1",
+            "穆老党",
+            "党员干部",
+            "第1党支部",
+            joined="1945年3月",
+            votes=[70] * 3,
+            opinion="不同意",
+            note="长期不参加组织生活",
+        )
+    )
     save([roster_grid("大水村", 2027, people)], inbox / "大水村" / "大水村评定对象名册.xlsx")
     save([votes_grid("大水村", "2027年1月10日", people, 3)], inbox / "大水村" / "大水村民主评议计分表.xlsx")
     panel = tmp_path / "later" / "大水村领导小组评议表.xlsx"
@@ -282,7 +300,7 @@ def test_a_returned_file_sent_again_unchanged_is_taken_once_its_cause_is_fixed(t
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     ballots, summary = "附件3-新田村党支部满意度测评表.xlsx", "清溪镇满意度测评汇总表.xlsx"
     book = openpyxl.load_workbook(TOWN / "村级报送" / ballots)
-    book.active["H5"] = "基本满意"                       # ballot 1: one vote off the summary's count
+    book.active["H5"] = "基本满意"  # ballot 1: one vote off the summary's count
     wrong = tmp_path / "wrong" / ballots
     wrong.parent.mkdir()
     book.save(wrong)
@@ -294,7 +312,7 @@ def test_a_returned_file_sent_again_unchanged_is_taken_once_its_cause_is_fixed(t
         w.wait("退回", summary)
         drop(TOWN / summary, inbox / "清溪镇" / summary)
         [repeat] = w.wait("重复", summary)
-        drop(TOWN / "村级报送" / ballots, inbox / VILLAGE / ballots, mtime=time.time() + 60)   # the correction
+        drop(TOWN / "村级报送" / ballots, inbox / VILLAGE / ballots, mtime=time.time() + 60)  # the correction
         w.wait("接收", "新田村", count=2)
         drop(TOWN / summary, inbox / "清溪镇" / summary)
         [taken] = w.wait("接收", summary)
@@ -326,7 +344,7 @@ def test_same_content_is_not_processed_twice(tmp_path: Path):
         drop(TOWN / "清溪镇党组织名册.xlsx", inbox / "名册 再发一次.xlsx")
         drop(TOWN / "村级报送" / BALLOTS_ZHULIN, inbox / VILLAGE / BALLOTS_ZHULIN)
         w.wait("退回", "竹林村")
-        drop(TOWN / "村级报送" / BALLOTS_ZHULIN, inbox / VILLAGE / BALLOTS_ZHULIN)   # unchanged, sent again
+        drop(TOWN / "村级报送" / BALLOTS_ZHULIN, inbox / VILLAGE / BALLOTS_ZHULIN)  # unchanged, sent again
         w.wait("重复", count=2)
         time.sleep(SETTLE * 2)
     assert len(w.of("定级")) == 1 and len(w.of("接收")) == 2
@@ -334,7 +352,7 @@ def test_same_content_is_not_processed_twice(tmp_path: Path):
     assert len(returned(inbox, BALLOTS_ZHULIN.replace(".xlsx", "(2).xlsx"))) == 1
     notes = sorted((inbox / "退回").glob("*/**/*.问题.txt"))
     again = [n.read_text(encoding="utf-8-sig") for n in notes if "(2)" in n.name]
-    assert "内容完全相同" in again[0] and "问题.txt" in again[0]     # points to the first note
+    assert "内容完全相同" in again[0] and "问题.txt" in again[0]  # points to the first note
     assert any("已经接收" in n.read_text(encoding="utf-8-sig") for n in notes if "名册" in n.name)
 
 
@@ -367,7 +385,7 @@ def test_an_internal_error_outside_any_file_does_not_end_the_watch(tmp_path: Pat
     seed(inbox)
     real, calls = Watcher._fingerprint, []
 
-    def vanishes_once(self):                           # as when a file in 已处理 is deleted mid-walk
+    def vanishes_once(self):  # as when a file in 已处理 is deleted mid-walk
         calls.append(1)
         if len(calls) == 1:
             raise FileNotFoundError(errno.ENOENT, "No such file or directory")
@@ -401,14 +419,14 @@ def test_a_file_held_by_another_program_is_retried_not_returned(tmp_path: Path, 
         drop(TOWN / "村级报送" / SELF_YANGLIU, inbox / VILLAGE / SELF_YANGLIU)
         w.wait("未完成", "正被其他程序占用")
         drop(TOWN / "村级报送" / SELF_XINTIAN, inbox / VILLAGE / SELF_XINTIAN)
-        w.wait("接收", "新田村")                     # not held up by the busy one
-        time.sleep(SETTLE * 4)                         # several retries, still busy
+        w.wait("接收", "新田村")  # not held up by the busy one
+        time.sleep(SETTLE * 4)  # several retries, still busy
         assert (inbox / VILLAGE / SELF_YANGLIU).exists() and not (inbox / "退回").exists()
         held["on"] = False
         w.wait("接收", "杨柳村")
         w.wait("定级", count=3)
     assert len(w.of("未完成", "杨柳村")) == 1 and not w.of("退回") and not w.of("出错")
-    assert len(w.of("处理")) == 3                                   # it was never taken while busy
+    assert len(w.of("处理")) == 3  # it was never taken while busy
     assert results(out)["杨柳村党支部"]["自评得分"]
 
 
@@ -424,11 +442,11 @@ def test_a_failed_grading_is_retried_and_redone_after_a_restart(tmp_path: Path, 
     with Running(inbox, out) as w:
         w.wait("出错", "定级时发生内部错误")
         drop(TOWN / "村级报送" / SELF_XINTIAN, inbox / VILLAGE / SELF_XINTIAN)
-        w.wait("接收", "新田村")                     # the watcher goes on
+        w.wait("接收", "新田村")  # the watcher goes on
         w.wait("出错", "定级时发生内部错误", count=2)
     assert not (out / "results.csv").exists()
     monkeypatch.setattr(api, "run", real)
-    with Running(inbox, out) as w:                     # nothing new, yet the outputs are made now
+    with Running(inbox, out) as w:  # nothing new, yet the outputs are made now
         w.wait("定级")
     assert not w.of("接收") and results(out)["新田村党支部"]["自评得分"] == "89.0"
 
@@ -460,7 +478,7 @@ def test_polling_fallback_when_the_native_observer_fails(tmp_path: Path):
     with Running(inbox, out, native_observer=no_inotify, rescan=60.0) as w:
         w.wait("开始")
         assert "轮询" in w.of("开始")[0].text and w.of("提示", "改用轮询")
-        seed(inbox)                                     # seen by the polling observer, not a rescan
+        seed(inbox)  # seen by the polling observer, not a rescan
         w.wait("定级")
         with pytest.raises(FatalError, match="已有一个 fenji watch"):
             api.watch(api.RunOptions(inbox, "dingji", 2027, tmp_path / "out2"), stop=threading.Event())
@@ -473,12 +491,38 @@ def test_refuses_an_output_folder_inside_the_inbox(tmp_path: Path):
 
 # --- `fenji watch` in a subprocess -----------------------------------------------------------
 
+
 def start_cli(inbox: Path, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-m", "fenji", "watch", str(inbox), "--profile", "dingji", "--year", "2027",
-                             "--out", str(out), "--db", str(out.parent / "fenji.db"), "--no-documents", "--workers", "1",
-                             "--settle", str(SETTLE), "--rescan", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=out.parent, env=env)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fenji",
+            "watch",
+            str(inbox),
+            "--profile",
+            "dingji",
+            "--year",
+            "2027",
+            "--out",
+            str(out),
+            "--db",
+            str(out.parent / "fenji.db"),
+            "--no-documents",
+            "--workers",
+            "1",
+            "--settle",
+            str(SETTLE),
+            "--rescan",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=out.parent,
+        env=env,
+    )
 
 
 def log_after_start(out: Path, starts: int = 1) -> list[str]:
@@ -486,7 +530,7 @@ def log_after_start(out: Path, starts: int = 1) -> list[str]:
     path = out / "watch.log"
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     begun = [n for n, line in enumerate(lines) if line.split(" ")[2:3] == ["开始"]]
-    return lines[begun[starts - 1]:] if len(begun) >= starts else []
+    return lines[begun[starts - 1] :] if len(begun) >= starts else []
 
 
 def kinds(lines: list[str]) -> list[str]:
@@ -504,17 +548,18 @@ def wait_log(process: subprocess.Popen, out: Path, kind: str, starts: int = 1) -
         if process.poll() is not None:
             raise AssertionError(f"fenji watch exited {process.returncode}: {process.stderr.read()}")
         return kind in kinds(log_after_start(out, starts))
+
     wait_until(seen, what=f"{kind} in watch.log")
 
 
 def test_sigterm_during_a_batch_leaves_complete_outputs(tmp_path: Path):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
-    shutil.copytree(TOWN.parent, inbox)                 # both towns: a batch of seconds, with returns
+    shutil.copytree(TOWN.parent, inbox)  # both towns: a batch of seconds, with returns
     process = start_cli(inbox, out)
     try:
         wait_log(process, out, "处理")
     finally:
-        stop_cli(process)                               # SIGTERM while the batch runs
+        stop_cli(process)  # SIGTERM while the batch runs
     lines = log_after_start(out)
     done = kinds(lines)
     asked = next(n for n, line in enumerate(lines) if "已收到停止请求" in line)
@@ -526,7 +571,9 @@ def test_sigterm_during_a_batch_leaves_complete_outputs(tmp_path: Path):
     assert {i["path"] for i in info["inputs"]} == kept and info["exit_status"] in (0, 1)
     assert not list(out.glob(".*.tmp")) and not list(out.glob(".pending.*")) and not (out / ".watch-stage").exists()
     workbooks = {p.name for p in TOWN.parent.rglob("*.xlsx")}
-    assert {p.name for p in (inbox / "已处理").rglob("*.xlsx")} | {p.name for p in (inbox / "退回").rglob("*.xlsx")} == workbooks
+    assert {p.name for p in (inbox / "已处理").rglob("*.xlsx")} | {
+        p.name for p in (inbox / "退回").rglob("*.xlsx")
+    } == workbooks
 
 
 def test_restart_after_a_stop_processes_only_what_is_new(tmp_path: Path):
@@ -537,8 +584,8 @@ def test_restart_after_a_stop_processes_only_what_is_new(tmp_path: Path):
         wait_log(process, out, "定级")
     finally:
         stop_cli(process)
-    drop(TOWN / "村级报送" / SELF_YANGLIU, inbox / VILLAGE / SELF_YANGLIU)        # arrives while stopped
-    drop(TOWN / "村级报送" / SELF_XINTIAN, inbox / VILLAGE / SELF_XINTIAN)        # the same file, again
+    drop(TOWN / "村级报送" / SELF_YANGLIU, inbox / VILLAGE / SELF_YANGLIU)  # arrives while stopped
+    drop(TOWN / "村级报送" / SELF_XINTIAN, inbox / VILLAGE / SELF_XINTIAN)  # the same file, again
     process = start_cli(inbox, out)
     try:
         wait_log(process, out, "定级", starts=2)

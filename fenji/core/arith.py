@@ -26,19 +26,19 @@ def half_up(value, decimals: int) -> Decimal:
     """Round half up (四舍五入) to `decimals` places; Fractions are rounded exactly."""
     quantum = Decimal(1).scaleb(-decimals)
     if isinstance(value, Fraction):
-        scaled = value * (10 ** decimals)
+        scaled = value * (10**decimals)
         whole = (scaled.numerator * 2 + scaled.denominator) // (2 * scaled.denominator)
         return (Decimal(whole) * quantum).quantize(quantum)
     return to_decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def most_allowed(share: Decimal, n: int) -> int:
-    """"不超过 p%" of n subjects: floor(p·n), exactly (20 % of 13 → 2)."""
+    """ "不超过 p%" of n subjects: floor(p·n), exactly (20 % of 13 → 2)."""
     return int((to_decimal(share) * n).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def fewest_required(share: Decimal, n: int) -> int:
-    """"不低于 p%" of n subjects: ceil(p·n), exactly (10 % of 13 → 2)."""
+    """ "不低于 p%" of n subjects: ceil(p·n), exactly (10 % of 13 → 2)."""
     return int((to_decimal(share) * n).to_integral_value(rounding=ROUND_CEILING))
 
 

@@ -61,7 +61,7 @@ def header_max(value) -> Decimal | None:
     match = re.search(r"[（(]\s*([\d.]+)\s*分\s*[)）]$", squash(value))
     try:
         return Decimal(match.group(1)) if match else None
-    except InvalidOperation:   # `（1.2.3分）`, `（.分）`
+    except InvalidOperation:  # `（1.2.3分）`, `（.分）`
         return None
 
 
@@ -98,8 +98,8 @@ def parse_count(value) -> int | None:
     if isinstance(value, str) and squash(value).endswith(("票", "张", "人")):
         value = squash(value)[:-1]
     number = parse_number(value)
-    if number is None or number != number.to_integral_value() or number < 0 or number >= 10 ** 12:
-        return None   # (the bound also keeps int() clear of Python's limit on huge integer strings)
+    if number is None or number != number.to_integral_value() or number < 0 or number >= 10**12:
+        return None  # (the bound also keeps int() clear of Python's limit on huge integer strings)
     return int(number)
 
 
@@ -152,7 +152,7 @@ def parse_stars(value) -> int | None:
     if raw in _NO_STAR:
         return 0
     if raw and set(raw) <= {"★", "☆"}:
-        return raw.count("★") if len(raw) <= 5 else None   # six or more marks is not a rating
+        return raw.count("★") if len(raw) <= 5 else None  # six or more marks is not a rating
     match = re.fullmatch(r"([1-5一二两三四五])(星|星级)?", raw)
     if match:
         token = match.group(1)
@@ -162,7 +162,7 @@ def parse_stars(value) -> int | None:
 
 def parse_option(value, options: list[str]) -> str | None:
     """A survey option after removing stray spaces and full-width forms; None if not an option."""
-    if isinstance(value, str) and value in options:   # the common case, tens of thousands per county
+    if isinstance(value, str) and value in options:  # the common case, tens of thousands per county
         return value
     raw = squash(value)
     for option in options:
@@ -193,7 +193,7 @@ def split_label(value) -> tuple[str, str] | None:
     if not match:
         return None
     label = re.sub(r"[（(][^）)]*[)）]", "", raw[: match.start()])
-    return squash(label), raw[match.end():].strip()
+    return squash(label), raw[match.end() :].strip()
 
 
 def split_labels(value) -> list[tuple[str, str]]:

@@ -45,11 +45,12 @@ from fenji.grading.grade import (
 )
 
 DASH = "—"
-LETTERS_PER_JOB = 40                  # 通知书 laid out together, then cut into one PDF each
-POOL_MIN_SUBJECTS = 60                # below this, starting worker processes costs more than it saves
+LETTERS_PER_JOB = 40  # 通知书 laid out together, then cut into one PDF each
+POOL_MIN_SUBJECTS = 60  # below this, starting worker processes costs more than it saves
 
 
 # --- data objects ---------------------------------------------------------------------------
+
 
 @dataclass
 class DocMeta:
@@ -57,7 +58,7 @@ class DocMeta:
 
     title: str
     author: str
-    created: str                      # ISO date, e.g. 2027-04-10
+    created: str  # ISO date, e.g. 2027-04-10
 
 
 @dataclass
@@ -117,7 +118,7 @@ class StatRow:
     unit: str
     total: int
     cells: list[StatCell]
-    summary: str                      # 好 2 个，占 15.4%；较好 ……
+    summary: str  # 好 2 个，占 15.4%；较好 ……
 
 
 @dataclass
@@ -207,6 +208,7 @@ class ReportDoc:
 
 # --- small helpers --------------------------------------------------------------------------
 
+
 def missing_to_none(value):
     """None for missing values (None, or a NaN that pandas put in a numeric column)."""
     if value is None or (isinstance(value, float) and value != value):
@@ -216,7 +218,11 @@ def missing_to_none(value):
 
 def score_text(value, places: int) -> str:
     value = missing_to_none(value)
-    return DASH if value is None else fmt_decimal(value if isinstance(value, (Decimal, Fraction)) else to_decimal(value), places)
+    return (
+        DASH
+        if value is None
+        else fmt_decimal(value if isinstance(value, (Decimal, Fraction)) else to_decimal(value), places)
+    )
 
 
 def plain_number(value) -> str:
@@ -236,11 +242,12 @@ def percent_text(value) -> str:
 
 def safe_name(text: str, limit: int = 60) -> str:
     """A file or folder name: characters Windows forbids become full-width look-alikes, as typed otherwise."""
-    table = str.maketrans({"/": "／", "\\": "＼", ":": "：", "*": "＊", "?": "？", '"': "＂",
-                           "<": "＜", ">": "＞", "|": "｜"})
+    table = str.maketrans(
+        {"/": "／", "\\": "＼", ":": "：", "*": "＊", "?": "？", '"': "＂", "<": "＜", ">": "＞", "|": "｜"}
+    )
     cleaned = "".join(ch for ch in str(text).translate(table) if unicodedata.category(ch)[0] != "C")
     cleaned = (cleaned.strip().lstrip(".") or "未命名")[:limit]
-    while len(cleaned.encode("utf-8")) > 2 * limit:   # names are capped in bytes (255), not characters
+    while len(cleaned.encode("utf-8")) > 2 * limit:  # names are capped in bytes (255), not characters
         cleaned = cleaned[:-1]
     return cleaned
 
@@ -275,8 +282,12 @@ def band_text(profile: Profile) -> str:
 
 def quota_text(profile: Profile) -> str:
     words = {"cap": "不超过", "floor": "不低于", "about": "左右"}
-    parts = [f"“{q.grade}”{words[q.kind]}{fmt_percent(q.share, 0)}" if q.kind != "about"
-             else f"“{q.grade}”{fmt_percent(q.share, 0)}左右" for q in profile.quotas]
+    parts = [
+        f"“{q.grade}”{words[q.kind]}{fmt_percent(q.share, 0)}"
+        if q.kind != "about"
+        else f"“{q.grade}”{fmt_percent(q.share, 0)}左右"
+        for q in profile.quotas
+    ]
     return "，".join(parts)
 
 
@@ -307,6 +318,7 @@ def note_text(row: dict) -> str:
 
 # --- 测评汇总表 -------------------------------------------------------------------------------
 
+
 def survey_doc(outcome, options, unit: str) -> SurveyDoc:
     """The unit's satisfaction summary, recomputed from the ballots (the town's sheet where none came back)."""
     profile, year = outcome.profile, options.year
@@ -322,32 +334,73 @@ def survey_doc(outcome, options, unit: str) -> SurveyDoc:
         if tally is not None:
             _add_totals(totals, tally, options_list)
     total = _survey_total(totals, options_list, profile)
-    notes = [f"满意率 = {'、'.join(o for o, w in profile.satisfaction['weights'].items() if w > 0)}票数之和 ÷ 有效票数；"
-             f"{'、'.join(o for o in options_list if o not in profile.satisfaction['weights'])}、空白、多选为无效票。",
-             "数据来源为“测评表”的，票数按各村报送的满意度测评表逐张统计；为“汇总表”的，按乡镇汇总表填报的票数计算。"]
+    notes = [
+        f"满意率 = {'、'.join(o for o, w in profile.satisfaction['weights'].items() if w > 0)}票数之和 ÷ 有效票数；"
+        f"{'、'.join(o for o in options_list if o not in profile.satisfaction['weights'])}、空白、多选为无效票。",
+        "数据来源为“测评表”的，票数按各村报送的满意度测评表逐张统计；为“汇总表”的，按乡镇汇总表填报的票数计算。",
+    ]
     if indicator is not None:
         notes.append(f"{indicator.name}（{plain_number(indicator.max)}分）= {plain_number(indicator.max)} × 满意率。")
-    return SurveyDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, options_list,
-                     indicator.name if indicator else "", rows, total, notes, Signature(issuer, render.cn_date(day)))
+    return SurveyDoc(
+        doc_meta(title, issuer, day),
+        render.balance_lines(title, 30),
+        unit,
+        year,
+        options_list,
+        indicator.name if indicator else "",
+        rows,
+        total,
+        notes,
+        Signature(issuer, render.cn_date(day)),
+    )
 
 
 def _survey_line(number, row, tally, summary, options_list, indicator, profile) -> SurveyLine:
     if tally is None:
-        return SurveyLine(str(number), str(row["编号"]), str(row["名称"]), DASH, DASH, DASH, [DASH] * len(options_list),
-                          DASH, DASH, DASH, "缺满意度测评")
+        return SurveyLine(
+            str(number),
+            str(row["编号"]),
+            str(row["名称"]),
+            DASH,
+            DASH,
+            DASH,
+            [DASH] * len(options_list),
+            DASH,
+            DASH,
+            DASH,
+            "缺满意度测评",
+        )
     note = ""
-    if tally.from_ballots and summary is not None and (summary.counts != tally.counts or summary.returned != tally.returned):
+    if (
+        tally.from_ballots
+        and summary is not None
+        and (summary.counts != tally.counts or summary.returned != tally.returned)
+    ):
         note = "与汇总表不一致，以测评表为准"
-    elif not tally.from_ballots and tally.typed_rate is not None and row.get("满意率") is not None \
-            and fmt_percent(tally.typed_rate) != fmt_percent(row["满意率"]):
+    elif (
+        not tally.from_ballots
+        and tally.typed_rate is not None
+        and row.get("满意率") is not None
+        and fmt_percent(tally.typed_rate) != fmt_percent(row["满意率"])
+    ):
         note = f"填报满意率 {fmt_percent(tally.typed_rate)}，已重新计算"
     if tally.valid == 0:
         note = "无有效票"
     issued = summary.issued if summary is not None else tally.issued
     score = score_text(row.get(indicator.name), decimals_of(profile, indicator)) if indicator else DASH
-    return SurveyLine(str(number), str(row["编号"]), str(row["名称"]), count_text(issued), str(tally.returned), str(tally.valid),
-                      [str(tally.counts.get(o, 0)) for o in options_list], percent_text(row.get("满意率")), score,
-                      "测评表" if tally.from_ballots else "汇总表", note)
+    return SurveyLine(
+        str(number),
+        str(row["编号"]),
+        str(row["名称"]),
+        count_text(issued),
+        str(tally.returned),
+        str(tally.valid),
+        [str(tally.counts.get(o, 0)) for o in options_list],
+        percent_text(row.get("满意率")),
+        score,
+        "测评表" if tally.from_ballots else "汇总表",
+        note,
+    )
 
 
 def _add_totals(totals: Counter, tally, options_list) -> None:
@@ -362,11 +415,23 @@ def _survey_total(totals: Counter, options_list, profile) -> SurveyLine:
     rate = None
     if totals["valid"]:
         rate = sum((Fraction(to_decimal(w)) * totals[o] for o, w in weights.items()), Fraction(0)) / totals["valid"]
-    return SurveyLine("合计", "", "", DASH, str(totals["returned"]), str(totals["valid"]),
-                      [str(totals[o]) for o in options_list], percent_text(rate), DASH, "", "")
+    return SurveyLine(
+        "合计",
+        "",
+        "",
+        DASH,
+        str(totals["returned"]),
+        str(totals["valid"]),
+        [str(totals[o]) for o in options_list],
+        percent_text(rate),
+        DASH,
+        "",
+        "",
+    )
 
 
 # --- 结果公示 ---------------------------------------------------------------------------------
+
 
 def notice_terms(profile: Profile, options, unit: str) -> dict:
     """The fields every 公示 object ends with: its period, where to object, who signs it — run
@@ -374,9 +439,15 @@ def notice_terms(profile: Profile, options, unit: str) -> dict:
     start = doc_date(options)
     end = options.notice_end or start + dt.timedelta(days=profile.notice["period_days"] - 1)
     issuer = issuer_of(profile, options, unit)
-    return dict(period_start=render.cn_date(start), period_end=render.cn_date(end), issuer=issuer,
-                phone=options.notice_phone or profile.notice["phone"], address=options.notice_address,
-                hotline_12380=bool(profile.notice["hotline_12380"]), signature=Signature(issuer, render.cn_date(start)))
+    return dict(
+        period_start=render.cn_date(start),
+        period_end=render.cn_date(end),
+        issuer=issuer,
+        phone=options.notice_phone or profile.notice["phone"],
+        address=options.notice_address,
+        hotline_12380=bool(profile.notice["hotline_12380"]),
+        signature=Signature(issuer, render.cn_date(start)),
+    )
 
 
 # --- 定级结果通知书 ---------------------------------------------------------------------------
@@ -398,6 +469,7 @@ def change_sentence(change: dict) -> str:
 
 # --- 汇总报告 ---------------------------------------------------------------------------------
 
+
 def report_doc(outcome, options) -> ReportDoc:
     """The county report for the whole run."""
     profile, frame, year = outcome.profile, outcome.graded.subjects, options.year
@@ -409,21 +481,40 @@ def report_doc(outcome, options) -> ReportDoc:
     total = _stat_row("合计", frame, grades)
     records = frame.to_dict("records")
     return ReportDoc(
-        meta=doc_meta(title, author, day), title_lines=render.balance_lines(title), scope=scope, year=year,
-        profile_name=profile.name, profile_title=profile.title, date=render.cn_date(day),
-        data_as_of=_data_as_of(outcome), version=__version__, problem_counts=_problem_counts(outcome),
-        grades=grades, stats=stats, total=total, summary=_summary(frame, profile.grades),
+        meta=doc_meta(title, author, day),
+        title_lines=render.balance_lines(title),
+        scope=scope,
+        year=year,
+        profile_name=profile.name,
+        profile_title=profile.title,
+        date=render.cn_date(day),
+        data_as_of=_data_as_of(outcome),
+        version=__version__,
+        problem_counts=_problem_counts(outcome),
+        grades=grades,
+        stats=stats,
+        total=total,
+        summary=_summary(frame, profile.grades),
         quotas=[_quota_row(c, frame) for c in outcome.graded.quota_checks],
         bar_chart=render.svg_grouped_bars(units, grades, [[_count(frame, u, g) for g in grades] for u in units]),
-        histogram=render.svg_histogram([missing_to_none(r["得分"]) for r in records if missing_to_none(r["得分"]) is not None],
-                                       [(b.low, b.grade) for b in profile.bands]),
+        histogram=render.svg_histogram(
+            [missing_to_none(r["得分"]) for r in records if missing_to_none(r["得分"]) is not None],
+            [(b.low, b.grade) for b in profile.bands],
+        ),
         adjustments=[_adjustment_row(a, profile) for a in outcome.graded.adjustments],
         unsettled=[_subject_row(r, profile, _unsettled_reason(r)) for r in records if r["等次"] in (PENDING, UNGRADED)],
-        self_deviations=[_subject_row(r, profile, _self_remark(r, profile)) for r in records if M_SELF in (r.get("markers") or [])],
-        critical=[_subject_row(r, profile, _critical_remark(r, profile)) for r in records if M_CRITICAL in (r.get("markers") or [])],
+        self_deviations=[
+            _subject_row(r, profile, _self_remark(r, profile)) for r in records if M_SELF in (r.get("markers") or [])
+        ],
+        critical=[
+            _subject_row(r, profile, _critical_remark(r, profile))
+            for r in records
+            if M_CRITICAL in (r.get("markers") or [])
+        ],
         **_year_on_year(records, profile, grades),
         **_last_year(outcome, options, grades),
-        signature=Signature(author, render.cn_date(day)))
+        signature=Signature(author, render.cn_date(day)),
+    )
 
 
 def _last_year(outcome, options, grades: list[str]) -> dict:
@@ -439,8 +530,10 @@ def _scope(outcome, options, units: list[str]) -> tuple[str, str]:
         return units[0], issuer_of(profile, options, units[0])
     named = "、".join(units[:3])
     more = len(units) > 3
-    return (named + (f"等 {len(units)} 个{profile.unit}" if more else ""),
-            f"{named}{'等' if more else ''}党委")   # `清溪镇、白河镇党委`: the towns issue it jointly
+    return (
+        named + (f"等 {len(units)} 个{profile.unit}" if more else ""),
+        f"{named}{'等' if more else ''}党委",
+    )  # `清溪镇、白河镇党委`: the towns issue it jointly
 
 
 def _count(frame, unit: str, grade: str) -> int:
@@ -465,20 +558,42 @@ def _summary(frame, grades: list[str]) -> str:
 def _quota_row(check, frame) -> QuotaRow:
     word = {"cap": "最多", "floor": "至少", "about": "约"}[check.kind]
     names = dict(zip(frame["编号"], frame["名称"]))
-    return QuotaRow(check.unit + (f"（{check.category}）" if check.category else ""), check.label, check.n,
-                    f"{word} {check.allowed} 个", check.actual, check.ok, "✓ 符合" if check.ok else "✗ 不符合",
-                    "、".join(str(names.get(s, s)) for s in check.moved), "、".join(str(names.get(s, s)) for s in check.pending))
+    return QuotaRow(
+        check.unit + (f"（{check.category}）" if check.category else ""),
+        check.label,
+        check.n,
+        f"{word} {check.allowed} 个",
+        check.actual,
+        check.ok,
+        "✓ 符合" if check.ok else "✗ 不符合",
+        "、".join(str(names.get(s, s)) for s in check.moved),
+        "、".join(str(names.get(s, s)) for s in check.pending),
+    )
 
 
 def _adjustment_row(adjustment: dict, profile: Profile) -> AdjustmentRow:
-    return AdjustmentRow(str(adjustment["单位"]), str(adjustment["编号"]), str(adjustment["名称"]),
-                         score_text(adjustment.get("得分"), profile.decimals), adjustment["调整前"], adjustment["调整后"],
-                         adjustment["类型"], str(adjustment.get("理由") or ""), str(adjustment.get("会议及文号") or ""))
+    return AdjustmentRow(
+        str(adjustment["单位"]),
+        str(adjustment["编号"]),
+        str(adjustment["名称"]),
+        score_text(adjustment.get("得分"), profile.decimals),
+        adjustment["调整前"],
+        adjustment["调整后"],
+        adjustment["类型"],
+        str(adjustment.get("理由") or ""),
+        str(adjustment.get("会议及文号") or ""),
+    )
 
 
 def _subject_row(row: dict, profile: Profile, remark: str) -> SubjectRow:
-    return SubjectRow(str(row["单位"]), str(row["编号"]), str(row["名称"]), score_text(row["得分"], profile.decimals),
-                      str(row["等次"]), remark)
+    return SubjectRow(
+        str(row["单位"]),
+        str(row["编号"]),
+        str(row["名称"]),
+        score_text(row["得分"], profile.decimals),
+        str(row["等次"]),
+        remark,
+    )
 
 
 def _unsettled_reason(row: dict) -> str:
@@ -509,8 +624,11 @@ def _year_on_year(records: list[dict], profile: Profile, grades: list[str]) -> d
     known = [r for r in records if r.get("上年等次") in profile.grades]
     if not known:
         return {"change_grades": grades, "changes": [], "change_summary": ""}
-    rows = [ChangeRow(last, [str(sum(1 for r in known if r["上年等次"] == last and r["等次"] == g)) for g in grades])
-            for last in profile.grades if any(r["上年等次"] == last for r in known)]
+    rows = [
+        ChangeRow(last, [str(sum(1 for r in known if r["上年等次"] == last and r["等次"] == g)) for g in grades])
+        for last in profile.grades
+        if any(r["上年等次"] == last for r in known)
+    ]
     rank = {g: n for n, g in enumerate(profile.grades)}
     now = [r for r in known if r["等次"] in rank]
     up = sum(1 for r in now if rank[r["等次"]] < rank[r["上年等次"]])
@@ -532,6 +650,7 @@ def _problem_counts(outcome) -> str:
 
 # --- writing --------------------------------------------------------------------------------
 
+
 @dataclass
 class Plan:
     """Every document of the run as render jobs, plus the HTML to keep when `--html` is given."""
@@ -546,8 +665,11 @@ def render_or_report(env, outcome, template: str, doc) -> str | None:
     except jinja2.TemplateError as exc:
         where = getattr(exc, "filename", None) or template
         line = f"第 {exc.lineno} 行" if getattr(exc, "lineno", None) else ""
-        outcome.problems.error("template-error", f"模板 {where} {line}出错：{exc}。该文书未生成；请修改模板，"
-                               "或删除自定义模板以使用内置模板。", file=str(where))
+        outcome.problems.error(
+            "template-error",
+            f"模板 {where} {line}出错：{exc}。该文书未生成；请修改模板，或删除自定义模板以使用内置模板。",
+            file=str(where),
+        )
         return None
 
 
@@ -578,8 +700,11 @@ def _glyph_problems(outcome, html: list[str]) -> None:
     missing = fonts.uncovered(set("".join(html)))
     if missing:
         shown = "、".join(f"“{ch}”（U+{ord(ch):04X}）" for ch in sorted(missing)[:20])
-        outcome.problems.warning("glyph-missing", f"没有任何已安装的字体包含字符 {shown}，PDF 中这些字将显示为方框。"
-                                 "请安装含这些字的字体（如 fonts-noto-cjk-extra），或在名册中改用通用字。")
+        outcome.problems.warning(
+            "glyph-missing",
+            f"没有任何已安装的字体包含字符 {shown}，PDF 中这些字将显示为方框。"
+            "请安装含这些字的字体（如 fonts-noto-cjk-extra），或在名册中改用通用字。",
+        )
 
 
 @dataclass
@@ -591,8 +716,7 @@ class RenderStats:
     seconds: float = 0.0
 
 
-Planner = Callable[..., Plan]       # (outcome, options, env, root) → Plan: a system's plan_documents
-
+Planner = Callable[..., Plan]  # (outcome, options, env, root) → Plan: a system's plan_documents
 
 
 def write_documents(outcome, options, out: Path, planner: Planner, templates: Path, pool=None) -> list[Path]:
@@ -607,13 +731,15 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
     out = Path(out)
     env = _environment(options, outcome.problems, templates)
     staging = Path(tempfile.mkdtemp(prefix=".documents.", dir=out))
-    os.chmod(staging, DIR_MODE)      # mkdtemp makes it private; the swapped-in folder should not be (umask read once: no os.umask race)
+    os.chmod(
+        staging, DIR_MODE
+    )  # mkdtemp makes it private; the swapped-in folder should not be (umask read once: no os.umask race)
     try:
         _font_problems(outcome)
         plan = planner(outcome, options, env, staging)
         _glyph_problems(outcome, [job.html for job in plan.jobs])
         workers = options.workers if len(outcome.graded.subjects) >= POOL_MIN_SUBJECTS else 1
-        if pool is not None:           # a fenji.core.executors.DaskPool: batches of jobs on the cluster
+        if pool is not None:  # a fenji.core.executors.DaskPool: batches of jobs on the cluster
             written = pool.render(plan.jobs, options.pdf_variant)
         else:
             written = render.run_jobs(plan.jobs, options.pdf_variant, workers)
@@ -669,9 +795,19 @@ def grouped_notice_doc(outcome, options, unit: str) -> GroupedNoticeDoc:
     counts = Counter(r["等次"] for r in rows)
     groups = [NoticeGroup(g, [str(r["名称"]) for r in rows if r["等次"] == g]) for g in profile.grades if counts[g]]
     summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
-    return GroupedNoticeDoc(doc_meta(title, terms["issuer"], doc_date(options)), render.balance_lines(title), unit, year,
-                           profile.title, profile.subject, len(rows), summary, groups, counts[PENDING] + counts[UNGRADED],
-                           **terms)
+    return GroupedNoticeDoc(
+        doc_meta(title, terms["issuer"], doc_date(options)),
+        render.balance_lines(title),
+        unit,
+        year,
+        profile.title,
+        profile.subject,
+        len(rows),
+        summary,
+        groups,
+        counts[PENDING] + counts[UNGRADED],
+        **terms,
+    )
 
 
 def status_of(grade: str) -> str:
@@ -685,13 +821,17 @@ def adjustment_sentences(outcome) -> dict[str, list[str]]:
     return by_id
 
 
-def letters_in_batches(plan: Plan, env, outcome, options, unit: str, every: list, doc_type, template: str,
-                        folder: Path, word: str) -> None:
+def letters_in_batches(
+    plan: Plan, env, outcome, options, unit: str, every: list, doc_type, template: str, folder: Path, word: str
+) -> None:
     """A unit's 通知书, LETTERS_PER_JOB laid out together, each batch cut into one PDF per subject."""
-    meta = doc_meta(f"{unit}{options.year}年度{outcome.profile.title}结果通知书", issuer_of(outcome.profile, options, unit),
-                 doc_date(options))
+    meta = doc_meta(
+        f"{unit}{options.year}年度{outcome.profile.title}结果通知书",
+        issuer_of(outcome.profile, options, unit),
+        doc_date(options),
+    )
     for start in range(0, len(every), LETTERS_PER_JOB):
-        _per_subject(plan, env, outcome, template, doc_type(meta, every[start:start + LETTERS_PER_JOB]), folder, word)
+        _per_subject(plan, env, outcome, template, doc_type(meta, every[start : start + LETTERS_PER_JOB]), folder, word)
 
 
 def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, word: str) -> None:
@@ -699,8 +839,12 @@ def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, wor
     html = render_or_report(env, outcome, template, doc)
     if html is None:
         return
-    parts = [render.Part(folder / f"{safe_name(item.id, 20)}{safe_name(item.name)}{word}.pdf", f"{item.name}{word}", item.anchor)
-             for item in doc.items]
+    parts = [
+        render.Part(
+            folder / f"{safe_name(item.id, 20)}{safe_name(item.name)}{word}.pdf", f"{item.name}{word}", item.anchor
+        )
+        for item in doc.items
+    ]
     plan.jobs.append(render.Job(html, parts))
 
 
@@ -730,7 +874,7 @@ def last_year_section(outcome, options, grades: list[str]) -> dict:
     if not kept:
         return {}
     present = {r.grade for r in kept} | {str(g) for g in frame["等次"]}
-    shown = [g for g in list(grades) + sorted(present - set(grades)) if g in present]   # grades seen in either year
+    shown = [g for g in list(grades) + sorted(present - set(grades)) if g in present]  # grades seen in either year
     rows = []
     for unit in units + ["合计"]:
         before = [r.grade for r in kept if unit == "合计" or r.unit == unit]

@@ -36,15 +36,14 @@ class RoleFont:
     stack: tuple[str, ...]
     family: str = ""
     file: str = ""
-    index: int = 0              # face index in a .ttc collection
+    index: int = 0  # face index in a .ttc collection
     cjk: bool = False
-    position: int = -1          # index in the stack; -1 when fontconfig substituted another family
+    position: int = -1  # index in the stack; -1 when fontconfig substituted another family
 
     @property
     def fallback(self) -> bool:
         """True when none of the preferred families is installed (last entry or a substitute)."""
         return self.position in (-1, len(self.stack) - 1)
-
 
 
 def _fc_escape(family: str) -> str:
@@ -58,8 +57,13 @@ def _fc_match(families: list[str]) -> tuple[str, str, str, str] | None:
         return None
     pattern = ",".join(_fc_escape(f) for f in families) + f":lang={CJK_LANG}"
     try:
-        done = subprocess.run(["fc-match", "-f", "%{family}\t%{file}\t%{index}\t%{lang}", pattern],
-                              capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            ["fc-match", "-f", "%{family}\t%{file}\t%{index}\t%{lang}", pattern],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     parts = done.stdout.split("\t")
@@ -88,17 +92,25 @@ def font_warnings() -> list[str]:
     messages = []
     for font in resolve_all():
         if not font.family:
-            messages.append(f"无法检查字体角色“{font.role}”（找不到 fontconfig 的 fc-match 命令），"
-                            "文书中的中文可能显示为方框。请安装 fontconfig 后运行 fenji doctor。")
+            messages.append(
+                f"无法检查字体角色“{font.role}”（找不到 fontconfig 的 fc-match 命令），"
+                "文书中的中文可能显示为方框。请安装 fontconfig 后运行 fenji doctor。"
+            )
         elif not font.cjk:
-            messages.append(f"字体角色“{font.role}”没有可用的中文字体（解析为 {font.family}），文书中的中文将显示为方框。"
-                            "请安装 fonts-noto-cjk 或标准公文字体。")
+            messages.append(
+                f"字体角色“{font.role}”没有可用的中文字体（解析为 {font.family}），文书中的中文将显示为方框。"
+                "请安装 fonts-noto-cjk 或标准公文字体。"
+            )
         elif font.position == -1:
-            messages.append(f"字体角色“{font.role}”的字体（{'、'.join(font.stack)}）均未安装，"
-                            f"系统替换为 {font.family}。请安装标准公文字体。")
+            messages.append(
+                f"字体角色“{font.role}”的字体（{'、'.join(font.stack)}）均未安装，"
+                f"系统替换为 {font.family}。请安装标准公文字体。"
+            )
         elif font.fallback:
-            messages.append(f"字体角色“{font.role}”未安装首选字体（{'、'.join(font.stack[:-1])}），"
-                            f"使用最后的备选 {font.family}：字形与公文标准字体不同。")
+            messages.append(
+                f"字体角色“{font.role}”未安装首选字体（{'、'.join(font.stack[:-1])}），"
+                f"使用最后的备选 {font.family}：字形与公文标准字体不同。"
+            )
     return messages
 
 
@@ -106,6 +118,7 @@ def font_warnings() -> list[str]:
 def _cmap(file: str, index: int) -> frozenset[int]:
     try:
         from fontTools.ttLib import TTFont
+
         return frozenset(TTFont(file, fontNumber=index, lazy=True).getBestCmap())
     except Exception:  # an unreadable font covers nothing; fontconfig's answer below still counts
         return frozenset()
@@ -115,8 +128,9 @@ def _any_font_has(char: str) -> bool:
     if shutil.which("fc-list") is None:
         return True
     try:
-        done = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"], capture_output=True,
-                              text=True, timeout=30, check=False)
+        done = subprocess.run(
+            ["fc-list", f":charset={ord(char):x}", "family"], capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return True
     return bool(done.stdout.strip())
@@ -154,7 +168,7 @@ def subsetter_warning() -> str:
     """A sentence when font subsetting will be slow, else ""."""
     if harfbuzz_subset():
         return ""
-    return ("找不到 HarfBuzz 子集化库（libharfbuzz-subset.so.0），WeasyPrint 改用 fontTools 嵌入字体，"
-            "每份文书约慢 15 秒。请安装 libharfbuzz-subset0。")
-
-
+    return (
+        "找不到 HarfBuzz 子集化库（libharfbuzz-subset.so.0），WeasyPrint 改用 fontTools 嵌入字体，"
+        "每份文书约慢 15 秒。请安装 libharfbuzz-subset0。"
+    )

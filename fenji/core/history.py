@@ -39,8 +39,9 @@ class LastGrade:
     record: SubjectRecord | None = None
 
 
-def load_history(db: str | Path | None, profile: Profile, year: int, problems: Problems | None = None,
-                 required: bool = True) -> History:
+def load_history(
+    db: str | Path | None, profile: Profile, year: int, problems: Problems | None = None, required: bool = True
+) -> History:
     """Last year's results of `profile` from the ledger at `db` (default fenji.db), if it exists.
 
     Reading never creates a ledger file; an existing one is upgraded to the current schema on
@@ -63,8 +64,14 @@ def load_history(db: str | Path | None, profile: Profile, year: int, problems: P
         return History(year - 1, {}, str(target))
 
 
-def last_grades(roster: list[RosterEntry], history: History | None, profile: Profile, problems: Problems,
-                normalise: Callable[[str], str | None] | None = None, label: str = "上年等次") -> dict[str, LastGrade]:
+def last_grades(
+    roster: list[RosterEntry],
+    history: History | None,
+    profile: Profile,
+    problems: Problems,
+    normalise: Callable[[str], str | None] | None = None,
+    label: str = "上年等次",
+) -> dict[str, LastGrade]:
     """Each roster subject's grade last year: the ledger's, else the roster's `label` column (normalised)."""
     normalise = normalise or (lambda typed: typed if typed in profile.grades else None)
     history = history or History(0)
@@ -75,9 +82,15 @@ def last_grades(roster: list[RosterEntry], history: History | None, profile: Pro
         typed = _typed(entry, normalise, problems, label)
         if kept is not None:
             if typed is not None and typed != kept.grade:
-                problems.warning("history-mismatch", f"{entry.name}（{entry.id}）名册填写的{label}为“{entry.last_grade}”，"
-                                 f"台账中 {history.year} 年的结果为“{kept.grade}”；以台账为准。请核对名册。",
-                                 file=entry.source.file, sheet=entry.source.sheet, cell=entry.source.cell, subject=entry.id)
+                problems.warning(
+                    "history-mismatch",
+                    f"{entry.name}（{entry.id}）名册填写的{label}为“{entry.last_grade}”，"
+                    f"台账中 {history.year} 年的结果为“{kept.grade}”；以台账为准。请核对名册。",
+                    file=entry.source.file,
+                    sheet=entry.source.sheet,
+                    cell=entry.source.cell,
+                    subject=entry.id,
+                )
             found[entry.id] = LastGrade(kept.grade, FROM_LEDGER, kept)
         elif typed is not None:
             found[entry.id] = LastGrade(typed, FROM_ROSTER)
@@ -90,12 +103,15 @@ def _typed(entry: RosterEntry, normalise, problems: Problems, label: str = "上�
         return None
     grade = normalise(text)
     if grade is None:
-        problems.warning("history-grade-unknown", f"{entry.name}（{entry.id}）名册填写的{label}“{text}”不是本规则的等次，"
-                         "已忽略。请改为规定的等次或留空。", file=entry.source.file, sheet=entry.source.sheet,
-                         cell=entry.source.cell, subject=entry.id)
+        problems.warning(
+            "history-grade-unknown",
+            f"{entry.name}（{entry.id}）名册填写的{label}“{text}”不是本规则的等次，已忽略。请改为规定的等次或留空。",
+            file=entry.source.file,
+            sheet=entry.source.sheet,
+            cell=entry.source.cell,
+            subject=entry.id,
+        )
     return grade
 
 
 # --- 提升率 and 转化率 ------------------------------------------------------------------------
-
-

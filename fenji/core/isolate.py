@@ -26,17 +26,17 @@ from fenji.core.records import FileResult
 from fenji.core.workbook import Limits
 from fenji.forms.read import read_file
 
-DEADLINE_SLACK = 2.0          # the hard deadline is the time budget × this (+ 5 s): the budget is checked softly first
+DEADLINE_SLACK = 2.0  # the hard deadline is the time budget × this (+ 5 s): the budget is checked softly first
 DEADLINE_EXTRA = 5.0
-PIPELINE = 4                  # files sent ahead to each worker
+PIPELINE = 4  # files sent ahead to each worker
 
 
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: object
-    jobs: deque = field(default_factory=deque)    # (index, item) sent and not answered, the first being read
-    since: float = 0.0                # when it began the first of them
+    jobs: deque = field(default_factory=deque)  # (index, item) sent and not answered, the first being read
+    since: float = 0.0  # when it began the first of them
 
 
 def _context():
@@ -51,6 +51,7 @@ def _limit_memory(headroom: int) -> None:
     A native allocation beyond it fails inside the parser, which then aborts: only this worker dies."""
     try:
         import resource
+
         with open("/proc/self/status", encoding="ascii") as status:
             size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
         resource.setrlimit(resource.RLIMIT_AS, (size + headroom, resource.getrlimit(resource.RLIMIT_AS)[1]))
@@ -63,7 +64,7 @@ def _quiet_stderr() -> None:
     (FENJI_DEBUG=1 keeps the workers' stderr, for a developer)."""
     if os.environ.get("FENJI_DEBUG"):
         return
-    faulthandler.disable()      # (a caller's faulthandler would print every worker's crash)
+    faulthandler.disable()  # (a caller's faulthandler would print every worker's crash)
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)
@@ -74,7 +75,7 @@ def _quiet_stderr() -> None:
 
 def _serve(conn, profile, limits: Limits) -> None:
     """A worker: read the files it is sent, one at a time, until told to stop (None) or the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl+C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _quiet_stderr()
     _limit_memory(int(limits.max_memory_bytes))
     while True:
@@ -88,9 +89,18 @@ def _serve(conn, profile, limits: Limits) -> None:
         result = read_file(item, profile, limits)
         try:
             conn.send((index, result))
-        except Exception as exc:    # a result that cannot be pickled (or no memory left to do it): still one row
-            conn.send((index, failed_result(item, "internal-error", f"读取结果无法传回主进程（{type(exc).__name__}），"
-                                            "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。")))
+        except Exception as exc:  # a result that cannot be pickled (or no memory left to do it): still one row
+            conn.send(
+                (
+                    index,
+                    failed_result(
+                        item,
+                        "internal-error",
+                        f"读取结果无法传回主进程（{type(exc).__name__}），"
+                        "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。",
+                    ),
+                )
+            )
 
 
 def failed_result(item, code: str, message: str) -> FileResult:
@@ -111,14 +121,18 @@ def crashed_message(exitcode: int | None, headroom: int) -> str:
             how = f"（信号 {-exitcode}）"
     elif exitcode:
         how = f"（退出码 {exitcode}）"
-    return (f"读取此文件时解析程序异常终止{how}：文件可能已损坏、不是正常的 Excel 工作簿，或读取它需要的内存超过上限"
-            f"（{headroom / 1048576:.0f} MB）。该文件未读取，其他文件不受影响。请用 Excel 或 WPS 打开它，"
-            "“另存为” Excel 工作簿（.xlsx）后重新报送；若仍出现此提示，请将此文件提供给技术支持。")
+    return (
+        f"读取此文件时解析程序异常终止{how}：文件可能已损坏、不是正常的 Excel 工作簿，或读取它需要的内存超过上限"
+        f"（{headroom / 1048576:.0f} MB）。该文件未读取，其他文件不受影响。请用 Excel 或 WPS 打开它，"
+        "“另存为” Excel 工作簿（.xlsx）后重新报送；若仍出现此提示，请将此文件提供给技术支持。"
+    )
 
 
 def timeout_message(seconds: float) -> str:
-    return (f"读取此文件超过 {seconds:g} 秒仍未完成，已强行停止：文件可能已损坏或过于庞大。该文件未读取，其他文件不受影响。"
-            "请用 Excel 或 WPS 打开后删除多余的行列、另存为 .xlsx 再报送。")
+    return (
+        f"读取此文件超过 {seconds:g} 秒仍未完成，已强行停止：文件可能已损坏或过于庞大。该文件未读取，其他文件不受影响。"
+        "请用 Excel 或 WPS 打开后删除多余的行列、另存为 .xlsx 再报送。"
+    )
 
 
 class IsolatedReader:
@@ -132,9 +146,9 @@ class IsolatedReader:
         self.deadline = self.limits.seconds * DEADLINE_SLACK + DEADLINE_EXTRA
         self.context = _context()
         self.pool: list[_Worker] = []
-        self.replaced = 0                 # workers that died or were stopped and replaced
+        self.replaced = 0  # workers that died or were stopped and replaced
 
-    def __enter__(self) -> "IsolatedReader":
+    def __enter__(self) -> IsolatedReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -143,7 +157,7 @@ class IsolatedReader:
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, args=(child, self.profile, self.limits), daemon=True)
-        gc.freeze()        # the parent's objects stay out of the worker's collections (no copy-on-write storm)
+        gc.freeze()  # the parent's objects stay out of the worker's collections (no copy-on-write storm)
         try:
             process.start()
         finally:
@@ -179,10 +193,10 @@ class IsolatedReader:
                 worker.jobs.append((index, item))
                 try:
                     worker.conn.send((index, item))
-                except (OSError, EOFError):    # it has died: this file waits for another worker
+                except (OSError, EOFError):  # it has died: this file waits for another worker
                     worker.jobs.pop()
                     waiting.appendleft((index, item))
-                    if not worker.jobs:        # died idle; else _collect reports the file it died on
+                    if not worker.jobs:  # died idle; else _collect reports the file it died on
                         self._retire(worker)
                         self.pool.append(self._start())
                     break
@@ -192,8 +206,9 @@ class IsolatedReader:
         if not busy:
             return []
         nearest = min(w.since for w in busy) + self.deadline
-        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
-                     timeout=max(0.0, nearest - time.monotonic()))
+        ready = wait(
+            [w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=max(0.0, nearest - time.monotonic())
+        )
         finished = []
         for worker in busy:
             if worker.conn in ready:
@@ -204,11 +219,14 @@ class IsolatedReader:
                         worker.since = time.monotonic()
                     continue
                 except (EOFError, OSError):
-                    pass                      # died mid-answer: reported below
+                    pass  # died mid-answer: reported below
             if worker.conn in ready or worker.process.sentinel in ready:
                 worker.process.join(1)
-                finished.append(self._lost(worker, waiting, "reader-crashed",
-                                           crashed_message(worker.process.exitcode, self.headroom)))
+                finished.append(
+                    self._lost(
+                        worker, waiting, "reader-crashed", crashed_message(worker.process.exitcode, self.headroom)
+                    )
+                )
             elif time.monotonic() >= worker.since + self.deadline:
                 finished.append(self._lost(worker, waiting, "file-time-budget", timeout_message(self.deadline)))
         return finished

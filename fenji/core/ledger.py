@@ -105,6 +105,7 @@ CONNECT_TIMEOUT = 10
 
 # --- records --------------------------------------------------------------------------------
 
+
 @dataclass
 class RunRecord:
     """What was run: the `runs` and `inputs` rows of one run."""
@@ -112,7 +113,7 @@ class RunRecord:
     profile: str
     profile_sha256: str
     year: int
-    inputs: list[tuple[str, str, list[str]]]          # (path, sha256, forms)
+    inputs: list[tuple[str, str, list[str]]]  # (path, sha256, forms)
     fenji_version: str = ""
     exit_status: int = 0
     finished: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
@@ -137,6 +138,7 @@ class SubjectRecord:
 
 
 # --- connections ----------------------------------------------------------------------------
+
 
 class _SqliteConnection:
     def __init__(self, connection: sqlite3.Connection):
@@ -203,15 +205,19 @@ class _AlchemyStore:
         try:
             import sqlalchemy
         except ImportError:
-            raise LedgerError(f"台账数据库 {_hide_password(url)} 是数据库网址，需要先安装 SQLAlchemy 及数据库驱动"
-                              "（如 pip install sqlalchemy \"psycopg[binary]\"）；或改用 SQLite 文件路径，如 --db fenji.db。") from None
+            raise LedgerError(
+                f"台账数据库 {_hide_password(url)} 是数据库网址，需要先安装 SQLAlchemy 及数据库驱动"
+                '（如 pip install sqlalchemy "psycopg[binary]"）；或改用 SQLite 文件路径，如 --db fenji.db。'
+            ) from None
         self.where = _hide_password(url)
         if _at_in_password(url):
-            raise LedgerError(f"台账数据库网址 {self.where} 中的用户名或密码含有“@”：请写成 %40"
-                              "（其他特殊字符如 : / ? # % 也须按网址规则转写，如 %3A %2F %3F %23 %25）。")
+            raise LedgerError(
+                f"台账数据库网址 {self.where} 中的用户名或密码含有“@”：请写成 %40"
+                "（其他特殊字符如 : / ? # % 也须按网址规则转写，如 %3A %2F %3F %23 %25）。"
+            )
         try:
             self.engine = sqlalchemy.create_engine(url, connect_args=_connect_args(url))
-        except Exception as exc:   # unknown dialect, missing driver: both name the package to install
+        except Exception as exc:  # unknown dialect, missing driver: both name the package to install
             raise LedgerError(f"无法连接台账数据库 {self.where}：{exc}。") from None
         self.dialect = self.engine.dialect.name
         if self.dialect not in PRIMARY_KEYS:
@@ -221,11 +227,13 @@ class _AlchemyStore:
     @contextmanager
     def transaction(self):
         import sqlalchemy
+
         try:
             connection = self.engine.connect()
-        except sqlalchemy.exc.SQLAlchemyError as exc:   # refused, unknown host, bad password, no database
-            raise LedgerUnreachable(f"无法连接台账数据库 {self.where}：{_connection_trouble(exc)}"
-                                    f"（{_first_line(exc)}）。") from None
+        except sqlalchemy.exc.SQLAlchemyError as exc:  # refused, unknown host, bad password, no database
+            raise LedgerUnreachable(
+                f"无法连接台账数据库 {self.where}：{_connection_trouble(exc)}（{_first_line(exc)}）。"
+            ) from None
         with connection, connection.begin():
             yield _AlchemyConnection(connection, self.text)
 
@@ -303,7 +311,7 @@ _CREDENTIALS = re.compile(r"([^:/]*)(?::([^@]*))?@")
 
 
 def _host_part(rest: str, credentials: re.Match) -> str:
-    return rest[credentials.end():].split("/", 1)[0].split("?", 1)[0]
+    return rest[credentials.end() :].split("/", 1)[0].split("?", 1)[0]
 
 
 def _at_in_password(url: str) -> bool:
@@ -321,14 +329,14 @@ def _hide_password(url: str) -> str:
     if not credentials or credentials.group(2) is None:
         return shown
     host = _host_part(rest, credentials)
-    end = credentials.end() + host.rfind("@") + 1        # past an unescaped @ of the password too
+    end = credentials.end() + host.rfind("@") + 1  # past an unescaped @ of the password too
     return f"{scheme}://{credentials.group(1)}:***@{rest[end:]}"
 
 
 def _store(target: str | Path):
     text = str(target)
     if text.startswith("sqlite:///"):
-        return _SqliteStore(Path(text[len("sqlite:///"):]))
+        return _SqliteStore(Path(text[len("sqlite:///") :]))
     if "://" in text:
         return _AlchemyStore(text)
     return _SqliteStore(Path(text))
@@ -337,13 +345,14 @@ def _store(target: str | Path):
 def exists(target: str | Path) -> bool:
     """Whether there is a ledger to read: a server's database URL is assumed to exist, a file must."""
     text = str(target)
-    if text.startswith("sqlite") and ":///" in text:        # sqlite:///…, sqlite+pysqlite:///…
+    if text.startswith("sqlite") and ":///" in text:  # sqlite:///…, sqlite+pysqlite:///…
         path = text.split(":///", 1)[1].split("?", 1)[0]
         return path in ("", ":memory:") or Path(path).is_file()
     return "://" in text or Path(text).is_file()
 
 
 # --- the ledger -----------------------------------------------------------------------------
+
 
 class Ledger:
     """An open ledger, upgraded to the current schema. Use as a context manager or call `close()`."""
@@ -358,7 +367,9 @@ class Ledger:
             raise
         except _database_errors() as exc:
             self.store.close()
-            raise LedgerError(f"{self.where} 不是可用的台账数据库（{_first_line(exc)}）。请用 --db 指定 fenji 的台账文件。") from None
+            raise LedgerError(
+                f"{self.where} 不是可用的台账数据库（{_first_line(exc)}）。请用 --db 指定 fenji 的台账文件。"
+            ) from None
         except BaseException:
             self.store.close()
             raise
@@ -385,14 +396,16 @@ class Ledger:
         with self.store.transaction() as db:
             self.store.lock_migrations(db)
             db.execute(MIGRATIONS_TABLE)
-            done = self._applied(db)        # again, under the lock: another town may have just migrated
+            done = self._applied(db)  # again, under the lock: another town may have just migrated
             for name, statements in MIGRATIONS:
                 if name in done:
                     continue
                 for statement in statements:
                     db.execute(statement.replace("{pk}", PRIMARY_KEYS[self.store.dialect]))
-                db.execute("INSERT INTO migrations (name, applied) VALUES (:name, :applied)",
-                           {"name": name, "applied": dt.datetime.now().isoformat(timespec="seconds")})
+                db.execute(
+                    "INSERT INTO migrations (name, applied) VALUES (:name, :applied)",
+                    {"name": name, "applied": dt.datetime.now().isoformat(timespec="seconds")},
+                )
                 done.append(name)
         return done
 
@@ -401,8 +414,10 @@ class Ledger:
         known = [name for name, _ in MIGRATIONS]
         unknown = [name for name in done if name not in known]
         if unknown:
-            raise LedgerError(f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
-                              "本版本无法安全写入。请升级 fenji。")
+            raise LedgerError(
+                f"台账数据库 {self.where} 由更新版本的 fenji 建立（迁移 {'、'.join(unknown)}），"
+                "本版本无法安全写入。请升级 fenji。"
+            )
         return done
 
     # --- writing ------------------------------------------------------------------------------
@@ -417,10 +432,15 @@ class Ledger:
         except FatalError:
             raise
         except _database_errors() as exc:
-            advice = "网址中的用户没有写入台账的权限，请改用有写入权限的用户或请服务器管理员授权" \
-                if "permission denied" in _first_line(exc).lower() else ""
-            raise LedgerError(f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）"
-                              f"{'：' + advice if advice else ''}。") from None
+            advice = (
+                "网址中的用户没有写入台账的权限，请改用有写入权限的用户或请服务器管理员授权"
+                if "permission denied" in _first_line(exc).lower()
+                else ""
+            )
+            raise LedgerError(
+                f"写入台账数据库 {self.where} 失败，本次结果未写入台账（{_first_line(exc)}）"
+                f"{'：' + advice if advice else ''}。"
+            ) from None
 
     def _record(self, run: RunRecord, subjects: list[SubjectRecord]) -> int:
         units = sorted({s.unit for s in subjects})
@@ -429,14 +449,26 @@ class Ledger:
             run_id = db.insert(
                 "INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status, units) "
                 "VALUES (:profile, :sha, :year, :finished, :version, :status, :units)",
-                {"profile": run.profile, "sha": run.profile_sha256, "year": run.year, "finished": run.finished,
-                 "version": run.fenji_version, "status": run.exit_status, "units": _dump(units)})
+                {
+                    "profile": run.profile,
+                    "sha": run.profile_sha256,
+                    "year": run.year,
+                    "finished": run.finished,
+                    "version": run.fenji_version,
+                    "status": run.exit_status,
+                    "units": _dump(units),
+                },
+            )
             for path, sha256, forms in run.inputs:
-                db.execute("INSERT INTO inputs (run_id, path, sha256, forms) VALUES (:run, :path, :sha, :forms)",
-                           {"run": run_id, "path": path, "sha": sha256, "forms": _dump(forms)})
+                db.execute(
+                    "INSERT INTO inputs (run_id, path, sha256, forms) VALUES (:run, :path, :sha, :forms)",
+                    {"run": run_id, "path": path, "sha": sha256, "forms": _dump(forms)},
+                )
             for unit in units:
-                db.execute("DELETE FROM results WHERE profile = :profile AND year = :year AND unit = :unit",
-                           {"profile": run.profile, "year": run.year, "unit": unit})
+                db.execute(
+                    "DELETE FROM results WHERE profile = :profile AND year = :year AND unit = :unit",
+                    {"profile": run.profile, "year": run.year, "unit": unit},
+                )
             for subject in subjects:
                 db.execute(_INSERT_RESULT, _result_params(run, run_id, subject))
         return run_id
@@ -445,8 +477,10 @@ class Ledger:
 
     def results(self, profile: str, year: int) -> dict[str, SubjectRecord]:
         """The kept results of one profile and year, by subject id."""
-        rows = self._select("WHERE r.profile = :profile AND r.year = :year ORDER BY r.unit, r.subject_id",
-                            {"profile": profile, "year": year})
+        rows = self._select(
+            "WHERE r.profile = :profile AND r.year = :year ORDER BY r.unit, r.subject_id",
+            {"profile": profile, "year": year},
+        )
         return {row.id: row for row in rows}
 
     def history(self, subject_id: str, profile: str | None = None) -> list[SubjectRecord]:
@@ -457,35 +491,68 @@ class Ledger:
     def runs(self) -> list[dict]:
         """Every run kept, oldest first: id, profile, sha256, year, finished, exit status, input count."""
         with self.store.transaction() as db:
-            rows = db.execute("SELECT r.id, r.profile, r.profile_sha256, r.year, r.finished, r.exit_status, "
-                              "(SELECT COUNT(*) FROM inputs i WHERE i.run_id = r.id) FROM runs r ORDER BY r.id")
+            rows = db.execute(
+                "SELECT r.id, r.profile, r.profile_sha256, r.year, r.finished, r.exit_status, "
+                "(SELECT COUNT(*) FROM inputs i WHERE i.run_id = r.id) FROM runs r ORDER BY r.id"
+            )
         keys = ("id", "profile", "profile_sha256", "year", "finished", "exit_status", "inputs")
         return [dict(zip(keys, row)) for row in rows]
 
     def inputs(self, run_id: int) -> list[tuple[str, str, list[str]]]:
         with self.store.transaction() as db:
-            rows = db.execute("SELECT path, sha256, forms FROM inputs WHERE run_id = :run ORDER BY path", {"run": run_id})
+            rows = db.execute(
+                "SELECT path, sha256, forms FROM inputs WHERE run_id = :run ORDER BY path", {"run": run_id}
+            )
         return [(path, sha, json.loads(forms)) for path, sha, forms in rows]
 
     def _select(self, where: str, params: dict) -> list[SubjectRecord]:
-        sql = ("SELECT r.subject_id, r.name, r.unit, r.category, r.score, r.grade, r.markers, r.sources, r.details, "
-               "r.year, r.profile, r.run_id FROM results r " + where)
+        sql = (
+            "SELECT r.subject_id, r.name, r.unit, r.category, r.score, r.grade, r.markers, r.sources, r.details, "
+            "r.year, r.profile, r.run_id FROM results r " + where
+        )
         with self.store.transaction() as db:
             rows = db.execute(sql, params)
-        return [SubjectRecord(ident, name, unit, category, score, grade, json.loads(markers), json.loads(sources),
-                              json.loads(details), int(year), profile, int(run_id))
-                for ident, name, unit, category, score, grade, markers, sources, details, year, profile, run_id in rows]
+        return [
+            SubjectRecord(
+                ident,
+                name,
+                unit,
+                category,
+                score,
+                grade,
+                json.loads(markers),
+                json.loads(sources),
+                json.loads(details),
+                int(year),
+                profile,
+                int(run_id),
+            )
+            for ident, name, unit, category, score, grade, markers, sources, details, year, profile, run_id in rows
+        ]
 
 
-_INSERT_RESULT = ("INSERT INTO results (profile, year, unit, subject_id, run_id, name, category, score, grade, markers, "
-                  "sources, details) VALUES (:profile, :year, :unit, :id, :run, :name, :category, :score, :grade, "
-                  ":markers, :sources, :details)")
+_INSERT_RESULT = (
+    "INSERT INTO results (profile, year, unit, subject_id, run_id, name, category, score, grade, markers, "
+    "sources, details) VALUES (:profile, :year, :unit, :id, :run, :name, :category, :score, :grade, "
+    ":markers, :sources, :details)"
+)
 
 
 def _result_params(run: RunRecord, run_id: int, s: SubjectRecord) -> dict:
-    return {"profile": run.profile, "year": run.year, "unit": s.unit, "id": s.id, "run": run_id, "name": s.name,
-            "category": s.category, "score": s.score, "grade": s.grade, "markers": _dump(s.markers),
-            "sources": _dump(s.sources), "details": _dump(s.details)}
+    return {
+        "profile": run.profile,
+        "year": run.year,
+        "unit": s.unit,
+        "id": s.id,
+        "run": run_id,
+        "name": s.name,
+        "category": s.category,
+        "score": s.score,
+        "grade": s.grade,
+        "markers": _dump(s.markers),
+        "sources": _dump(s.sources),
+        "details": _dump(s.details),
+    }
 
 
 def _dump(value) -> str:
@@ -494,17 +561,26 @@ def _dump(value) -> str:
 
 # --- from a run -----------------------------------------------------------------------------
 
+
 def subject_records(graded_frame, results_frame) -> list[SubjectRecord]:
     """The ledger rows of a run: printed values from results.csv, markers and sources from the graded frame."""
     common = ["编号", "名称", "单位", "类别", "得分", "等次", "说明"]
     extra = [c for c in results_frame.columns if c not in common and c != "数据来源"]
     records = []
     for graded, printed in zip(graded_frame.to_dict("records"), results_frame.to_dict("records")):
-        records.append(SubjectRecord(
-            str(printed["编号"]), str(printed["名称"]), str(printed["单位"]), str(printed["类别"] or ""),
-            str(printed["得分"] or ""), str(printed["等次"]), list(dict.fromkeys(graded.get("markers") or [])),
-            {str(k): str(v) for k, v in (graded.get("sources") or {}).items()},
-            {c: _text(printed.get(c)) for c in extra}))
+        records.append(
+            SubjectRecord(
+                str(printed["编号"]),
+                str(printed["名称"]),
+                str(printed["单位"]),
+                str(printed["类别"] or ""),
+                str(printed["得分"] or ""),
+                str(printed["等次"]),
+                list(dict.fromkeys(graded.get("markers") or [])),
+                {str(k): str(v) for k, v in (graded.get("sources") or {}).items()},
+                {c: _text(printed.get(c)) for c in extra},
+            )
+        )
     return records
 
 

@@ -24,7 +24,9 @@ def build_roster(results: list[FileResult], problems: Problems) -> list[RosterEn
     entries, repeats = unique_entries(collect(results, "roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请删除重复行。")
     if not entries:
-        raise RosterMissing("没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。")
+        raise RosterMissing(
+            "没有找到党组织名册（标题含“党组织名册”的工作表），无法确定参评对象。请把名册放入收件文件夹。"
+        )
     return list(entries.values())
 
 
@@ -46,9 +48,15 @@ def report_repeats(entries: dict, repeats: dict[str, list], problems: Problems, 
     for ident, later in repeats.items():
         first, shown = entries[ident], "、".join(e.source.cell for e in later[:5] if e.source.cell)
         more = f"等 {len(later)} 处" if len(later) > 5 else f"共 {len(later)} 处"
-        problems.error("roster-duplicate-id", f"编号 {ident} 在名册中重复（首次出现在 {first.source}，为“{first.name}”；"
-                       f"重复出现在 {shown}，{more}）。{advice}", file=later[0].source.file,
-                       sheet=later[0].source.sheet, cell=later[0].source.cell, subject=ident)
+        problems.error(
+            "roster-duplicate-id",
+            f"编号 {ident} 在名册中重复（首次出现在 {first.source}，为“{first.name}”；"
+            f"重复出现在 {shown}，{more}）。{advice}",
+            file=later[0].source.file,
+            sheet=later[0].source.sheet,
+            cell=later[0].source.cell,
+            subject=ident,
+        )
 
 
 def match_records(records: list, matcher: Matcher, problems: Problems, label: str) -> dict[str, list]:
@@ -64,12 +72,19 @@ def match_records(records: list, matcher: Matcher, problems: Problems, label: st
 
 
 def _report_unmatched(record, reason: str, matcher: Matcher, problems: Problems, label: str) -> None:
-    where = dict(file=record.source.file, sheet=record.source.sheet, cell=record.source.cell,
-                 subject=getattr(record, "id", "") or record.name)
+    where = dict(
+        file=record.source.file,
+        sheet=record.source.sheet,
+        cell=record.source.cell,
+        subject=getattr(record, "id", "") or record.name,
+    )
     if reason == "ambiguous":
         ids = "、".join(f"{e.id}（{e.unit}）" for e in matcher.ambiguous(record.name))
-        problems.error("name-ambiguous", f"{label}中的“{record.name}”与名册中多个党组织同名（{ids}），无法确定是哪一个。"
-                       "请填写编号。", **where)
+        problems.error(
+            "name-ambiguous",
+            f"{label}中的“{record.name}”与名册中多个党组织同名（{ids}），无法确定是哪一个。请填写编号。",
+            **where,
+        )
         return
     hint = matcher.suggestions(record.name)
     suggestion = f"名册中相近的名称：{'、'.join(hint)}。" if hint else "请核对名册。"
@@ -84,6 +99,12 @@ def latest(records: list, problems: Problems, label: str, mtimes: dict[str, floa
     ordered = sorted(records, key=lambda r: (r.date or _MIN_DATE, mtimes.get(r.source.file, 0), r.source.file))
     chosen = ordered[-1]
     for old in ordered[:-1]:
-        problems.notice("superseded", f"{label}重复报送：使用较新的 {chosen.source.file}，本文件的这份已被替代。",
-                        file=old.source.file, sheet=old.source.sheet, cell=old.source.cell, subject=old.name)
+        problems.notice(
+            "superseded",
+            f"{label}重复报送：使用较新的 {chosen.source.file}，本文件的这份已被替代。",
+            file=old.source.file,
+            sheet=old.source.sheet,
+            cell=old.source.cell,
+            subject=old.name,
+        )
     return chosen

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from fenji.core.problems import PROBLEM_COLUMNS, FatalError, Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")   # not allowed in XML, so not in .xlsx either
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML, so not in .xlsx either
 REPLACEMENT = "\ufffd"
 
 
@@ -38,8 +38,8 @@ def _current_umask() -> int:
     return 0o022
 
 
-UMASK = _current_umask()        # read once at import, before any worker thread exists
-FILE_MODE = 0o666 & ~UMASK      # what open() would have given: colleagues on a shared folder can read
+UMASK = _current_umask()  # read once at import, before any worker thread exists
+FILE_MODE = 0o666 & ~UMASK  # what open() would have given: colleagues on a shared folder can read
 DIR_MODE = 0o777 & ~UMASK
 
 
@@ -61,7 +61,7 @@ def atomic_path(target: Path):
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, FILE_MODE)     # mkstemp makes it 0600; the outputs follow the umask like the PDFs
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes it 0600; the outputs follow the umask like the PDFs
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -119,7 +119,7 @@ def _fill_sheet(sheet, frame: pd.DataFrame, title: str) -> None:
             # openpyxl refuses NUL and the like: they become U+FFFD, as in the CSV
             cell.value = CONTROL_CHARS.sub(REPLACEMENT, value) if isinstance(value, str) else value
             if isinstance(value, str):
-                cell.data_type = "s"   # a name like "=HYPERLINK(…)" stays literal text
+                cell.data_type = "s"  # a name like "=HYPERLINK(…)" stays literal text
     sheet.freeze_panes = "C3"
     if frame.shape[1]:
         sheet.auto_filter.ref = f"A2:{get_column_letter(frame.shape[1])}{max(2, len(frame) + 2)}"
@@ -139,13 +139,13 @@ def replace_dir(new: Path, target: Path) -> None:
 
 # --- one run's outputs as one generation: written aside, then swapped in by a journal ----------
 
-OUTPUT_NAMES = ("documents", "results.csv", "results.xlsx", "problems.csv", "run.json")   # run.json last
+OUTPUT_NAMES = ("documents", "results.csv", "results.xlsx", "problems.csv", "run.json")  # run.json last
 COMPLETE = ".complete"
 
 
 def begin_outputs(out: Path) -> Path:
     """A hidden folder in OUT where a run writes all its outputs before any of them replaces OUT's."""
-    return Path(tempfile.mkdtemp(prefix=".pending.", dir=out))   # private: its contents are moved out
+    return Path(tempfile.mkdtemp(prefix=".pending.", dir=out))  # private: its contents are moved out
 
 
 def commit_outputs(pending: Path, out: Path) -> None:
@@ -191,7 +191,7 @@ def prepare_out(out: Path) -> None:
     refuse_file_on_path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):      # created as a file meanwhile
+    except (FileExistsError, NotADirectoryError):  # created as a file meanwhile
         raise OutputNotFolder(str(out)) from None
 
 
@@ -203,6 +203,7 @@ def output_lock(out: Path):
     removal then holds a lock on a deleted file, so after locking each run checks that the file it
     locked is still the one named `.fenji.lock` and otherwise tries again with the new one."""
     import fcntl
+
     prepare_out(out)
     lock = out / LOCK_NAME
     while True:
@@ -214,7 +215,7 @@ def output_lock(out: Path):
             raise OutputLocked(str(out)) from None
         if _same_file(handle, lock):
             break
-        handle.close()            # locked a file another run had already removed
+        handle.close()  # locked a file another run had already removed
     try:
         recover(out)
         yield
@@ -243,11 +244,11 @@ def recover(out: Path) -> None:
     lock and left alone) and the `.documents.*` staging folders of a run that never finished."""
     old = out / ".documents.old"
     if old.is_dir() and not (out / "documents").exists():
-        os.replace(old, out / "documents")       # killed between the two renames of replace_dir
+        os.replace(old, out / "documents")  # killed between the two renames of replace_dir
     for path in sorted(out.glob(".pending.*")):
         if path.is_dir() and not path.is_symlink():
             if (path / COMPLETE).exists():
-                _roll_forward(path, out)            # killed while moving a complete run's outputs in
+                _roll_forward(path, out)  # killed while moving a complete run's outputs in
             else:
                 shutil.rmtree(path, ignore_errors=True)
     for path in out.iterdir():

@@ -38,8 +38,15 @@ class Problem:
     message: str = ""
 
     def as_row(self) -> dict:
-        return {"级别": self.level, "代码": self.code, "文件": self.file, "工作表": self.sheet,
-                "单元格": self.cell, "对象": self.subject, "说明": self.message}
+        return {
+            "级别": self.level,
+            "代码": self.code,
+            "文件": self.file,
+            "工作表": self.sheet,
+            "单元格": self.cell,
+            "对象": self.subject,
+            "说明": self.message,
+        }
 
     def location(self) -> str:
         parts = [p for p in (self.file, self.sheet, self.cell) if p]
@@ -55,8 +62,9 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, level: str, code: str, message: str, *, file: str = "", sheet: str = "",
-            cell: str = "", subject: str = "") -> Problem:
+    def add(
+        self, level: str, code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "", subject: str = ""
+    ) -> Problem:
         problem = Problem(level, code, file, sheet, cell, subject, message)
         self.items.append(problem)
         return problem
@@ -81,8 +89,9 @@ class Problems:
 
     def sorted(self) -> list[Problem]:
         """Errors first, then by file and cell, so the clerk reads the list file by file."""
-        return sorted(self.items, key=lambda p: (LEVEL_ORDER.get(p.level, 9), p.file, p.sheet,
-                                                 _cell_sort_key(p.cell), p.code))
+        return sorted(
+            self.items, key=lambda p: (LEVEL_ORDER.get(p.level, 9), p.file, p.sheet, _cell_sort_key(p.cell), p.code)
+        )
 
     def __iter__(self):
         return iter(self.items)

@@ -31,9 +31,9 @@ class RosterEntry:
     members: int | None = None
     secretary: str = ""
     last_grade: str = ""
-    category: str = ""          # star profiles: 党员干部 / 群众 / …
+    category: str = ""  # star profiles: 党员干部 / 群众 / …
     joined: dt.date | None = None
-    ineligible: str = ""        # star profiles: 不参评情形 code(s)
+    ineligible: str = ""  # star profiles: 不参评情形 code(s)
     note: str = ""
 
 
@@ -44,7 +44,7 @@ class SelfEval:
     date: dt.date | None
     scores: dict[str, Decimal]
     refs: dict[str, str]
-    total: Decimal | None          # recomputed from the indicators
+    total: Decimal | None  # recomputed from the indicators
     grade: str = ""
     grade_ref: str = ""
     id: str = ""
@@ -57,10 +57,10 @@ class BallotTally:
     name: str
     source: Source
     date: dt.date | None
-    counts: dict[str, int]          # option → number of ballots
-    returned: int                   # 收回
-    valid: int                      # 有效
-    issued: int | None = None       # 发放 (summary only)
+    counts: dict[str, int]  # option → number of ballots
+    returned: int  # 收回
+    valid: int  # 有效
+    issued: int | None = None  # 发放 (summary only)
     typed_rate: Decimal | None = None
     from_ballots: bool = True
     id: str = ""
@@ -105,7 +105,7 @@ class FileResult:
     forms: list[str] = field(default_factory=list)
     records: dict[str, list] = field(default_factory=dict)
     problems: list = field(default_factory=list)
-    years: list = field(default_factory=list)    # (sheet, cell, label, year) of each 年度/日期 field on a used form
+    years: list = field(default_factory=list)  # (sheet, cell, label, year) of each 年度/日期 field on a used form
 
     def add(self, kind: str, record) -> None:
         self.records.setdefault(kind, []).append(record)

@@ -31,7 +31,6 @@ def builtin_templates() -> Path:
     return Path(__file__).resolve().parent / "templates"
 
 
-
 @dataclass(frozen=True)
 class FontFaces:
     """CSS font-family stacks per role (documents.md), for templates as the global `fonts`."""
@@ -55,8 +54,13 @@ def environment(user_folder: Path | None = None, folders: list[Path] = ()) -> ji
     autoescape on, StrictUndefined."""
     loaders = [jinja2.FileSystemLoader(str(user_folder))] if user_folder else []
     loaders.append(jinja2.FileSystemLoader([str(p) for p in folders] + [str(builtin_templates())]))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals["fonts"] = font_faces()
     return env
 
@@ -128,6 +132,7 @@ def font_config():
     global _FONT_CONFIG
     if _FONT_CONFIG is None:
         from weasyprint.text.fonts import FontConfiguration
+
         _FONT_CONFIG = FontConfiguration()
     return _FONT_CONFIG
 
@@ -152,11 +157,12 @@ class Job:
 def run_job(job: Job, variant: str | None = None) -> list[tuple[Path, int]]:
     """Lay the HTML out and write each part; returns (path, pages) per part."""
     from weasyprint import HTML
+
     document = HTML(string=job.html, base_url=str(builtin_templates()) + "/").render(font_config=font_config())
     written = []
     for part, pages in _split(document, job.parts):
         piece = document
-        if part.anchor is not None:            # a piece of a batch: its own pages and its own title
+        if part.anchor is not None:  # a piece of a batch: its own pages and its own title
             piece = document.copy(pages)
             piece.metadata = copy.copy(document.metadata)
             piece.metadata.title = part.title
@@ -198,8 +204,10 @@ CHART_FONT = ",".join(fonts.ROLES["黑体"])
 
 
 def _text(x: float, y: float, text: str, size: float = 11, anchor: str = "middle", extra: str = "") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-family="{CHART_FONT}" font-size="{size}" text-anchor="{anchor}"{extra}>'
-            f'{escape(str(text))}</text>')
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-family="{CHART_FONT}" font-size="{size}" text-anchor="{anchor}"{extra}>'
+        f"{escape(str(text))}</text>"
+    )
 
 
 def _axis_step(top: int) -> int:
@@ -210,9 +218,11 @@ def _axis_step(top: int) -> int:
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-                  f'width="{width / 4:.0f}mm" height="{height / 4:.0f}mm" '
-                  f'role="img" aria-label="{escape(label)}">' + "".join(body) + "</svg>")
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'width="{width / 4:.0f}mm" height="{height / 4:.0f}mm" '
+        f'role="img" aria-label="{escape(label)}">' + "".join(body) + "</svg>"
+    )
 
 
 def _y_axis(left: int, top: int, bottom: int, right: int, peak: int) -> tuple[list[str], float]:
@@ -236,7 +246,7 @@ def grade_colour(grade: str, index: int) -> str:
 def svg_grouped_bars(groups: list[str], series: list[str], values: list[list[int]]) -> Markup:
     """Bars of counts: one group per unit, one bar per grade, a legend on top."""
     width, height, left, right = 624, 300, 40, 614
-    top = 44 + 16 * (len(_legend_lines(series, left, right)) - 1)      # a long legend wraps (shixing: 12)
+    top = 44 + 16 * (len(_legend_lines(series, left, right)) - 1)  # a long legend wraps (shixing: 12)
     tilt = len(groups) > 6
     bottom = height - (70 if tilt else 34)
     peak = max((v for row in values for v in row), default=0)
@@ -247,8 +257,10 @@ def svg_grouped_bars(groups: list[str], series: list[str], values: list[list[int
         x0 = left + g * slot + slot * 0.1
         for s, value in enumerate(row):
             x, h = x0 + s * bar, value * scale
-            parts.append(f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar * 0.92:.1f}" height="{h:.1f}" '
-                         f'fill="{grade_colour(series[s], s)}"/>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar * 0.92:.1f}" height="{h:.1f}" '
+                f'fill="{grade_colour(series[s], s)}"/>'
+            )
             if value and bar >= 9:
                 parts.append(_text(x + bar * 0.46, bottom - h - 3, value, 9))
         cx = left + g * slot + slot / 2
@@ -300,8 +312,10 @@ def svg_histogram(scores: list, bands: list[tuple], width_points: int = 5) -> Ma
     unit = (right - left) / (edges[-1] - edges[0])
     for n, count in enumerate(counts):
         x, h = left + (edges[n] - low) * unit, count * scale
-        parts.append(f'<rect x="{x + 1:.1f}" y="{bottom - h:.1f}" width="{width_points * unit - 2:.1f}" height="{h:.1f}" '
-                     f'fill="#7f9cb0" stroke="#38546a" stroke-width="0.6"/>')
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{bottom - h:.1f}" width="{width_points * unit - 2:.1f}" height="{h:.1f}" '
+            f'fill="#7f9cb0" stroke="#38546a" stroke-width="0.6"/>'
+        )
         if count:
             parts.append(_text(x + width_points * unit / 2, bottom - h - 3, count, 10))
     for edge in edges:
@@ -310,7 +324,11 @@ def svg_histogram(scores: list, bands: list[tuple], width_points: int = 5) -> Ma
     for band_low, grade in bands:
         if low < band_low < 100:
             x = left + (float(band_low) - low) * unit
-            parts.append(f'<line x1="{x:.1f}" y1="{top - 24}" x2="{x:.1f}" y2="{bottom}" stroke="#a61b1b" '
-                         'stroke-width="1" stroke-dasharray="4 3"/>')
-            parts.append(_text(x + 4, top - 14, f"{grade}（{_plain_number(band_low)}分起）", 10, "start", ' fill="#a61b1b"'))
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{top - 24}" x2="{x:.1f}" y2="{bottom}" stroke="#a61b1b" '
+                'stroke-width="1" stroke-dasharray="4 3"/>'
+            )
+            parts.append(
+                _text(x + 4, top - 14, f"{grade}（{_plain_number(band_low)}分起）", 10, "start", ' fill="#a61b1b"')
+            )
     return _svg(width, height, parts, "总分分布")

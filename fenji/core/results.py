@@ -17,8 +17,9 @@ from fenji.grading.grade import Graded
 COMMON = ["编号", "名称", "单位", "类别", "得分", "等次", "说明"]
 
 
-def results_table(graded: Graded, profile: Profile, columns: list[str],
-                  own_values: Callable[[dict, Profile, dict], dict]) -> pd.DataFrame:
+def results_table(
+    graded: Graded, profile: Profile, columns: list[str], own_values: Callable[[dict, Profile, dict], dict]
+) -> pd.DataFrame:
     """One row per roster subject, in roster order: COMMON, then the system's `columns`, whose values
     `own_values(row, profile, shared)` gives (`shared`: the values below, formatted)."""
     rows = []
@@ -33,12 +34,23 @@ def shared_values(row: dict, profile: Profile) -> dict:
     d = profile.decimals
     # 类别 stays empty in the graded frame for the branch profiles (quotas count per 单位 and 类别); the
     # results show the roster's 党组织类型 there
-    out = {"编号": row["编号"], "名称": row["名称"], "单位": row["单位"], "类别": row["类别"] or row.get("党组织类型") or "",
-           "得分": fmt_decimal(row["得分"], d), "等次": row["等次"], "说明": row["说明"],
-           "满意率": fmt_percent(row.get("满意率")), "有效票": whole(row.get("有效票")),
-           "自评得分": fmt_decimal(row.get("自评得分"), d), "自评等次": row.get("自评等次", ""),
-           "初定等次": row["初定等次"], "否决情形": row.get("否决情形", ""), "上年等次": row.get("上年等次", ""),
-           "数据来源": "；".join(f"{k}={v}" for k, v in row.get("sources", {}).items())}
+    out = {
+        "编号": row["编号"],
+        "名称": row["名称"],
+        "单位": row["单位"],
+        "类别": row["类别"] or row.get("党组织类型") or "",
+        "得分": fmt_decimal(row["得分"], d),
+        "等次": row["等次"],
+        "说明": row["说明"],
+        "满意率": fmt_percent(row.get("满意率")),
+        "有效票": whole(row.get("有效票")),
+        "自评得分": fmt_decimal(row.get("自评得分"), d),
+        "自评等次": row.get("自评等次", ""),
+        "初定等次": row["初定等次"],
+        "否决情形": row.get("否决情形", ""),
+        "上年等次": row.get("上年等次", ""),
+        "数据来源": "；".join(f"{k}={v}" for k, v in row.get("sources", {}).items()),
+    }
     for indicator in profile.indicators:
         value = row.get(indicator.name)
         # 群众评价 is exact (25 × 满意率): shown to two places so that a reviewer can retrace the total

@@ -27,21 +27,38 @@ def cross_check(ballot: BallotTally, summary: BallotTally, problems: Problems, s
     if ballot.returned != summary.returned:
         differing.append("收回票数")
     if differing:
-        detail = "；".join(f"{o} 测评表 {ballot.counts.get(o, ballot.returned if o == '收回票数' else 0)} 票、汇总表 "
-                          f"{summary.counts.get(o, summary.returned if o == '收回票数' else 0)} 票" for o in differing)
-        problems.error("survey-summary-mismatch", f"测评表（{ballot.source.file}）与汇总表（{summary.source.file}）的票数不一致："
-                       f"{detail}。已按测评表计算，请核对汇总表。", file=summary.source.file, sheet=summary.source.sheet,
-                       cell=summary.source.cell, subject=subject)
+        detail = "；".join(
+            f"{o} 测评表 {ballot.counts.get(o, ballot.returned if o == '收回票数' else 0)} 票、汇总表 "
+            f"{summary.counts.get(o, summary.returned if o == '收回票数' else 0)} 票"
+            for o in differing
+        )
+        problems.error(
+            "survey-summary-mismatch",
+            f"测评表（{ballot.source.file}）与汇总表（{summary.source.file}）的票数不一致："
+            f"{detail}。已按测评表计算，请核对汇总表。",
+            file=summary.source.file,
+            sheet=summary.source.sheet,
+            cell=summary.source.cell,
+            subject=subject,
+        )
 
 
-def check_typed_rate(summary: BallotTally, rate: Fraction | None, problems: Problems, profile: Profile, subject: str) -> None:
+def check_typed_rate(
+    summary: BallotTally, rate: Fraction | None, problems: Problems, profile: Profile, subject: str
+) -> None:
     if summary.typed_rate is None or rate is None:
         return
     difference = abs(to_decimal(summary.typed_rate) * 100 - to_decimal(Fraction(rate) * 100))
     if difference > profile.totals["tolerance"]:
-        problems.warning("rate-mismatch", f"满意率填写为 {fmt_percent(summary.typed_rate)}，按票数重新计算为 "
-                         f"{fmt_percent(rate)}；以重新计算的结果为准。", file=summary.source.file,
-                         sheet=summary.source.sheet, cell=summary.source.cell, subject=subject)
+        problems.warning(
+            "rate-mismatch",
+            f"满意率填写为 {fmt_percent(summary.typed_rate)}，按票数重新计算为 "
+            f"{fmt_percent(rate)}；以重新计算的结果为准。",
+            file=summary.source.file,
+            sheet=summary.source.sheet,
+            cell=summary.source.cell,
+            subject=subject,
+        )
 
 
 def subject_tallies(entry, by_ballots, by_summary, problems, mtimes):

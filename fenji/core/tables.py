@@ -23,12 +23,12 @@ class FormSpec:
     """How to find one standard form: title keys, header names (aliases allowed), key columns."""
 
     kind: str
-    label: str                       # Chinese name used in messages
-    title_all: tuple[str, ...]       # every one of these must be in the title
+    label: str  # Chinese name used in messages
+    title_all: tuple[str, ...]  # every one of these must be in the title
     title_none: tuple[str, ...] = ()  # none of these may be
-    required: tuple[str, ...] = ()   # top-level headers that identify the header row
-    children: tuple[str, ...] = ()   # second-level headers expected under a merged parent
-    keys: tuple[str, ...] = ()       # key columns: a row with all of them empty ends the table
+    required: tuple[str, ...] = ()  # top-level headers that identify the header row
+    children: tuple[str, ...] = ()  # second-level headers expected under a merged parent
+    keys: tuple[str, ...] = ()  # key columns: a row with all of them empty ends the table
 
 
 def header_base(value) -> str:
@@ -44,8 +44,8 @@ class Field:
 
 @dataclass
 class Row:
-    index: int          # 0-based sheet row
-    cells: dict          # column name → raw value
+    index: int  # 0-based sheet row
+    cells: dict  # column name → raw value
 
 
 @dataclass
@@ -62,11 +62,11 @@ class Table:
     parents: dict[str, str]
     rows: list[Row]
     fields: dict[str, Field] = field(default_factory=dict)
-    after: list[list] = field(default_factory=list)    # rows after the table (合计, 自评等次 …)
+    after: list[list] = field(default_factory=list)  # rows after the table (合计, 自评等次 …)
     after_start: int = 0
-    unread: list[int] = field(default_factory=list)    # rows below the table's end that still hold data
-    terminator: int | None = None                      # the 合计/说明 row that ended the scan for them
-    below: list[int] = field(default_factory=list)     # data-looking rows below that terminator row
+    unread: list[int] = field(default_factory=list)  # rows below the table's end that still hold data
+    terminator: int | None = None  # the 合计/说明 row that ended the scan for them
+    below: list[int] = field(default_factory=list)  # data-looking rows below that terminator row
 
     @property
     def kind(self) -> str:
@@ -108,8 +108,9 @@ def locate_header(sheet: Sheet, spec: FormSpec, start: int) -> int | None:
     return None
 
 
-def extract(sheet: Sheet, spec: FormSpec, title: str, title_row: int, title_col: int,
-            child_names: tuple[str, ...] = ()) -> Table | None:
+def extract(
+    sheet: Sheet, spec: FormSpec, title: str, title_row: int, title_col: int, child_names: tuple[str, ...] = ()
+) -> Table | None:
     """Lift the table out of a recognised sheet; None when the header row cannot be found."""
     header = locate_header(sheet, spec, title_row + 1)
     if header is None:
@@ -121,7 +122,7 @@ def extract(sheet: Sheet, spec: FormSpec, title: str, title_row: int, title_col:
     rows, end = _data_rows(sheet, first, columns, spec)
     table = Table(spec, sheet, title, cell_ref(title_row, title_col), header, columns, texts, parents, rows)
     table.fields = _fields(sheet, title_row, header, end)
-    table.after = sheet.rows[end:end + 10]
+    table.after = sheet.rows[end : end + 10]
     table.after_start = end
     table.unread = _unread_rows(sheet, end, columns, spec)
     table.terminator = _terminator_at_or_after(sheet, end)
@@ -201,7 +202,7 @@ def _columns(sheet: Sheet, header: int, two_level: bool):
 
 def _add_column(columns: dict, texts: dict, label, col: int) -> None:
     name = header_base(label)
-    if name and name not in columns:   # the first of two equal headers wins; the other is an extra column
+    if name and name not in columns:  # the first of two equal headers wins; the other is an extra column
         columns[name] = col
         texts[name] = text(label)
 
@@ -250,7 +251,7 @@ def _fields(sheet: Sheet, title_row: int, header: int, end: int) -> dict[str, Fi
                 pairs = split_labels(value)
                 for n, (label, content) in enumerate(pairs):
                     where = cell_ref(r, c)
-                    if not content and n == len(pairs) - 1:   # `填报日期：` | 2027-03-28 (a real date) in the next cell
+                    if not content and n == len(pairs) - 1:  # `填报日期：` | 2027-03-28 (a real date) in the next cell
                         content, where = _value_after(sheet.rows[r], r, c) or (content, where)
                     found.setdefault(label, Field(content, where))
     return found

@@ -54,8 +54,12 @@ class Context:
 def require_columns(ctx: Context, names: list[str]) -> bool:
     missing = [n for n in names if n not in ctx.table.columns]
     if missing:
-        ctx.error("column-missing", f"{ctx.table.spec.label}缺少“{'”“'.join(missing)}”列（在第 {ctx.table.header_row + 1} 行的表头中未找到）。"
-                  f"请按标准表样补上该列，不要修改表头文字。", cell=f"A{ctx.table.header_row + 1}")
+        ctx.error(
+            "column-missing",
+            f"{ctx.table.spec.label}缺少“{'”“'.join(missing)}”列（在第 {ctx.table.header_row + 1} 行的表头中未找到）。"
+            f"请按标准表样补上该列，不要修改表头文字。",
+            cell=f"A{ctx.table.header_row + 1}",
+        )
         return False
     return True
 
@@ -68,12 +72,20 @@ def score_value(ctx: Context, row: Row, column: str, maximum: Decimal, subject: 
         return None
     value = parse_number(raw)
     if value is None:
-        ctx.error("score-not-numeric", f"“{column}”得分“{text(raw)}”不是数字。请填写 0 到 {maximum} 之间的数字。",
-                  cell, subject)
+        ctx.error(
+            "score-not-numeric",
+            f"“{column}”得分“{text(raw)}”不是数字。请填写 0 到 {maximum} 之间的数字。",
+            cell,
+            subject,
+        )
         return None
     if not Decimal(0) <= value <= maximum:
-        ctx.error("score-out-of-range", f"“{column}”得分 {fmt_number(value)} 超出范围，应在 0 到 {maximum} 分之间。请核对后改正。",
-                  cell, subject)
+        ctx.error(
+            "score-out-of-range",
+            f"“{column}”得分 {fmt_number(value)} 超出范围，应在 0 到 {maximum} 分之间。请核对后改正。",
+            cell,
+            subject,
+        )
         return None
     return value
 
@@ -81,12 +93,18 @@ def score_value(ctx: Context, row: Row, column: str, maximum: Decimal, subject: 
 def check_header_max(ctx: Context, column: str, maximum: Decimal) -> None:
     """A header's `（N分）` must agree with the profile's maximum."""
     from fenji.core.cells import header_max
+
     typed = header_max(ctx.table.header_text.get(column, ""))
     if typed is not None and typed != maximum:
         col = ctx.table.columns[column]
         from fenji.core.cells import cell_ref
-        ctx.warning("indicator-max-mismatch", f"表头“{ctx.table.header_text[column]}”标注的分值 {typed} 与规则配置的满分 {maximum} 不一致；"
-                    f"按规则配置的 {maximum} 分校验。", cell_ref(ctx.table.header_row + 1, col))
+
+        ctx.warning(
+            "indicator-max-mismatch",
+            f"表头“{ctx.table.header_text[column]}”标注的分值 {typed} 与规则配置的满分 {maximum} 不一致；"
+            f"按规则配置的 {maximum} 分校验。",
+            cell_ref(ctx.table.header_row + 1, col),
+        )
 
 
 # --- 名册 ---------------------------------------------------------------------------------
@@ -105,6 +123,3 @@ def check_header_max(ctx: Context, column: str, maximum: Decimal) -> None:
 
 
 # --- 决定调整表 --------------------------------------------------------------------------------
-
-
-

@@ -33,9 +33,9 @@ class Limits:
     max_compression_ratio: int = 200
     max_cells: int = 2_000_000
     max_sheets: int = 100
-    max_cell_chars: int = 32767          # Excel's own limit: a longer text was not made by Excel
-    seconds: float = 60.0                # time budget per file (checked between sheets; a worker is stopped at 2× + 5 s)
-    max_memory_bytes: int = 640 * 1024 * 1024   # address space a reading worker may add (fenji.core.isolate)
+    max_cell_chars: int = 32767  # Excel's own limit: a longer text was not made by Excel
+    seconds: float = 60.0  # time budget per file (checked between sheets; a worker is stopped at 2× + 5 s)
+    max_memory_bytes: int = 640 * 1024 * 1024  # address space a reading worker may add (fenji.core.isolate)
 
     @classmethod
     def of(cls, profile) -> Limits:
@@ -52,7 +52,7 @@ class Sheet:
     rows: list[list]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
     hidden: bool = False
-    kind: str = "worksheet"          # "macro" (Excel 4 macro / dialog / VBA sheet): skipped, no rows
+    kind: str = "worksheet"  # "macro" (Excel 4 macro / dialog / VBA sheet): skipped, no rows
     formulas: frozenset = frozenset()  # refs ("F9") of formula cells saved without their result
 
     def value(self, row: int, col: int):
@@ -77,19 +77,28 @@ def read_workbook(path: Path, limits: Limits = Limits(), started: float | None =
     if size == 0:
         raise WorkbookError("empty-file", "文件是空的（0 字节），可能没有保存完整或传输失败。请重新报送。")
     if size > limits.max_file_bytes:
-        raise WorkbookError("file-too-large", f"文件过大（{size / 1048576:.1f} MB，上限 "
-                            f"{limits.max_file_bytes / 1048576:.0f} MB），未读取。请检查是否误传了其他文件。")
+        raise WorkbookError(
+            "file-too-large",
+            f"文件过大（{size / 1048576:.1f} MB，上限 "
+            f"{limits.max_file_bytes / 1048576:.0f} MB），未读取。请检查是否误传了其他文件。",
+        )
     head = _head(path)
     source, skipped, formulas = _check_format(path, head, limits)
     try:
-        book = (calamine.CalamineWorkbook.from_path(str(path)) if source is None
-                else calamine.CalamineWorkbook.from_filelike(source))
+        book = (
+            calamine.CalamineWorkbook.from_path(str(path))
+            if source is None
+            else calamine.CalamineWorkbook.from_filelike(source)
+        )
     except calamine.PasswordError:
         raise WorkbookError("workbook-encrypted", ENCRYPTED) from None
     except BaseException as exc:  # calamine raises several types for corrupt files, and panics (a BaseException)
         if not is_parser_failure(exc):
             raise
-        raise WorkbookError("workbook-corrupt", f"工作簿已损坏，无法打开（{_short(exc)}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
+        raise WorkbookError(
+            "workbook-corrupt",
+            f"工作簿已损坏，无法打开（{_short(exc)}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。",
+        ) from None
     sheets = _sheets(book, limits, started)
     for sheet in sheets:
         sheet.formulas = frozenset(formulas.get(sheet.name, ()))
@@ -110,15 +119,21 @@ def _check_format(path: Path, head: bytes, limits: Limits):
     if head.startswith(ZIP_MAGIC):
         return _check_zip(path, limits)
     if head.startswith(OLE_MAGIC):
-        _check_biff(path, limits)   # genuine .xls/.et, or an encrypted .xlsx (an OLE container): calamine tells
+        _check_biff(path, limits)  # genuine .xls/.et, or an encrypted .xlsx (an OLE container): calamine tells
         return None, [], {}
     sample = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
     if sample.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
-        raise WorkbookError("html-as-excel", "这个文件其实是网页（HTML）格式，只是扩展名为 .xls。请用 Excel 或 WPS 打开，"
-                            "“另存为” Excel 工作簿（.xlsx）后重新报送。")
+        raise WorkbookError(
+            "html-as-excel",
+            "这个文件其实是网页（HTML）格式，只是扩展名为 .xls。请用 Excel 或 WPS 打开，"
+            "“另存为” Excel 工作簿（.xlsx）后重新报送。",
+        )
     if _looks_like_text(head):
-        raise WorkbookError("csv-as-excel", "这个文件其实是文本（CSV）格式，只是扩展名为 Excel。请用 Excel 或 WPS 打开，"
-                            "“另存为” Excel 工作簿（.xlsx）后重新报送。")
+        raise WorkbookError(
+            "csv-as-excel",
+            "这个文件其实是文本（CSV）格式，只是扩展名为 Excel。请用 Excel 或 WPS 打开，"
+            "“另存为” Excel 工作簿（.xlsx）后重新报送。",
+        )
     raise WorkbookError("not-a-workbook", "文件不是 Excel 工作簿（内容无法识别），可能已损坏或是其他类型的文件。")
 
 
@@ -135,23 +150,28 @@ def _check_biff(path: Path, limits: Limits) -> None:
     if scan.encrypted:
         raise WorkbookError("workbook-encrypted", ENCRYPTED)
     if len(scan.sheets) > limits.max_sheets:
-        raise WorkbookError("too-many-sheets", f"工作簿有 {len(scan.sheets)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
+        raise WorkbookError(
+            "too-many-sheets", f"工作簿有 {len(scan.sheets)} 个工作表，超过上限 {limits.max_sheets}，未读取。"
+        )
     cells = 0
     for sheet in scan.sheets:
         claimed, used = sheet.claimed_cells, sheet.used[0] * sheet.used[1]
         cells += max(claimed, used)
         if cells > limits.max_cells:
-            raise WorkbookError("too-many-cells", f"工作表“{sheet.name}”的表格范围达 {max(claimed, used):,} 个单元格"
-                                f"（{sheet.claimed[0]:,} 行 × {sheet.claimed[1]:,} 列），工作簿合计超过上限 {limits.max_cells:,}，未读取。"
-                                "请删除多余的行列（或远处的空白格式），另存为 .xlsx 后重新报送。")
+            raise WorkbookError(
+                "too-many-cells",
+                f"工作表“{sheet.name}”的表格范围达 {max(claimed, used):,} 个单元格"
+                f"（{sheet.claimed[0]:,} 行 × {sheet.claimed[1]:,} 列），工作簿合计超过上限 {limits.max_cells:,}，未读取。"
+                "请删除多余的行列（或远处的空白格式），另存为 .xlsx 后重新报送。",
+            )
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):   # Excel's "Unicode 文本" (UTF-16, tab-separated)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本" (UTF-16, tab-separated)
         decoded = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
         return "\t" in decoded or "," in decoded or "\n" in decoded
     for encoding in ("utf-8", "gb18030"):
-        try:   # not final: the 512-byte head may end inside a multibyte character
+        try:  # not final: the 512-byte head may end inside a multibyte character
             decoded = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
             continue
@@ -163,7 +183,9 @@ def _check_zip(path: Path, limits: Limits):
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookError("workbook-corrupt", "工作簿已损坏（压缩结构不完整，可能没有传输完）。请重新保存后报送。") from None
+        raise WorkbookError(
+            "workbook-corrupt", "工作簿已损坏（压缩结构不完整，可能没有传输完）。请重新保存后报送。"
+        ) from None
     with archive:
         return _check_archive(archive, limits)
 
@@ -173,13 +195,15 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits):
     total = sum(info.file_size for info in infos)
     packed = max(1, sum(info.compress_size for info in infos))
     if total > limits.max_unzipped_bytes or total / packed > limits.max_compression_ratio:
-        raise WorkbookError("workbook-too-large", f"工作簿解压后过大（{total / 1048576:.0f} MB），超过读取上限，"
-                            "为防止恶意文件未予读取。请检查文件来源。")
+        raise WorkbookError(
+            "workbook-too-large",
+            f"工作簿解压后过大（{total / 1048576:.0f} MB），超过读取上限，为防止恶意文件未予读取。请检查文件来源。",
+        )
     try:
         kind = zipscan.kind_of(archive)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         kind = None
-    if kind is None:     # a .docx has a content types part too, but no spreadsheet in it
+    if kind is None:  # a .docx has a content types part too, but no spreadsheet in it
         raise WorkbookError("not-a-workbook", "这是一个压缩文件，但不是 Excel 工作簿（可能是 Word 文档或其他文件）。")
     try:
         formulas = scan_parts(archive, limits)
@@ -205,31 +229,40 @@ def _check_extents(archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
         tables = zipscan.ods_cells(archive)
         sizes = [cells for _, cells in tables]
         if len(tables) > limits.max_sheets:
-            raise ScanRefused("too-many-sheets", f"工作簿有 {len(tables)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
+            raise ScanRefused(
+                "too-many-sheets", f"工作簿有 {len(tables)} 个工作表，超过上限 {limits.max_sheets}，未读取。"
+            )
     else:
         sizes = [zipscan.xlsb_cells(archive, info) for info in zipscan.binary_sheets(archive)]
     if sum(sizes) > limits.max_cells:
-        raise ScanRefused("too-many-cells", f"工作簿的表格范围达 {sum(sizes):,} 个单元格，超过上限 {limits.max_cells:,}，未读取。"
-                          "请删除多余的行列（或远处的空白格式）后重新报送。")
+        raise ScanRefused(
+            "too-many-cells",
+            f"工作簿的表格范围达 {sum(sizes):,} 个单元格，超过上限 {limits.max_cells:,}，未读取。"
+            "请删除多余的行列（或远处的空白格式）后重新报送。",
+        )
 
 
 def _sheets(book, limits: Limits, started: float) -> list[Sheet]:
     metadata = book.sheets_metadata
     if len(metadata) > limits.max_sheets:
-        raise WorkbookError("too-many-sheets", f"工作簿有 {len(metadata)} 个工作表，超过上限 {limits.max_sheets}，未读取。")
+        raise WorkbookError(
+            "too-many-sheets", f"工作簿有 {len(metadata)} 个工作表，超过上限 {limits.max_sheets}，未读取。"
+        )
     sheets, cells = [], 0
     for index, meta in enumerate(metadata):
         check_time(started, limits)
         if str(meta.typ) != str(calamine.SheetTypeEnum.WorkSheet):
-            if str(meta.typ) != str(calamine.SheetTypeEnum.ChartSheet):   # a chart holds no cells to read
+            if str(meta.typ) != str(calamine.SheetTypeEnum.ChartSheet):  # a chart holds no cells to read
                 sheets.append(Sheet(meta.name, [], kind="macro"))
             continue
         try:
             raw = book.get_sheet_by_index(index)
             cells += raw.height * raw.width
             if cells > limits.max_cells:
-                raise WorkbookError("too-many-cells", f"工作簿的单元格数超过上限 {limits.max_cells:,}，未读取。"
-                                    "请删除多余的行列后重新报送。")
+                raise WorkbookError(
+                    "too-many-cells",
+                    f"工作簿的单元格数超过上限 {limits.max_cells:,}，未读取。请删除多余的行列后重新报送。",
+                )
             rows = raw.to_python(skip_empty_area=False)
             merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (raw.merged_cell_ranges or [])]
         except WorkbookError:
@@ -248,8 +281,10 @@ def _sheets(book, limits: Limits, started: float) -> list[Sheet]:
 def check_time(started: float, limits: Limits) -> None:
     """Raise when the file has used up its time budget (`limits.seconds`)."""
     if time.monotonic() - started > limits.seconds:
-        raise WorkbookError("file-time-budget", f"读取超过单个文件的时间上限（{limits.seconds:g} 秒），未读取。"
-                            "请检查文件是否过大或已损坏。")
+        raise WorkbookError(
+            "file-time-budget",
+            f"读取超过单个文件的时间上限（{limits.seconds:g} 秒），未读取。请检查文件是否过大或已损坏。",
+        )
 
 
 def _clean(value, row: int, col: int, sheet: str, limits: Limits):
@@ -258,8 +293,11 @@ def _clean(value, row: int, col: int, sheet: str, limits: Limits):
         if value == "":
             return None
         if len(value) > limits.max_cell_chars:
-            raise WorkbookError("cell-too-long", f"工作表“{sheet}”的 {cell_ref(row, col)} 单元格有 {len(value):,} 个字符，"
-                                f"超过上限 {limits.max_cell_chars:,}（Excel 单元格最多 32767 个字符），未读取。")
+            raise WorkbookError(
+                "cell-too-long",
+                f"工作表“{sheet}”的 {cell_ref(row, col)} 单元格有 {len(value):,} 个字符，"
+                f"超过上限 {limits.max_cell_chars:,}（Excel 单元格最多 32767 个字符），未读取。",
+            )
     return value
 
 

@@ -23,24 +23,34 @@ MAX_REGULAR = 0xFFFFFFFA
 
 BOF, EOF, FILEPASS, BOUNDSHEET, DIMENSIONS = 0x0809, 0x000A, 0x002F, 0x0085, 0x0200
 # records that put a value in a cell (BLANK/MULBLANK only carry a format: not cells)
-VALUE_RECORDS = {0x0203: "NUMBER", 0x0204: "LABEL", 0x0205: "BOOLERR", 0x0006: "FORMULA", 0x00FD: "LABELSST",
-                 0x027E: "RK", 0x00D6: "RSTRING", 0x0406: "FORMULA"}
+VALUE_RECORDS = {
+    0x0203: "NUMBER",
+    0x0204: "LABEL",
+    0x0205: "BOOLERR",
+    0x0006: "FORMULA",
+    0x00FD: "LABELSST",
+    0x027E: "RK",
+    0x00D6: "RSTRING",
+    0x0406: "FORMULA",
+}
 MULRK = 0x00BD
 SHEET_TYPES = {0: "worksheet", 1: "macro", 2: "chart", 6: "module"}
 
 
 def corrupt(detail: str) -> ScanRefused:
-    return ScanRefused("workbook-corrupt", f"工作簿已损坏（{detail}），无法读取。请用 Excel 或 WPS 打开后"
-                       "“另存为” Excel 工作簿（.xlsx）再报送。")
+    return ScanRefused(
+        "workbook-corrupt",
+        f"工作簿已损坏（{detail}），无法读取。请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）再报送。",
+    )
 
 
 @dataclass
 class BiffSheet:
     name: str
-    kind: str                     # worksheet, macro, chart, module
+    kind: str  # worksheet, macro, chart, module
     offset: int
-    claimed: tuple[int, int] = (0, 0)      # rows × cols by DIMENSIONS
-    used: tuple[int, int] = (0, 0)         # farthest row and column holding a value (1-based)
+    claimed: tuple[int, int] = (0, 0)  # rows × cols by DIMENSIONS
+    used: tuple[int, int] = (0, 0)  # farthest row and column holding a value (1-based)
 
     @property
     def claimed_cells(self) -> int:
@@ -66,27 +76,32 @@ class Compound:
         self.size, self.mini_size = 1 << shift, 1 << mini_shift
         self.sectors = (len(data) - 512 + self.size - 1) // self.size
         fat_count, self.dir_start = struct.unpack_from("<II", data, 0x2C)
-        self.cutoff, self.minifat_start, minifat_count, difat_start, difat_count = struct.unpack_from("<IIIII", data, 0x38)
+        self.cutoff, self.minifat_start, minifat_count, difat_start, difat_count = struct.unpack_from(
+            "<IIIII", data, 0x38
+        )
         self.fat = self._fat(fat_count, difat_start, difat_count)
         self.entries = self._directory()
         root = self.entries[0] if self.entries else None
         if root is None or root[1] != 5:
             raise corrupt("OLE 目录无根项")
         self.mini_stream = self._chain_bytes(root[2], root[3], self.fat, self.size, self._sector) if root[3] else b""
-        self.minifat = self._table(self._chain_bytes(self.minifat_start, None, self.fat, self.size, self._sector)) \
-            if minifat_count and self.minifat_start <= MAX_REGULAR else []
+        self.minifat = (
+            self._table(self._chain_bytes(self.minifat_start, None, self.fat, self.size, self._sector))
+            if minifat_count and self.minifat_start <= MAX_REGULAR
+            else []
+        )
 
     def _sector(self, number: int) -> bytes:
         if number >= self.sectors:
             raise corrupt("OLE 扇区编号越界")
         start = 512 + number * self.size
-        return self.data[start:start + self.size]
+        return self.data[start : start + self.size]
 
     def _mini_sector(self, number: int) -> bytes:
         start = number * self.mini_size
         if start >= len(self.mini_stream):
             raise corrupt("OLE 小扇区编号越界")
-        return self.mini_stream[start:start + self.mini_size]
+        return self.mini_stream[start : start + self.mini_size]
 
     @staticmethod
     def _table(raw: bytes) -> list[int]:
@@ -101,7 +116,7 @@ class Compound:
             sector, seen = entries[-1], seen + 1
         if count > self.sectors or len(numbers) < min(count, 1):
             raise corrupt("OLE 分配表无效")
-        return self._table(b"".join(self._sector(n) for n in numbers[:max(count, 1)]))
+        return self._table(b"".join(self._sector(n) for n in numbers[: max(count, 1)]))
 
     def _chain_bytes(self, start: int, length: int | None, table: list[int], unit: int, read) -> bytes:
         """The sectors of a chain from `start`; a loop or an index out of range is a corrupt file."""
@@ -123,7 +138,7 @@ class Compound:
         for start in range(0, len(raw) - 127, 128):
             name_length, kind = struct.unpack_from("<HB", raw, start + 0x40)
             first, size = struct.unpack_from("<II", raw, start + 0x74)
-            name = raw[start:start + min(64, name_length)].decode("utf-16-le", errors="replace").rstrip("\x00")
+            name = raw[start : start + min(64, name_length)].decode("utf-16-le", errors="replace").rstrip("\x00")
             entries.append((name, kind, first, size))
         return entries
 
@@ -174,7 +189,7 @@ def _boundsheet(stream: bytes, at: int, length: int) -> BiffSheet:
     name = ""
     if length >= 8:
         flags = stream[at + 7]
-        raw = stream[at + 8:at + length]
+        raw = stream[at + 8 : at + length]
         name = raw[: chars * 2].decode("utf-16-le", errors="replace") if flags & 1 else raw[:chars].decode("latin-1")
     return BiffSheet(name, SHEET_TYPES.get(kind, "other"), offset)
 

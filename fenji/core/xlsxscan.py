@@ -16,9 +16,10 @@ import zipfile
 from dataclasses import dataclass, field
 
 CHUNK = 1 << 20
-OVERLAP = 512            # a tag or a marker split across two chunks is still seen whole
-MARKERS = tuple(word.encode(encoding) for word in ("<!DOCTYPE", "<!ENTITY")
-                for encoding in ("ascii", "utf-16-le", "utf-16-be"))
+OVERLAP = 512  # a tag or a marker split across two chunks is still seen whole
+MARKERS = tuple(
+    word.encode(encoding) for word in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
 # One pass in C over the <c> tags (a 2 000-ballot county spends most of its scan here), then the
 # farthest row and column letters of the distinct references. Only cells that can hold a
 # value count: a self-closing <c r="Z9" s="3"/> is a format, and a <row> with only a height is no
@@ -28,9 +29,11 @@ CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,9})"[^>]*?
 XML_PARTS = (".xml", ".rels", ".vml")
 # a formula cell with no saved result (<c r="F9"><f>SUM(…)</f></c>): written by generators, never by
 # Excel or WPS after a save; calamine reads it as empty, so validation's "empty" gets a better reason
-FORMULA_WITHOUT_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,9})"[^>]*?(?<!/)>\s*'
-                                   rb'<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]{0,400}</(?:\w+:)?f>)\s*</(?:\w+:)?c>')
-MAX_FORMULAS = 200       # cells remembered per part
+FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3}[0-9]{1,9})"[^>]*?(?<!/)>\s*'
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]{0,400}</(?:\w+:)?f>)\s*</(?:\w+:)?c>"
+)
+MAX_FORMULAS = 200  # cells remembered per part
 
 
 class ScanRefused(Exception):
@@ -48,7 +51,7 @@ class Extent:
 
     rows: int = 0
     cols: int = 0
-    formulas: set = field(default_factory=set)     # refs of formula cells without a saved value
+    formulas: set = field(default_factory=set)  # refs of formula cells without a saved value
 
     @property
     def cells(self) -> int:
@@ -93,23 +96,34 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, extent: Extent |
             while block := stream.read(CHUNK):
                 produced += len(block)
                 if produced > budget:
-                    raise ScanRefused("workbook-too-large", "工作簿解压后过大，超过读取上限，为防止恶意文件未予读取。请检查文件来源。")
+                    raise ScanRefused(
+                        "workbook-too-large", "工作簿解压后过大，超过读取上限，为防止恶意文件未予读取。请检查文件来源。"
+                    )
                 window = tail + block
                 if markup and any(marker in window for marker in MARKERS):
-                    raise ScanRefused("workbook-xml-entity", f"工作簿的“{info.filename}”部分含有文档类型声明"
-                                      "（<!DOCTYPE>/<!ENTITY>，正常的 Excel 文件不会有），为防止恶意文件未予读取。"
-                                      "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。")
+                    raise ScanRefused(
+                        "workbook-xml-entity",
+                        f"工作簿的“{info.filename}”部分含有文档类型声明"
+                        "（<!DOCTYPE>/<!ENTITY>，正常的 Excel 文件不会有），为防止恶意文件未予读取。"
+                        "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。",
+                    )
                 if extent is not None:
                     _extend(extent, window)
                 tail = window[-OVERLAP:]
     except ScanRefused:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-        raise ScanRefused("workbook-corrupt", f"工作簿已损坏，“{info.filename}”部分无法解压（{str(exc)[:80]}）。"
-                          "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
+        raise ScanRefused(
+            "workbook-corrupt",
+            f"工作簿已损坏，“{info.filename}”部分无法解压（{str(exc)[:80]}）。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。",
+        ) from None
     except Exception as exc:  # zlib.error and the like: still a broken file, never a crash
-        raise ScanRefused("workbook-corrupt", f"工作簿已损坏，“{info.filename}”部分的压缩数据无法解开（{str(exc)[:80]}）。"
-                          "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
+        raise ScanRefused(
+            "workbook-corrupt",
+            f"工作簿已损坏，“{info.filename}”部分的压缩数据无法解开（{str(exc)[:80]}）。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。",
+        ) from None
     return produced
 
 
@@ -132,5 +146,8 @@ def _column_number(letters: bytes) -> int:
 
 def _check_cells(cells: int, limits) -> None:
     if cells > limits.max_cells:
-        raise ScanRefused("too-many-cells", f"工作簿的表格范围达 {cells:,} 个单元格，超过上限 {limits.max_cells:,}，未读取。"
-                          "请删除多余的行列（或远处的空白格式）后重新报送。")
+        raise ScanRefused(
+            "too-many-cells",
+            f"工作簿的表格范围达 {cells:,} 个单元格，超过上限 {limits.max_cells:,}，未读取。"
+            "请删除多余的行列（或远处的空白格式）后重新报送。",
+        )

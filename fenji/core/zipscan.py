@@ -22,12 +22,14 @@ from xml.etree.ElementTree import iterparse
 from fenji.core.xlsxscan import ScanRefused
 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-OOXML_WORKBOOK = re.compile(rb"spreadsheetml\.sheet\.main|ms-excel\.sheet\.(?:macroEnabled\.main|binary\.macroEnabled\.main)"
-                            rb"|spreadsheetml\.template\.main|ms-excel\.template\.macroEnabled\.main|ms-excel\.addin")
+OOXML_WORKBOOK = re.compile(
+    rb"spreadsheetml\.sheet\.main|ms-excel\.sheet\.(?:macroEnabled\.main|binary\.macroEnabled\.main)"
+    rb"|spreadsheetml\.template\.main|ms-excel\.template\.macroEnabled\.main|ms-excel\.addin"
+)
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-MAX_REPEAT = 1 << 20          # a repeat count beyond a sheet's size is a hostile file, counted as such
+MAX_REPEAT = 1 << 20  # a repeat count beyond a sheet's size is a hostile file, counted as such
 
 
 def norm(name: str) -> str:
@@ -46,7 +48,11 @@ def kind_of(archive: zipfile.ZipFile) -> str | None:
 
 
 def binary_sheets(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    return [info for info in archive.infolist() if "/worksheets/" in norm(info.filename) and norm(info.filename).endswith(".bin")]
+    return [
+        info
+        for info in archive.infolist()
+        if "/worksheets/" in norm(info.filename) and norm(info.filename).endswith(".bin")
+    ]
 
 
 def xlsb_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
@@ -56,9 +62,9 @@ def xlsb_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     while position < len(data):
         kind, position = _varint(data, position, 2)
         size, position = _varint(data, position, 4)
-        if kind == 0 and size >= 4:                          # BrtRowHdr: the row of the cells that follow
+        if kind == 0 and size >= 4:  # BrtRowHdr: the row of the cells that follow
             row = struct.unpack_from("<I", data, position)[0]
-        elif 2 <= kind <= 11 and size >= 4:                  # value cells (1 is BrtCellBlank: a format)
+        elif 2 <= kind <= 11 and size >= 4:  # value cells (1 is BrtCellBlank: a format)
             col = struct.unpack_from("<I", data, position)[0]
             rows, cols = max(rows, row + 1), max(cols, col + 1)
         position += size
@@ -88,8 +94,10 @@ def ods_cells(archive: zipfile.ZipFile) -> list[tuple[str, int]]:
     """(sheet name, rows × cols of its value cells) for each table of an .ods `content.xml`."""
     info = next((i for i in archive.infolist() if norm(i.filename) == "content.xml"), None)
     if info is None:
-        raise ScanRefused("workbook-corrupt", "OpenDocument 表格缺少 content.xml 部分，已损坏。请用 WPS 或 LibreOffice 打开后"
-                          "另存为 .xlsx 再报送。")
+        raise ScanRefused(
+            "workbook-corrupt",
+            "OpenDocument 表格缺少 content.xml 部分，已损坏。请用 WPS 或 LibreOffice 打开后另存为 .xlsx 再报送。",
+        )
     found, name, row, rows, cols, col, valued = [], "", 0, 0, 0, 0, False
     try:
         with archive.open(info) as stream:
@@ -118,9 +126,12 @@ def ods_cells(archive: zipfile.ZipFile) -> list[tuple[str, int]]:
                     element.clear()
     except ScanRefused:
         raise
-    except Exception as exc:     # ParseError, a broken stream
-        raise ScanRefused("workbook-corrupt", f"OpenDocument 表格的 content.xml 无法解析（{str(exc)[:80]}），已损坏。"
-                          "请用 WPS 或 LibreOffice 打开后另存为 .xlsx 再报送。") from None
+    except Exception as exc:  # ParseError, a broken stream
+        raise ScanRefused(
+            "workbook-corrupt",
+            f"OpenDocument 表格的 content.xml 无法解析（{str(exc)[:80]}），已损坏。"
+            "请用 WPS 或 LibreOffice 打开后另存为 .xlsx 再报送。",
+        ) from None
     return found
 
 
@@ -155,18 +166,22 @@ def sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _unescape(value: str) -> str:
     import html
+
     return html.unescape(value)
 
 
 # --- Excel 4 macro sheets -------------------------------------------------------------------
 
-SHEET_ELEMENT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?/>')
-RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?/>')
+SHEET_ELEMENT = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/>")
+RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/>")
 
 
 def macro_parts(archive: zipfile.ZipFile) -> list[str]:
-    return [info.filename for info in archive.infolist() if "/macrosheets/" in norm(info.filename)
-            or "/dialogsheets/" in norm(info.filename)]
+    return [
+        info.filename
+        for info in archive.infolist()
+        if "/macrosheets/" in norm(info.filename) or "/dialogsheets/" in norm(info.filename)
+    ]
 
 
 def without_macro_sheets(archive: zipfile.ZipFile) -> tuple[io.BytesIO, list[str]]:
@@ -175,8 +190,11 @@ def without_macro_sheets(archive: zipfile.ZipFile) -> tuple[io.BytesIO, list[str
     book_name = next((n for n in infos if n.endswith("workbook.xml") and "/" in n and n.count("/") == 1), None)
     rels_name = book_name and book_name.replace("workbook.xml", "_rels/workbook.xml.rels")
     if book_name is None or rels_name not in infos:
-        raise ScanRefused("workbook-corrupt", "工作簿含宏表，但找不到工作簿的目录部分（workbook.xml），已损坏。"
-                          "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。")
+        raise ScanRefused(
+            "workbook-corrupt",
+            "工作簿含宏表，但找不到工作簿的目录部分（workbook.xml），已损坏。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。",
+        )
     rels = archive.read(infos[rels_name])
     macro_ids = set()
     kept_rels = rels

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from fenji.core.validate import Form
 from fenji.forms import (
-                         ballots,
-                         decisions,
-                         panel,
-                         public_votes,
-                         roster,
-                         score_sheet,
-                         self_eval,
-                         star_roster,
-                         summary,
-                         ten_stars,
+    ballots,
+    decisions,
+    panel,
+    public_votes,
+    roster,
+    score_sheet,
+    self_eval,
+    star_roster,
+    summary,
+    ten_stars,
 )
 
 # in the order titles are tried: a sheet is the first form whose title keys it carries

@@ -19,10 +19,15 @@ def ballots(ctx: Context) -> None:
         ctx.error("branch-name-missing", "测评表未填写“被测评党组织：”。请在表头填写党组织名称。", ctx.table.title_ref)
         return
     name = name_field.value
-    if not ctx.table.rows:      # no survey (rules.md §9): the town's 汇总表 row is used instead
-        ctx.warning("survey-no-ballots", f"“{name}”的测评表（{ctx.result.rel}）中没有任何选票行，不计为一次测评；"
-                    "该党组织的满意率按乡镇测评汇总表中的票数计算（汇总表中也没有时，记为缺少测评）。"
-                    "如有选票，请在表头下方逐行填写后重新报送。", ctx.table.title_ref, name)
+    if not ctx.table.rows:  # no survey (rules.md §9): the town's 汇总表 row is used instead
+        ctx.warning(
+            "survey-no-ballots",
+            f"“{name}”的测评表（{ctx.result.rel}）中没有任何选票行，不计为一次测评；"
+            "该党组织的满意率按乡镇测评汇总表中的票数计算（汇总表中也没有时，记为缺少测评）。"
+            "如有选票，请在表头下方逐行填写后重新报送。",
+            ctx.table.title_ref,
+            name,
+        )
         return
     options = ctx.profile.satisfaction["options"]
     counts = {option: 0 for option in options}
@@ -33,25 +38,49 @@ def ballots(ctx: Context) -> None:
             counts[option] += 1
     valid = sum(counts[o] for o in ctx.profile.satisfaction["weights"])
     date_field = ctx.table.field_value("测评日期", "日期")
-    ctx.result.add("tallies", BallotTally(name, ctx.source.at(name_field.ref), parse_date(date_field.value) if date_field else None,
-                                          counts, len(ctx.table.rows), valid))
+    ctx.result.add(
+        "tallies",
+        BallotTally(
+            name,
+            ctx.source.at(name_field.ref),
+            parse_date(date_field.value) if date_field else None,
+            counts,
+            len(ctx.table.rows),
+            valid,
+        ),
+    )
 
 
 def _ballot_option(ctx: Context, row: Row, column: str, options: list[str], name: str) -> str | None:
     raw = row.cells.get(column)
     if is_blank(raw):
-        ctx.notice("ballot-blank", f"第 {text(row.cells.get('票号'))} 号票“{column}”未填，按无效票计。", ctx.table.ref(row, column), name)
+        ctx.notice(
+            "ballot-blank",
+            f"第 {text(row.cells.get('票号'))} 号票“{column}”未填，按无效票计。",
+            ctx.table.ref(row, column),
+            name,
+        )
         return None
     option = parse_option(raw, options)
     marked = [o for o in options if o in squash(raw)]
     if option is None and len(marked) > 1:
-        ctx.warning("ballot-multiple-marks", f"第 {text(row.cells.get('票号'))} 号票“{column}”同时选了"
-                    f"“{'”“'.join(marked)}”，按无效票计（计入收回票数，不计入有效票数）。", ctx.table.ref(row, column), name)
+        ctx.warning(
+            "ballot-multiple-marks",
+            f"第 {text(row.cells.get('票号'))} 号票“{column}”同时选了"
+            f"“{'”“'.join(marked)}”，按无效票计（计入收回票数，不计入有效票数）。",
+            ctx.table.ref(row, column),
+            name,
+        )
         return None
     if option is None:
         hint = "（在单个选项列中打“√”不是标准填法）" if squash(raw) in ("√", "✓", "✔", "v", "V") else ""
-        ctx.error("option-unknown", f"第 {text(row.cells.get('票号'))} 号票“{column}”填写为“{text(raw)}”{hint}，"
-                  f"不是规定的选项（{'、'.join(options)}），按无效票计。请核对原始选票后改正。", ctx.table.ref(row, column), name)
+        ctx.error(
+            "option-unknown",
+            f"第 {text(row.cells.get('票号'))} 号票“{column}”填写为“{text(raw)}”{hint}，"
+            f"不是规定的选项（{'、'.join(options)}），按无效票计。请核对原始选票后改正。",
+            ctx.table.ref(row, column),
+            name,
+        )
     return option
 
 
@@ -63,8 +92,12 @@ def _check_item_columns(ctx: Context, name: str, options: list[str]) -> None:
         for row in ctx.table.rows:
             raw = row.cells.get(column)
             if not is_blank(raw) and parse_option(raw, options) is None:
-                ctx.warning("option-unknown", f"“{column}”填写为“{text(raw)}”，不是规定的选项（{'、'.join(options)}）。",
-                            ctx.table.ref(row, column), name)
+                ctx.warning(
+                    "option-unknown",
+                    f"“{column}”填写为“{text(raw)}”，不是规定的选项（{'、'.join(options)}）。",
+                    ctx.table.ref(row, column),
+                    name,
+                )
                 break
 
 

@@ -42,12 +42,21 @@ from fenji.core.records import RosterEntry
 from fenji.forms import writer as fw
 from fenji.forms.read import read_file
 
-REPRESENTATIVES = 9          # 代表 columns of the 民主评议计分表, as the reference form
+REPRESENTATIVES = 9  # 代表 columns of the 民主评议计分表, as the reference form
 BRANCH_FOLDER = "村级表格"
-KIND_LABELS = {"roster": "党组织名册", "summary": "满意度测评汇总表", "score_sheet": "附件4 上级党组织评分定级表",
-               "decisions": "党委研究决定调整表", "self_eval": "附件2 自评表", "ballots": "附件3 满意度测评表",
-               "ballot_pdf": "满意度测评票（PDF）", "star_roster": "评定对象名册", "public_votes": "民主评议计分表",
-               "panel": "领导小组评议表", "ten_stars": "十星评定表"}
+KIND_LABELS = {
+    "roster": "党组织名册",
+    "summary": "满意度测评汇总表",
+    "score_sheet": "附件4 上级党组织评分定级表",
+    "decisions": "党委研究决定调整表",
+    "self_eval": "附件2 自评表",
+    "ballots": "附件3 满意度测评表",
+    "ballot_pdf": "满意度测评票（PDF）",
+    "star_roster": "评定对象名册",
+    "public_votes": "民主评议计分表",
+    "panel": "领导小组评议表",
+    "ten_stars": "十星评定表",
+}
 
 
 @dataclass
@@ -114,6 +123,7 @@ class RosterError(FatalError):
 
 # --- the roster -------------------------------------------------------------------------------
 
+
 def _roster_form(profile: Profile) -> tuple[str, str]:
     """(kind, label) of the roster the profile's system reads: the 评定对象名册 or the 党组织名册."""
     return ("star_roster", "评定对象名册") if "star_roster" in profile.reads else ("roster", "党组织名册")
@@ -142,8 +152,10 @@ def _check_unique(entries: list[RosterEntry], path: Path) -> None:
     seen: dict[str, RosterEntry] = {}
     for entry in entries:
         if entry.id in seen:
-            raise RosterError(f"名册 {path.name} 中编号 {entry.id} 重复（{seen[entry.id].source.cell} 与 "
-                              f"{entry.source.cell}）。请改正后再生成空白表。")
+            raise RosterError(
+                f"名册 {path.name} 中编号 {entry.id} 重复（{seen[entry.id].source.cell} 与 "
+                f"{entry.source.cell}）。请改正后再生成空白表。"
+            )
         seen[entry.id] = entry
 
 
@@ -162,8 +174,17 @@ def safe_name(name: str) -> str:
 
 # --- plans ------------------------------------------------------------------------------------
 
-def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int, ballots: int, campaign: str,
-                self_eval: bool, score_title: str = "") -> list[Planned]:
+
+def branch_plan(
+    profile: Profile,
+    entries: list[RosterEntry],
+    out: Path,
+    year: int,
+    ballots: int,
+    campaign: str,
+    self_eval: bool,
+    score_title: str = "",
+) -> list[Planned]:
     """Per town the roster, 汇总表, 附件4 (titled `score_title`, else the reference title) and 决定调整表;
     per branch 附件3 and, with `self_eval`, 附件2. `campaign` opens the titles (分类定级 …)."""
     sat = profile.satisfaction
@@ -172,16 +193,42 @@ def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: i
     for unit, members in by_unit(entries).items():
         folder = out / safe_name(unit)
         plan += [
-            Planned(folder / f"{safe_name(unit)}党组织名册.xlsx", "roster", unit, "",
-                    lambda u=unit, m=members: fw.roster_book(u, year, m, profile.grades)),
-            Planned(folder / f"{safe_name(unit)}满意度测评汇总表.xlsx", "summary", unit, "",
-                    lambda u=unit, m=members: fw.summary_book(u, m, sat["options"], sat["weights"], ballots or None)),
-            Planned(folder / f"附件4-{safe_name(unit)}评分定级表.xlsx", "score_sheet", unit, "",
-                    lambda u=unit, m=members: fw.score_book(u, m, profile.indicators, profile.grades, computed,
-                                                            profile.veto.get("column", "否决情形"),
-                                                            **({"title": score_title} if score_title else {}))),
-            Planned(folder / f"{safe_name(unit)}党委研究决定调整表.xlsx", "decisions", unit, "",
-                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign)),
+            Planned(
+                folder / f"{safe_name(unit)}党组织名册.xlsx",
+                "roster",
+                unit,
+                "",
+                lambda u=unit, m=members: fw.roster_book(u, year, m, profile.grades),
+            ),
+            Planned(
+                folder / f"{safe_name(unit)}满意度测评汇总表.xlsx",
+                "summary",
+                unit,
+                "",
+                lambda u=unit, m=members: fw.summary_book(u, m, sat["options"], sat["weights"], ballots or None),
+            ),
+            Planned(
+                folder / f"附件4-{safe_name(unit)}评分定级表.xlsx",
+                "score_sheet",
+                unit,
+                "",
+                lambda u=unit, m=members: fw.score_book(
+                    u,
+                    m,
+                    profile.indicators,
+                    profile.grades,
+                    computed,
+                    profile.veto.get("column", "否决情形"),
+                    **({"title": score_title} if score_title else {}),
+                ),
+            ),
+            Planned(
+                folder / f"{safe_name(unit)}党委研究决定调整表.xlsx",
+                "decisions",
+                unit,
+                "",
+                lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign),
+            ),
         ]
         for entry in members:
             folder_of = folder / BRANCH_FOLDER / safe_name(f"{entry.id}-{entry.name}")
@@ -191,12 +238,33 @@ def branch_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: i
 
 def _branch_forms(profile: Profile, entry: RosterEntry, folder: Path, ballots: int, self_eval: bool) -> list[Planned]:
     sat, name = profile.satisfaction, safe_name(entry.name)
-    plan = [Planned(folder / f"附件3-{name}满意度测评表.xlsx", "ballots", entry.unit, entry.id,
-                    lambda: fw.ballots_book(entry.name, entry.id, sat["options"], ballots or fw.DEFAULT_ROWS,
-                                            printed=ballots > 0, column=sat["column"]))]
+    plan = [
+        Planned(
+            folder / f"附件3-{name}满意度测评表.xlsx",
+            "ballots",
+            entry.unit,
+            entry.id,
+            lambda: fw.ballots_book(
+                entry.name,
+                entry.id,
+                sat["options"],
+                ballots or fw.DEFAULT_ROWS,
+                printed=ballots > 0,
+                column=sat["column"],
+            ),
+        )
+    ]
     if profile.indicators and self_eval:
-        plan.insert(0, Planned(folder / f"附件2-{name}自评表.xlsx", "self_eval", entry.unit, entry.id,
-                               lambda: fw.self_eval_book(entry.name, entry.id, profile.indicators, profile.grades)))
+        plan.insert(
+            0,
+            Planned(
+                folder / f"附件2-{name}自评表.xlsx",
+                "self_eval",
+                entry.unit,
+                entry.id,
+                lambda: fw.self_eval_book(entry.name, entry.id, profile.indicators, profile.grades),
+            ),
+        )
     return plan
 
 
@@ -207,18 +275,43 @@ def star_plan(profile: Profile, entries: list[RosterEntry], out: Path, year: int
     for village, members in by_unit(entries).items():
         folder, name = out / safe_name(village), safe_name(village)
         plan += [
-            Planned(folder / f"{name}评定对象名册.xlsx", "star_roster", village, "",
-                    lambda v=village, m=members: fw.star_roster_book(v, year, m, stars["categories"])),
-            Planned(folder / f"{name}民主评议计分表.xlsx", "public_votes", village, "",
-                    lambda v=village, m=members: fw.public_votes_book(v, m, REPRESENTATIVES, stars["score_max"])),
+            Planned(
+                folder / f"{name}评定对象名册.xlsx",
+                "star_roster",
+                village,
+                "",
+                lambda v=village, m=members: fw.star_roster_book(v, year, m, stars["categories"]),
+            ),
+            Planned(
+                folder / f"{name}民主评议计分表.xlsx",
+                "public_votes",
+                village,
+                "",
+                lambda v=village, m=members: fw.public_votes_book(v, m, REPRESENTATIVES, stars["score_max"]),
+            ),
         ]
         groups = panel_groups(profile, members)
         if groups:
-            plan.append(Planned(folder / f"{name}领导小组评议表.xlsx", "panel", village, "",
-                                lambda v=village, g=groups: fw.panel_book(v, g, ("同意", *stars["reject_words"]))))
-        plan.append(Planned(folder / f"{name}决定调整表.xlsx", "decisions", village, "",
-                            lambda v=village: fw.decisions_book(v, profile.grades, label="村党组织（盖章）", issuer=v,
-                                                                campaign=campaign)))
+            plan.append(
+                Planned(
+                    folder / f"{name}领导小组评议表.xlsx",
+                    "panel",
+                    village,
+                    "",
+                    lambda v=village, g=groups: fw.panel_book(v, g, ("同意", *stars["reject_words"])),
+                )
+            )
+        plan.append(
+            Planned(
+                folder / f"{name}决定调整表.xlsx",
+                "decisions",
+                village,
+                "",
+                lambda v=village: fw.decisions_book(
+                    v, profile.grades, label="村党组织（盖章）", issuer=v, campaign=campaign
+                ),
+            )
+        )
     return plan
 
 
@@ -230,12 +323,27 @@ def ten_stars_plan(profile: Profile, entries: list[RosterEntry], out: Path, year
     for unit, members in by_unit(entries).items():
         folder, name = out / safe_name(unit), safe_name(unit)
         plan += [
-            Planned(folder / f"{name}党组织名册.xlsx", "roster", unit, "",
-                    lambda u=unit, m=members: fw.roster_book(u, year, m, profile.grades)),
-            Planned(folder / f"{name}十星评定表.xlsx", "ten_stars", unit, "",
-                    lambda u=unit, m=members: fw.ten_stars_book(u, m, rules["stars"], marks)),
-            Planned(folder / f"{name}党委研究决定调整表.xlsx", "decisions", unit, "",
-                    lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign)),
+            Planned(
+                folder / f"{name}党组织名册.xlsx",
+                "roster",
+                unit,
+                "",
+                lambda u=unit, m=members: fw.roster_book(u, year, m, profile.grades),
+            ),
+            Planned(
+                folder / f"{name}十星评定表.xlsx",
+                "ten_stars",
+                unit,
+                "",
+                lambda u=unit, m=members: fw.ten_stars_book(u, m, rules["stars"], marks),
+            ),
+            Planned(
+                folder / f"{name}党委研究决定调整表.xlsx",
+                "decisions",
+                unit,
+                "",
+                lambda u=unit: fw.decisions_book(u, profile.grades, campaign=campaign),
+            ),
         ]
     return plan
 
@@ -262,8 +370,10 @@ def panel_groups(profile: Profile, members: list[RosterEntry]) -> list[tuple[str
 
 # --- writing ----------------------------------------------------------------------------------
 
-def write_forms(profile: Profile, plan_forms: PlanForms, roster: Path, out: Path, year: int,
-                ballots: int = 0) -> FormsResult:
+
+def write_forms(
+    profile: Profile, plan_forms: PlanForms, roster: Path, out: Path, year: int, ballots: int = 0
+) -> FormsResult:
     """Read the roster, write every blank form the system plans (`plan_forms`, a System's
     plan_blank_forms) under `out` and, with `ballots` > 0 where the system prints them, the paper
     ballots. Raises FatalError (RosterError) for an unusable roster or when a file exists."""
@@ -278,8 +388,16 @@ def write_forms(profile: Profile, plan_forms: PlanForms, roster: Path, out: Path
     forms = [_save(p) for p in blank.planned]
     if blank.ballots:
         forms += write_ballot_pdfs(profile, entries, out, year, blank.ballots)
-    return FormsResult(profile, out, forms, list(by_unit(entries)), len(entries), blank.ballots, blank.notes,
-                       time.monotonic() - started)
+    return FormsResult(
+        profile,
+        out,
+        forms,
+        list(by_unit(entries)),
+        len(entries),
+        blank.ballots,
+        blank.notes,
+        time.monotonic() - started,
+    )
 
 
 PlanForms = Callable[[Profile, list[RosterEntry], Path, int, int], BlankPlan]
@@ -288,8 +406,10 @@ PlanForms = Callable[[Profile, list[RosterEntry], Path, int, int], BlankPlan]
 def _refuse_existing(paths: list[Path]) -> None:
     existing = [p for p in paths if p.exists()]
     if existing:
-        raise FatalError(f"输出文件夹中已有同名文件（如 {existing[0]}，共 {len(existing)} 个），为免覆盖已填写的表格，"
-                         "未写入任何文件。请换一个输出文件夹，或先移走这些文件。")
+        raise FatalError(
+            f"输出文件夹中已有同名文件（如 {existing[0]}，共 {len(existing)} 个），为免覆盖已填写的表格，"
+            "未写入任何文件。请换一个输出文件夹，或先移走这些文件。"
+        )
 
 
 def _save(planned: Planned) -> WrittenForm:
@@ -312,7 +432,7 @@ class BallotPage:
     """One laid-out page of ballots, repeated `copies` times in the branch's PDF."""
 
     anchor: str
-    ballots: int                # 2, or 1 for the last page of an odd count
+    ballots: int  # 2, or 1 for the last page of an odd count
     copies: int
 
 
@@ -328,11 +448,11 @@ class BallotBranch:
 class BallotDoc:
     """Data of templates/ballot.html: anonymous 满意度测评票, two to an A4 page, per branch."""
 
-    meta: dict                  # title, author, created (PDF metadata)
+    meta: dict  # title, author, created (PDF metadata)
     title: str
     year: int
     unit: str
-    items: list[str]            # the five items, then the column the grade is computed from (总体评价)
+    items: list[str]  # the five items, then the column the grade is computed from (总体评价)
     options: list[str]
     categories: list[str]
     instructions: list[str]
@@ -357,12 +477,25 @@ def ballot_doc(profile: Profile, unit: str, members: list[RosterEntry], year: in
         f"“{column}”是计算满意率的依据，请务必填写。",
         "填好后请对折，投入票箱。",
     ]
-    branches = [BallotBranch(m.id, m.name, m.unit, ballot_pages(f"b{n}", count)) for n, m in enumerate(members, start=1)]
-    return BallotDoc({"title": f"{unit}{BALLOT_TITLE}", "author": f"{unit}党委", "created": dt.date.today().isoformat()},
-                     BALLOT_TITLE, year, unit, items, list(sat["options"]), list(fw.CATEGORIES), instructions, branches)
+    branches = [
+        BallotBranch(m.id, m.name, m.unit, ballot_pages(f"b{n}", count)) for n, m in enumerate(members, start=1)
+    ]
+    return BallotDoc(
+        {"title": f"{unit}{BALLOT_TITLE}", "author": f"{unit}党委", "created": dt.date.today().isoformat()},
+        BALLOT_TITLE,
+        year,
+        unit,
+        items,
+        list(sat["options"]),
+        list(fw.CATEGORIES),
+        instructions,
+        branches,
+    )
 
 
-def write_ballot_pdfs(profile: Profile, entries: list[RosterEntry], out: Path, year: int, count: int) -> list[WrittenForm]:
+def write_ballot_pdfs(
+    profile: Profile, entries: list[RosterEntry], out: Path, year: int, count: int
+) -> list[WrittenForm]:
     """One PDF of `count` ballots per branch, in the branch's folder. The ballots are all alike, so each
     town is laid out once (templates/ballot.html, fonts and templates as fenji.core.render has them) with
     one page of each kind per branch, and each branch's PDF repeats its pages: the time does not grow
@@ -370,12 +503,15 @@ def write_ballot_pdfs(profile: Profile, entries: list[RosterEntry], out: Path, y
     from weasyprint import HTML
 
     from fenji.core import render
+
     env = render.environment()
     written = []
     for unit, members in by_unit(entries).items():
         doc = ballot_doc(profile, unit, members, year, count)
         html = render.render_html(env, "ballot.html", doc)
-        document = HTML(string=html, base_url=str(render.builtin_templates()) + "/").render(font_config=render.font_config())
+        document = HTML(string=html, base_url=str(render.builtin_templates()) + "/").render(
+            font_config=render.font_config()
+        )
         starts = {anchor: page for page in document.pages for anchor in page.anchors}
         for member, branch in zip(members, doc.branches):
             pages = [starts[p.anchor] for p in branch.pages for _ in range(p.copies)]

@@ -20,16 +20,33 @@ def decisions(ctx: Context) -> None:
         subject = ident or name
         if not grade or not reason:
             missing = "调整后等次" if not grade else "理由"
-            ctx.error("decision-incomplete", f"决定调整表第 {row.index + 1} 行缺少“{missing}”。每条决定都要写明调整后等次和理由。",
-                      ctx.table.ref(row, missing), subject)
+            ctx.error(
+                "decision-incomplete",
+                f"决定调整表第 {row.index + 1} 行缺少“{missing}”。每条决定都要写明调整后等次和理由。",
+                ctx.table.ref(row, missing),
+                subject,
+            )
             continue
-        grade = star_grade(grade, ctx.profile)     # `5星`, `★★★★★` → 五星 under a star profile
+        grade = star_grade(grade, ctx.profile)  # `5星`, `★★★★★` → 五星 under a star profile
         if grade not in ctx.profile.grades:
-            ctx.error("decision-grade-unknown", f"调整后等次“{grade}”不是规定的等次（{'、'.join(ctx.profile.grades)}）。",
-                      ctx.table.ref(row, "调整后等次"), subject)
+            ctx.error(
+                "decision-grade-unknown",
+                f"调整后等次“{grade}”不是规定的等次（{'、'.join(ctx.profile.grades)}）。",
+                ctx.table.ref(row, "调整后等次"),
+                subject,
+            )
             continue
-        ctx.result.add("decisions", Decision(ident, name, grade, reason, text(row.cells.get("会议及文号")),
-                                             ctx.source.at(ctx.table.ref(row, "调整后等次"))))
+        ctx.result.add(
+            "decisions",
+            Decision(
+                ident,
+                name,
+                grade,
+                reason,
+                text(row.cells.get("会议及文号")),
+                ctx.source.at(ctx.table.ref(row, "调整后等次")),
+            ),
+        )
 
 
 FORM = Form(SPEC, decisions)

@@ -41,8 +41,11 @@ def panel(ctx: Context) -> None:
     items = [i for i in stars["items"] if i["name"] in ctx.table.columns]
     if not items and stars["panel_weight"] > 0:
         names = "”“".join(dict.fromkeys(i["name"] for i in stars["items"]))
-        ctx.error("column-missing", f"领导小组评议表缺少评分项目列（“{names}”）。请按标准表样填写。",
-                  f"A{ctx.table.header_row + 1}")
+        ctx.error(
+            "column-missing",
+            f"领导小组评议表缺少评分项目列（“{names}”）。请按标准表样填写。",
+            f"A{ctx.table.header_row + 1}",
+        )
         return
     if stars["review"] and not require_columns(ctx, ["审定意见"]):
         return
@@ -52,8 +55,17 @@ def panel(ctx: Context) -> None:
     for row in ctx.table.rows:
         ident, name = id_and_name(row)
         if ident or name:
-            ctx.result.add("panel", _panel_row(ctx, row, items, PanelReview(
-                ident, name, unit, ctx.source.at(ctx.table.ref(row, "编号" if ident else "姓名")), date)))
+            ctx.result.add(
+                "panel",
+                _panel_row(
+                    ctx,
+                    row,
+                    items,
+                    PanelReview(
+                        ident, name, unit, ctx.source.at(ctx.table.ref(row, "编号" if ident else "姓名")), date
+                    ),
+                ),
+            )
 
 
 def _panel_row(ctx: Context, row: Row, items: list[dict], review: PanelReview) -> PanelReview:
@@ -67,13 +79,23 @@ def _panel_row(ctx: Context, row: Row, items: list[dict], review: PanelReview) -
         if review.typed_total is not None and given and len(given) == len(review.items):
             total = sum(given, Decimal(0))
             if abs(review.typed_total - total) > ctx.profile.totals["tolerance"]:
-                ctx.warning("total-mismatch", f"合计填写为 {fmt_number(review.typed_total)}，按各项得分重新计算为 "
-                            f"{fmt_number(total)}；以重新计算的结果为准。", review.total_ref, subject)
+                ctx.warning(
+                    "total-mismatch",
+                    f"合计填写为 {fmt_number(review.typed_total)}，按各项得分重新计算为 "
+                    f"{fmt_number(total)}；以重新计算的结果为准。",
+                    review.total_ref,
+                    subject,
+                )
     review.opinion, review.opinion_ref = squash(row.cells.get("审定意见")), ctx.table.ref(row, "审定意见")
     review.note = text(row.cells.get("备注"))
     if review.opinion and review.opinion != "同意" and review.opinion not in ctx.profile.rules["reject_words"]:
-        ctx.warning("opinion-unknown", f"审定意见填写为“{text(row.cells.get('审定意见'))}”，应为“同意”或"
-                    f"“{'”“'.join(ctx.profile.rules['reject_words'])}”；按同意处理，请核对。", review.opinion_ref, subject)
+        ctx.warning(
+            "opinion-unknown",
+            f"审定意见填写为“{text(row.cells.get('审定意见'))}”，应为“同意”或"
+            f"“{'”“'.join(ctx.profile.rules['reject_words'])}”；按同意处理，请核对。",
+            review.opinion_ref,
+            subject,
+        )
     return review
 
 

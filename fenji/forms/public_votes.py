@@ -32,11 +32,11 @@ class PublicVotes:
     id: str
     name: str
     unit: str
-    source: Source                     # the row's 编号 cell
+    source: Source  # the row's 编号 cell
     date: dt.date | None
     scores: list[Decimal] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
-    blanks: int = 0                    # representatives who did not score this subject
+    blanks: int = 0  # representatives who did not score this subject
     typed_mean: Decimal | None = None
     typed_ref: str = ""
 
@@ -45,8 +45,11 @@ def public_votes(ctx: Context) -> None:
     """One row per subject; one column per representative (代表1 …), blank = did not score."""
     representatives = [c for c in ctx.table.columns if REPRESENTATIVE.search(c)]
     if not representatives:
-        ctx.error("column-missing", "民主评议计分表没有代表评分列（表头应为“代表1”“代表2”……）。请按标准表样填写。",
-                  f"A{ctx.table.header_row + 1}")
+        ctx.error(
+            "column-missing",
+            "民主评议计分表没有代表评分列（表头应为“代表1”“代表2”……）。请按标准表样填写。",
+            f"A{ctx.table.header_row + 1}",
+        )
         return
     unit, date = village_of(ctx), field_date(ctx, "评议日期", "日期")
     mean_column = next((c for c in MEAN_COLUMNS if c in ctx.table.columns), "")
@@ -80,8 +83,13 @@ def _check_typed_mean(ctx: Context, row: Row, column: str, votes: PublicVotes, s
         return
     mean = Fraction(sum(votes.scores)) / len(votes.scores)
     if abs(Fraction(typed) - mean) > Fraction(ctx.profile.totals["tolerance"]):
-        ctx.warning("total-mismatch", f"“{column}”填写为 {fmt_number(typed)}，按 {len(votes.scores)} 名代表的评分重新计算为 "
-                    f"{half_up(mean, 2)}；以重新计算的结果为准。", votes.typed_ref, subject)
+        ctx.warning(
+            "total-mismatch",
+            f"“{column}”填写为 {fmt_number(typed)}，按 {len(votes.scores)} 名代表的评分重新计算为 "
+            f"{half_up(mean, 2)}；以重新计算的结果为准。",
+            votes.typed_ref,
+            subject,
+        )
 
 
 FORM = Form(SPEC, public_votes)

@@ -38,22 +38,33 @@ def read_file(item: InputFile, profile: Profile, limits: Limits | None = None) -
             _read_sheet(sheet, result, problems, profile)
             check_time(started, limits)
         if not result.forms and not any(p.code == "form-not-used" for p in problems):
-            problems.notice("no-known-form", "文件中没有找到任何标准表（按表头标题识别）。如果这是报送材料，请使用标准表样。",
-                            file=item.rel)
+            problems.notice(
+                "no-known-form",
+                "文件中没有找到任何标准表（按表头标题识别）。如果这是报送材料，请使用标准表样。",
+                file=item.rel,
+            )
     except WorkbookError as exc:
         problems.error(exc.code, exc.message, file=item.rel)
         result.records.clear()
     except MemoryError:
-        problems.error("file-memory-limit", "读取此文件需要的内存超过上限，未读取，其他文件不受影响。请检查文件是否含有"
-                       "大量多余的行列（或远处的空白格式），删除后另存为 .xlsx 再报送。", file=item.rel)
+        problems.error(
+            "file-memory-limit",
+            "读取此文件需要的内存超过上限，未读取，其他文件不受影响。请检查文件是否含有"
+            "大量多余的行列（或远处的空白格式），删除后另存为 .xlsx 再报送。",
+            file=item.rel,
+        )
         result.records.clear()
     except BaseException as exc:  # a bug, an unforeseen file, a parser panic: report it, keep the run going
         if not is_parser_failure(exc):
             raise
-        problems.error("internal-error", f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:100]}），"
-                       "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。", file=item.rel)
+        problems.error(
+            "internal-error",
+            f"读取时发生内部错误（{type(exc).__name__}: {str(exc)[:100]}），"
+            "该文件未读取，其他文件不受影响。请将此文件提供给技术支持。",
+            file=item.rel,
+        )
         result.records.clear()
-        LOG.exception("internal error reading %s", item.rel)   # for the maintainer; the clerk has the problem row
+        LOG.exception("internal error reading %s", item.rel)  # for the maintainer; the clerk has the problem row
     result.problems = problems.items
     return result
 
@@ -73,8 +84,9 @@ def _explain_unsaved_formulas(table, result: FileResult, problems: Problems, fir
     for n in range(first, len(problems.items)):
         problem = problems.items[n]
         if problem.sheet == sheet.name and problem.cell in sheet.formulas:
-            problems.items[n] = replace(problem, message=FORMULA_WITHOUT_RESULT.format(cell=problem.cell)
-                                        + f"。（{problem.message}）")
+            problems.items[n] = replace(
+                problem, message=FORMULA_WITHOUT_RESULT.format(cell=problem.cell) + f"。（{problem.message}）"
+            )
             named.add(problem.cell)
     rows = {row.index for row in table.rows} | {table.header_row}
     # totals are recomputed from their items (forms.md: never trust totals), so only data columns
@@ -82,8 +94,13 @@ def _explain_unsaved_formulas(table, result: FileResult, problems: Problems, fir
     for ref in sorted(sheet.formulas - named, key=lambda r: parse_ref(r)):
         row, col = parse_ref(ref)
         if row in rows and col in columns:
-            problems.error("formula-without-result", FORMULA_WITHOUT_RESULT.format(cell=ref) + "。",
-                           file=result.rel, sheet=sheet.name, cell=ref)
+            problems.error(
+                "formula-without-result",
+                FORMULA_WITHOUT_RESULT.format(cell=ref) + "。",
+                file=result.rel,
+                sheet=sheet.name,
+                cell=ref,
+            )
 
 
 def parse_ref(ref: str) -> tuple[int, int]:
@@ -92,7 +109,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
     col = 0
     for ch in letters:
         col = col * 26 + ord(ch) - 64
-    return int(ref[len(letters):]) - 1, col - 1
+    return int(ref[len(letters) :]) - 1, col - 1
 
 
 def _children(profile: Profile) -> dict[str, tuple[str, ...]]:
@@ -101,20 +118,32 @@ def _children(profile: Profile) -> dict[str, tuple[str, ...]]:
 
 def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile) -> None:
     if sheet.kind != "worksheet":
-        problems.notice("macro-sheet-skipped", f"工作表“{sheet.name}”是宏表（Excel 4 宏表、对话框或 VBA 模块），"
-                        "不含报送数据，已跳过；其他工作表照常读取。标准表不需要宏，可将其删除后再报送。",
-                        file=result.rel, sheet=sheet.name)
+        problems.notice(
+            "macro-sheet-skipped",
+            f"工作表“{sheet.name}”是宏表（Excel 4 宏表、对话框或 VBA 模块），"
+            "不含报送数据，已跳过；其他工作表照常读取。标准表不需要宏，可将其删除后再报送。",
+            file=result.rel,
+            sheet=sheet.name,
+        )
         return
     found = find_tables(sheet, SPECS, _children(profile))
     if found is None:
         if any(v is not None for row in sheet.rows[:20] for v in row):
-            problems.notice("sheet-not-recognised", f"工作表“{sheet.name}”不是可识别的标准表，已跳过。",
-                            file=result.rel, sheet=sheet.name)
+            problems.notice(
+                "sheet-not-recognised",
+                f"工作表“{sheet.name}”不是可识别的标准表，已跳过。",
+                file=result.rel,
+                sheet=sheet.name,
+            )
         return
     spec, table = found
     if table is None:
-        problems.error("header-not-found", f"识别为{spec.label}，但在标题下方没有找到表头（应包含"
-                       f"“{'”“'.join(spec.required)}”）。请不要修改表头文字。", file=result.rel, sheet=sheet.name)
+        problems.error(
+            "header-not-found",
+            f"识别为{spec.label}，但在标题下方没有找到表头（应包含“{'”“'.join(spec.required)}”）。请不要修改表头文字。",
+            file=result.rel,
+            sheet=sheet.name,
+        )
         return
     result.forms.append(spec.kind)
     first = len(problems.items)
@@ -124,10 +153,14 @@ def _read_sheet(sheet, result: FileResult, problems: Problems, profile: Profile)
     if spec.kind in profile.reads:
         FORM_BY_KIND[spec.kind].validate(Context(result, table, problems, profile))
     else:
-        problems.notice("form-not-used", f"{spec.label}不属于规则“{profile.title}”所需的表，已跳过。",
-                        file=result.rel, sheet=sheet.name)
+        problems.notice(
+            "form-not-used",
+            f"{spec.label}不属于规则“{profile.title}”所需的表，已跳过。",
+            file=result.rel,
+            sheet=sheet.name,
+        )
     _explain_unsaved_formulas(table, result, problems, first)
-    if sum(len(records) for records in result.records.values()) > before:    # the form was used
+    if sum(len(records) for records in result.records.values()) > before:  # the form was used
         _note_years(table, result)
 
 
@@ -136,10 +169,15 @@ def _report_rows_below_end(table, result: FileResult, problems: Problems) -> Non
         return
     end, first, last = table.terminator, table.below[0], table.below[-1]
     word = terminator_word(table.sheet.rows[end])
-    problems.error("rows-below-end", f"第 {end + 1} 行是“{word}”行，表格在此结束，但{word}行下方还有 "
-                   f"{len(table.below):,} 行数据未读取（第 {first + 1} 行至第 {last + 1} 行）。如果这些是表格数据，"
-                   f"请把它们移到第 {end + 1} 行上方（或删除{word}行下方的内容）后重新报送。",
-                   file=result.rel, sheet=table.sheet.name, cell=cell_ref(end, 0))
+    problems.error(
+        "rows-below-end",
+        f"第 {end + 1} 行是“{word}”行，表格在此结束，但{word}行下方还有 "
+        f"{len(table.below):,} 行数据未读取（第 {first + 1} 行至第 {last + 1} 行）。如果这些是表格数据，"
+        f"请把它们移到第 {end + 1} 行上方（或删除{word}行下方的内容）后重新报送。",
+        file=result.rel,
+        sheet=table.sheet.name,
+        cell=cell_ref(end, 0),
+    )
 
 
 YEAR_IN_FIELD = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -159,7 +197,12 @@ def _report_unread_rows(table, result: FileResult, problems: Problems) -> None:
         return
     key = next((k for k in table.spec.keys if k in table.columns), table.spec.keys[0])
     end, last = table.after_start, table.unread[-1]
-    problems.error("row-without-key", f"第 {end + 1} 行的“{key}”为空，表格在此结束，但下面还有填写的内容："
-                   f"第 {table.unread[0] + 1} 行至第 {last + 1} 行共 {len(table.unread)} 行没有读取。"
-                   f"请在第 {end + 1} 行补填“{key}”（或删除该行），确认每一行都有“{key}”后重新报送。",
-                   file=result.rel, sheet=table.sheet.name, cell=table.ref(end, key))
+    problems.error(
+        "row-without-key",
+        f"第 {end + 1} 行的“{key}”为空，表格在此结束，但下面还有填写的内容："
+        f"第 {table.unread[0] + 1} 行至第 {last + 1} 行共 {len(table.unread)} 行没有读取。"
+        f"请在第 {end + 1} 行补填“{key}”（或删除该行），确认每一行都有“{key}”后重新报送。",
+        file=result.rel,
+        sheet=table.sheet.name,
+        cell=table.ref(end, key),
+    )

@@ -25,18 +25,33 @@ def _roster_entry(ctx: Context, row: Row, default_unit: str) -> RosterEntry | No
     ident, name = text(row.cells.get("编号")), text(row.cells.get("党组织名称"))
     if not ident or not name:
         missing = "编号" if not ident else "党组织名称"
-        ctx.error("roster-field-missing", f"名册第 {row.index + 1} 行缺少{missing}。每个党组织都要有编号和名称。",
-                  ctx.table.ref(row, missing), name or ident)
+        ctx.error(
+            "roster-field-missing",
+            f"名册第 {row.index + 1} 行缺少{missing}。每个党组织都要有编号和名称。",
+            ctx.table.ref(row, missing),
+            name or ident,
+        )
         return None
     unit = text(row.cells.get("所属乡镇")) or default_unit
     if not unit:
-        ctx.error("roster-unit-missing", "名册未填“所属乡镇”，表头也没有“乡镇：”。请填写所属乡镇。",
-                  ctx.table.ref(row, "所属乡镇"), ident)
+        ctx.error(
+            "roster-unit-missing",
+            "名册未填“所属乡镇”，表头也没有“乡镇：”。请填写所属乡镇。",
+            ctx.table.ref(row, "所属乡镇"),
+            ident,
+        )
         return None
     members = parse_count(row.cells.get("党员人数")) if "党员人数" in row.cells else None
-    return RosterEntry(ident, name, unit, ctx.source.at(ctx.table.ref(row, "编号")),
-                       kind=text(row.cells.get("党组织类型")), members=members,
-                       secretary=text(row.cells.get("党组织书记")), last_grade=text(row.cells.get("上年等次")))
+    return RosterEntry(
+        ident,
+        name,
+        unit,
+        ctx.source.at(ctx.table.ref(row, "编号")),
+        kind=text(row.cells.get("党组织类型")),
+        members=members,
+        secretary=text(row.cells.get("党组织书记")),
+        last_grade=text(row.cells.get("上年等次")),
+    )
 
 
 FORM = Form(SPEC, roster)

@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-INDICATORS = [("党组织带头人", 15), ("工作思路", 10), ("工作制度", 10), ("活动阵地", 10), ("保障机制", 10),
-              ("工作业绩", 20), ("群众评价", 25)]
+INDICATORS = [
+    ("党组织带头人", 15),
+    ("工作思路", 10),
+    ("工作制度", 10),
+    ("活动阵地", 10),
+    ("保障机制", 10),
+    ("工作业绩", 20),
+    ("群众评价", 25),
+]
 
 
 ITEMS = ["领导班子", "党员队伍", "工作机制", "工作业绩", "群众反映", "总体评价"]
@@ -38,8 +45,8 @@ class Branch:
     members: int
     secretary: str
     last_grade: str
-    scores: dict = field(default_factory=dict)     # indicator → int (附件4)
-    votes: dict = field(default_factory=dict)      # option → count (总体评价)
+    scores: dict = field(default_factory=dict)  # indicator → int (附件4)
+    votes: dict = field(default_factory=dict)  # option → count (总体评价)
     veto: str = ""
 
 
@@ -122,7 +129,9 @@ def summary_book(town: str, year: int, rows: list[tuple[Branch, dict, int, str]]
     title_row(ws, "基层党组织分类定级党员群众满意度测评汇总表", 11)
     ws["A2"] = f"乡镇（盖章）：{town}"
     ws["G2"] = f"统计日期：{date_text(year, 4, 2)}"
-    header_row(ws, 3, ["序号", "党组织名称", "发放票数", "收回票数", "有效票数", "总体评价票数", "", "", "", "满意率", "备注"])
+    header_row(
+        ws, 3, ["序号", "党组织名称", "发放票数", "收回票数", "有效票数", "总体评价票数", "", "", "", "满意率", "备注"]
+    )
     header_row(ws, 4, ["", "", "", "", "", "满意", "基本满意", "不满意", "不了解", "", ""])
     for col in "ABCDEJK":
         ws.merge_cells(f"{col}3:{col}4")
@@ -130,8 +139,21 @@ def summary_book(town: str, year: int, rows: list[tuple[Branch, dict, int, str]]
     for n, (branch, counts, issued, rate) in enumerate(rows, start=1):
         returned = sum(counts.values())
         valid = counts["满意"] + counts["基本满意"] + counts["不满意"]
-        ws.append([n, branch.name, issued, returned, valid, counts["满意"], counts["基本满意"], counts["不满意"],
-                   counts["不了解"], rate, ""])
+        ws.append(
+            [
+                n,
+                branch.name,
+                issued,
+                returned,
+                valid,
+                counts["满意"],
+                counts["基本满意"],
+                counts["不满意"],
+                counts["不了解"],
+                rate,
+                "",
+            ]
+        )
     return book
 
 
@@ -145,14 +167,21 @@ def score_book(town: str, year: int, rows: list[tuple[Branch, dict, object]]) ->
     ws.merge_cells("A3:F3")
     ws["A3"] = f"乡镇党委（盖章）：{town}党委"
     ws["G3"] = f"评定日期：{date_text(year, 4, 8)}"
-    header_row(ws, 4, ["序号", "编号", "党组织名称", "定级指标得分", "", "", "", "", "", "", "总分", "否决情形", "评定等次", "备注"])
+    header_row(
+        ws,
+        4,
+        ["序号", "编号", "党组织名称", "定级指标得分", "", "", "", "", "", "", "总分", "否决情形", "评定等次", "备注"],
+    )
     header_row(ws, 5, ["", "", ""] + [f"{n}（{m}分）" for n, m in INDICATORS] + ["", "", "", ""])
     for col in "ABCKLMN":
         ws.merge_cells(f"{col}4:{col}5")
     ws.merge_cells("D4:J4")
     for n, (branch, scores, total) in enumerate(rows, start=1):
-        ws.append([n, branch.id, branch.name] + [scores.get(name) for name, _ in INDICATORS[:-1]] + [None, total,
-                  branch.veto or None, None, None])
+        ws.append(
+            [n, branch.id, branch.name]
+            + [scores.get(name) for name, _ in INDICATORS[:-1]]
+            + [None, total, branch.veto or None, None, None]
+        )
     return book
 
 
@@ -183,10 +212,13 @@ def rate_text(votes: dict) -> str:
     from fractions import Fraction
 
     from fenji.core.arith import fmt_percent
+
     valid = votes["满意"] + votes["基本满意"] + votes["不满意"]
     return fmt_percent(Fraction(votes["满意"] + votes["基本满意"], valid))
 
 
 def sample_branch(ident: str, village: str, town: str, rng: random.Random) -> Branch:
     """A village's branch with a seeded member count and secretary."""
-    return Branch(ident, village + "党支部", town, "行政村", rng.randint(20, 60), rng.choice(SURNAMES) + rng.choice(GIVEN), "")
+    return Branch(
+        ident, village + "党支部", town, "行政村", rng.randint(20, 60), rng.choice(SURNAMES) + rng.choice(GIVEN), ""
+    )

@@ -7,8 +7,15 @@ from fenji.core.records import ScoreRow
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, check_header_max, require_columns, score_value
 
-SPEC = FormSpec("score_sheet", "上级党组织评分定级表（附件4）", ("上级党组织评分定级表",), (), ("党组织名称",), (),
-    ("编号", "党组织名称"))
+SPEC = FormSpec(
+    "score_sheet",
+    "上级党组织评分定级表（附件4）",
+    ("上级党组织评分定级表",),
+    (),
+    ("党组织名称",),
+    (),
+    ("编号", "党组织名称"),
+)
 
 
 def score_sheet(ctx: Context) -> None:
@@ -18,8 +25,11 @@ def score_sheet(ctx: Context) -> None:
         if indicator.name in ctx.table.columns:
             check_header_max(ctx, indicator.name, indicator.max)
         elif indicator.source == "score_sheet":
-            ctx.error("indicator-missing", f"评分定级表缺少“{indicator.name}”列。请按标准表样补上该列。",
-                      f"A{ctx.table.header_row + 1}")
+            ctx.error(
+                "indicator-missing",
+                f"评分定级表缺少“{indicator.name}”列。请按标准表样补上该列。",
+                f"A{ctx.table.header_row + 1}",
+            )
     town = ctx.table.field_value("乡镇党委", "乡镇")
     date_field = ctx.table.field_value("评定日期", "日期")
     for row in ctx.table.rows:
@@ -50,10 +60,18 @@ def _score_row(ctx: Context, row: Row) -> ScoreRow | None:
         refs["总分"] = ctx.table.ref(row, "总分")
     veto_column = ctx.profile.veto.get("column", "否决情形")
     total_raw = row.cells.get("总分")
-    return ScoreRow(name, ctx.source.at(ctx.table.ref(row, "党组织名称")), scores, refs,
-                    typed_total=parse_number(total_raw) if not is_blank(total_raw) else None,
-                    veto=text(row.cells.get(veto_column)), veto_ref=ctx.table.ref(row, veto_column),
-                    typed_grade=text(row.cells.get("评定等次")), note=text(row.cells.get("备注")), id=ident)
+    return ScoreRow(
+        name,
+        ctx.source.at(ctx.table.ref(row, "党组织名称")),
+        scores,
+        refs,
+        typed_total=parse_number(total_raw) if not is_blank(total_raw) else None,
+        veto=text(row.cells.get(veto_column)),
+        veto_ref=ctx.table.ref(row, veto_column),
+        typed_grade=text(row.cells.get("评定等次")),
+        note=text(row.cells.get("备注")),
+        id=ident,
+    )
 
 
 FORM = Form(SPEC, score_sheet)

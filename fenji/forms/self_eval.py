@@ -10,7 +10,9 @@ from fenji.core.records import SelfEval
 from fenji.core.tables import FormSpec
 from fenji.core.validate import Context, Form, require_columns, score_value
 
-SPEC = FormSpec("self_eval", "分类定级自评表（附件2）", ("分类定级自评表",), (), ("定级指标", "自评得分"), (), ("定级指标",))
+SPEC = FormSpec(
+    "self_eval", "分类定级自评表（附件2）", ("分类定级自评表",), (), ("定级指标", "自评得分"), (), ("定级指标",)
+)
 
 
 def self_eval(ctx: Context) -> None:
@@ -26,8 +28,12 @@ def self_eval(ctx: Context) -> None:
     for indicator in ctx.profile.indicators:
         row = rows.get(indicator.name)
         if row is None:
-            ctx.error("indicator-missing", f"自评表缺少“{indicator.name}”一行。请按标准表样补齐七项指标。",
-                      ctx.table.ref(ctx.table.header_row, "定级指标"), name)
+            ctx.error(
+                "indicator-missing",
+                f"自评表缺少“{indicator.name}”一行。请按标准表样补齐七项指标。",
+                ctx.table.ref(ctx.table.header_row, "定级指标"),
+                name,
+            )
             continue
         refs[indicator.name] = ctx.table.ref(row, "自评得分")
         value = score_value(ctx, row, "自评得分", indicator.max, name)
@@ -37,8 +43,19 @@ def self_eval(ctx: Context) -> None:
     total = sum(scores.values(), Decimal(0)) if complete else None
     grade, grade_ref = _self_grade(ctx, name, total)
     date_field = ctx.table.field_value("填报日期", "日期")
-    ctx.result.add("self_eval", SelfEval(name, ctx.source.at(name_field.ref), parse_date(date_field.value) if date_field else None,
-                                         scores, refs, total, grade, grade_ref))
+    ctx.result.add(
+        "self_eval",
+        SelfEval(
+            name,
+            ctx.source.at(name_field.ref),
+            parse_date(date_field.value) if date_field else None,
+            scores,
+            refs,
+            total,
+            grade,
+            grade_ref,
+        ),
+    )
 
 
 def _self_grade(ctx: Context, name: str, total: Decimal | None) -> tuple[str, str]:
@@ -58,7 +75,12 @@ def _self_grade(ctx: Context, name: str, total: Decimal | None) -> tuple[str, st
             elif len(cells) > 1:
                 grade, grade_ref = text(cells[1][1]), cell_ref(r, cells[1][0])
     if grade and grade not in ctx.profile.grades:
-        ctx.warning("self-grade-unknown", f"自评等次“{grade}”不是规定的等次（{'、'.join(ctx.profile.grades)}）。", grade_ref, name)
+        ctx.warning(
+            "self-grade-unknown",
+            f"自评等次“{grade}”不是规定的等次（{'、'.join(ctx.profile.grades)}）。",
+            grade_ref,
+            name,
+        )
     return grade, grade_ref
 
 
@@ -67,8 +89,12 @@ def _check_typed_total(ctx: Context, name: str, cells: list, r: int, total: Deci
     typed = next((v for c, v in cells if c == col), None)
     number = parse_number(typed)
     if number is not None and abs(number - total) > ctx.profile.totals["tolerance"]:
-        ctx.warning("total-mismatch", f"合计填写为 {fmt_number(number)}，按各项得分重新计算为 {total}；以重新计算的结果为准。",
-                    cell_ref(r, col), name)
+        ctx.warning(
+            "total-mismatch",
+            f"合计填写为 {fmt_number(number)}，按各项得分重新计算为 {total}；以重新计算的结果为准。",
+            cell_ref(r, col),
+            name,
+        )
 
 
 FORM = Form(SPEC, self_eval)

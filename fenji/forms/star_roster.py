@@ -12,7 +12,9 @@ from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, require_columns
 from fenji.forms.stars import id_and_name, star_name, village_of
 
-SPEC = FormSpec("star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名"))
+SPEC = FormSpec(
+    "star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名")
+)
 
 
 NO_REASON = {"", "无", "否", "-", "—", "/", "0"}
@@ -33,18 +35,35 @@ def _roster_entry(ctx: Context, row: Row, default_unit: str) -> RosterEntry | No
     ident, name = id_and_name(row)
     if not ident or not name:
         missing = "编号" if not ident else "姓名"
-        ctx.error("roster-field-missing", f"名册第 {row.index + 1} 行缺少{missing}。每个评定对象都要有编号和姓名"
-                  "（同村常有同名的人，评议表按编号对应）。", ctx.table.ref(row, missing), name or ident)
+        ctx.error(
+            "roster-field-missing",
+            f"名册第 {row.index + 1} 行缺少{missing}。每个评定对象都要有编号和姓名"
+            "（同村常有同名的人，评议表按编号对应）。",
+            ctx.table.ref(row, missing),
+            name or ident,
+        )
         return None
     unit = text(row.cells.get("所属村")) or default_unit
     if not unit:
-        ctx.error("roster-unit-missing", "名册表头没有填写“村（社区）：”。请填写村名，星级比例按村计算。",
-                  ctx.table.title_ref, ident)
+        ctx.error(
+            "roster-unit-missing",
+            "名册表头没有填写“村（社区）：”。请填写村名，星级比例按村计算。",
+            ctx.table.title_ref,
+            ident,
+        )
         return None
-    return RosterEntry(ident, name, unit, ctx.source.at(ctx.table.ref(row, "编号")),
-                       category=_category(ctx, row, ident), joined=_joined(ctx, row, ident),
-                       last_grade=_previous(ctx, row, ident), ineligible=_ineligible(ctx, row, ident),
-                       note=text(row.cells.get("备注")), kind=text(row.cells.get("所属党支部/村民组")))
+    return RosterEntry(
+        ident,
+        name,
+        unit,
+        ctx.source.at(ctx.table.ref(row, "编号")),
+        category=_category(ctx, row, ident),
+        joined=_joined(ctx, row, ident),
+        last_grade=_previous(ctx, row, ident),
+        ineligible=_ineligible(ctx, row, ident),
+        note=text(row.cells.get("备注")),
+        kind=text(row.cells.get("所属党支部/村民组")),
+    )
 
 
 def _category(ctx: Context, row: Row, ident: str) -> str:
@@ -52,8 +71,12 @@ def _category(ctx: Context, row: Row, ident: str) -> str:
     categories = ctx.profile.rules["categories"]
     if raw not in categories:
         shown = text(row.cells.get("类别")) or "（空）"
-        ctx.error("category-unknown", f"类别“{shown}”不是规定的类别（{'、'.join(categories)}）。该对象不能评定，请改正。",
-                  ctx.table.ref(row, "类别"), ident)
+        ctx.error(
+            "category-unknown",
+            f"类别“{shown}”不是规定的类别（{'、'.join(categories)}）。该对象不能评定，请改正。",
+            ctx.table.ref(row, "类别"),
+            ident,
+        )
     return raw
 
 
@@ -64,8 +87,13 @@ def _previous(ctx: Context, row: Row, ident: str) -> str:
         return ""
     stars = parse_stars(raw)
     if stars is None:
-        ctx.error("stars-unknown", f"上次星级填写为“{text(raw)}”，无法识别。请填写“一星”至“五星”或“无”（未评上星级），"
-                  "首次评定的留空。本次按首次评定处理（不限晋级）。", ctx.table.ref(row, "上次星级"), ident)
+        ctx.error(
+            "stars-unknown",
+            f"上次星级填写为“{text(raw)}”，无法识别。请填写“一星”至“五星”或“无”（未评上星级），"
+            "首次评定的留空。本次按首次评定处理（不限晋级）。",
+            ctx.table.ref(row, "上次星级"),
+            ident,
+        )
         return ""
     return star_name(stars)
 
@@ -76,8 +104,12 @@ def _joined(ctx: Context, row: Row, ident: str) -> dt.date | None:
         return None
     day = parse_date(raw) or _year_month(raw)
     if day is None:
-        ctx.error("date-invalid", f"入党时间“{text(raw)}”不是日期。请填写如“1983年8月”或“1983-08-01”。",
-                  ctx.table.ref(row, "入党时间"), ident)
+        ctx.error(
+            "date-invalid",
+            f"入党时间“{text(raw)}”不是日期。请填写如“1983年8月”或“1983-08-01”。",
+            ctx.table.ref(row, "入党时间"),
+            ident,
+        )
     return day
 
 
@@ -97,15 +129,25 @@ def _ineligible(ctx: Context, row: Row, ident: str) -> str:
     codes = ctx.profile.rules["eligibility"]
     cell = ctx.table.ref(row, "不参评情形")
     if not codes:
-        ctx.warning("ineligible-not-in-profile", f"规则“{ctx.profile.name}”没有不参评情形，名册中填写的“{text(raw)}”已忽略。",
-                    cell, ident)
+        ctx.warning(
+            "ineligible-not-in-profile",
+            f"规则“{ctx.profile.name}”没有不参评情形，名册中填写的“{text(raw)}”已忽略。",
+            cell,
+            ident,
+        )
         return ""
     key = squash(raw)
-    found = re.findall(r"\d+", key) or [c for c, reason in codes.items() if key in squash(reason) or squash(reason) in key]
+    found = re.findall(r"\d+", key) or [
+        c for c, reason in codes.items() if key in squash(reason) or squash(reason) in key
+    ]
     unknown = [c for c in found if c not in codes]
     if not found or unknown:
-        ctx.error("ineligible-unknown", f"不参评情形“{text(raw)}”不是规定的情形（填写序号 {'、'.join(codes)}）。"
-                  "该对象按不参评处理，请核对改正。", cell, ident)
+        ctx.error(
+            "ineligible-unknown",
+            f"不参评情形“{text(raw)}”不是规定的情形（填写序号 {'、'.join(codes)}）。该对象按不参评处理，请核对改正。",
+            cell,
+            ident,
+        )
         return text(raw)
     return "；".join(f"{c} {codes[c]}" for c in dict.fromkeys(found))
 

@@ -24,7 +24,7 @@ class TenStarRow:
     id: str
     name: str
     unit: str
-    source: Source                      # the row's 村党组织 cell
+    source: Source  # the row's 村党组织 cell
     date: dt.date | None
     marks: dict[str, bool | None] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
@@ -44,8 +44,9 @@ def validate(ctx: Context) -> None:
         ident, name = text(row.cells.get("编号")), text(row.cells.get("村党组织"))
         if not ident and not name:
             continue
-        record = TenStarRow(ident, name, unit, ctx.source.at(ctx.table.ref(row, "村党组织")), date,
-                            note=text(row.cells.get("备注")))
+        record = TenStarRow(
+            ident, name, unit, ctx.source.at(ctx.table.ref(row, "村党组织")), date, note=text(row.cells.get("备注"))
+        )
         for star in stars:
             record.refs[star] = ctx.table.ref(row, star)
             record.marks[star] = _mark(ctx, row, star, ident or name)

@@ -33,7 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 # The fonts of the reference forms.
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
-MARK_FONT = Font(name="黑体", size=12)          # 附件2 / 附件3 / 附件4 above the title
+MARK_FONT = Font(name="黑体", size=12)  # 附件2 / 附件3 / 附件4 above the title
 LABEL_FONT = Font(name="仿宋_GB2312", size=12)
 HEADER_FONT = Font(name="黑体", size=11)
 DATA_FONT = Font(name="Calibri", size=11)
@@ -42,7 +42,7 @@ LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNLOCKED = Protection(locked=False)
-GAP = "\u3000\u3000\u3000\u3000"                  # between two labels in one cell, as in the reference
+GAP = "\u3000\u3000\u3000\u3000"  # between two labels in one cell, as in the reference
 
 # Layout text of the standard forms (not grading rules: those come from the profile).
 BALLOT_ITEMS = ("领导班子", "党员队伍", "工作机制", "工作业绩", "群众反映")
@@ -59,8 +59,8 @@ POINTS = {  # 附件2 评分要点 of the reference form, by indicator name
 }
 BALLOT_NOTE = "说明：每项在“{options}”中选填一项。"
 BALLOT_ROWS = "收回的每张票录入一行，从第一行起连续录入，票号照票面填写（每行都要填票号）；未收回的票不录入。"
-ROW_HEIGHT = 22            # points, of a table row
-DEFAULT_ROWS = 50          # input rows of a 附件3 without a ballot count, and of the free tables
+ROW_HEIGHT = 22  # points, of a table row
+DEFAULT_ROWS = 50  # input rows of a 附件3 without a ballot count, and of the free tables
 
 
 @dataclass
@@ -107,32 +107,66 @@ def _points(value: Decimal) -> str:
 
 # --- guards (data validation) ---------------------------------------------------------------
 
+
 def _guard(kind: str, title: str, prompt: str, error: str, **options) -> DataValidation:
-    return DataValidation(type=kind, allow_blank=True, showInputMessage=True, showErrorMessage=True,
-                          errorStyle="stop", promptTitle=title[:32], prompt=prompt[:250],
-                          errorTitle="输入有误"[:32], error=error[:220], **options)
+    return DataValidation(
+        type=kind,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        promptTitle=title[:32],
+        prompt=prompt[:250],
+        errorTitle="输入有误"[:32],
+        error=error[:220],
+        **options,
+    )
 
 
 def choice_guard(values: Sequence[str], what: str) -> DataValidation:
     shown = "、".join(values)
-    return _guard("list", f"请选择{what}", f"从下拉列表中选择：{shown}。", f"只能填写：{shown}。请从下拉列表中选择。",
-                  formula1='"' + ",".join(values) + '"')
+    return _guard(
+        "list",
+        f"请选择{what}",
+        f"从下拉列表中选择：{shown}。",
+        f"只能填写：{shown}。请从下拉列表中选择。",
+        formula1='"' + ",".join(values) + '"',
+    )
 
 
 def score_guard(maximum: Decimal, what: str = "得分") -> DataValidation:
     top = _points(maximum)
-    return _guard("decimal", f"填写{what}（0—{top}分）", f"填写 0 到 {top} 之间的数字，可带小数，不要加“分”字。",
-                  f"{what}应为 0 到 {top} 之间的数字。", operator="between", formula1="0", formula2=top)
+    return _guard(
+        "decimal",
+        f"填写{what}（0—{top}分）",
+        f"填写 0 到 {top} 之间的数字，可带小数，不要加“分”字。",
+        f"{what}应为 0 到 {top} 之间的数字。",
+        operator="between",
+        formula1="0",
+        formula2=top,
+    )
 
 
 def count_guard(what: str = "票数") -> DataValidation:
-    return _guard("whole", f"填写{what}", "填写 0 或正整数。", f"{what}应为 0 或正整数。",
-                  operator="greaterThanOrEqual", formula1="0")
+    return _guard(
+        "whole",
+        f"填写{what}",
+        "填写 0 或正整数。",
+        f"{what}应为 0 或正整数。",
+        operator="greaterThanOrEqual",
+        formula1="0",
+    )
 
 
 def number_guard(what: str) -> DataValidation:
-    return _guard("whole", f"填写{what}", "填写正整数（1、2、3……）。", f"{what}应为正整数。",
-                  operator="greaterThanOrEqual", formula1="1")
+    return _guard(
+        "whole",
+        f"填写{what}",
+        "填写正整数（1、2、3……）。",
+        f"{what}应为正整数。",
+        operator="greaterThanOrEqual",
+        formula1="1",
+    )
 
 
 def label_guard(ref: str, label: str, example: str) -> DataValidation:
@@ -140,16 +174,23 @@ def label_guard(ref: str, label: str, example: str) -> DataValidation:
     `村（社区）：大安村　　　　评议日期：`) must stay."""
     formula = f'LEFT({ref},{len(label)})="{label}"'
     last = label.split(GAP)[-1].strip("\u3000")
-    return _guard("custom", f"在“{last}”后填写", f"保留“{label}”，在其后填写，如：{last}{example}",
-                  f"请保留“{label}”字样，在其后填写，如：{last}{example}", formula1=formula)
+    return _guard(
+        "custom",
+        f"在“{last}”后填写",
+        f"保留“{label}”，在其后填写，如：{last}{example}",
+        f"请保留“{label}”字样，在其后填写，如：{last}{example}",
+        formula1=formula,
+    )
 
 
 def text_guard(what: str, prompt: str) -> DataValidation:
-    return _guard("textLength", f"填写{what}", prompt, f"{what}不超过 200 字。", operator="lessThanOrEqual",
-                  formula1="200")
+    return _guard(
+        "textLength", f"填写{what}", prompt, f"{what}不超过 200 字。", operator="lessThanOrEqual", formula1="200"
+    )
 
 
 # --- the sheet builder ------------------------------------------------------------------------
+
 
 class Sheet:
     """One worksheet being written: styles, merged cells, input cells and their guards."""
@@ -199,7 +240,7 @@ class Sheet:
         """A locked data cell (a name, an 编号, a maximum)."""
         cell = self.ws.cell(row=row, column=col, value=value)
         cell.font, cell.alignment, cell.border = DATA_FONT, align, BOX
-        if self.ws.row_dimensions[row].height is None:   # room to write by hand on the printed form
+        if self.ws.row_dimensions[row].height is None:  # room to write by hand on the printed form
             self.ws.row_dimensions[row].height = ROW_HEIGHT
         return cell
 
@@ -224,9 +265,9 @@ class Sheet:
         ws = self.ws
         ws.freeze_panes = f"A{int(header_rows.split(':')[1]) + 1}"
         ws.protection.sheet = True
-        ws.protection.formatColumns = False   # widening a column or a row stays allowed
+        ws.protection.formatColumns = False  # widening a column or a row stays allowed
         ws.protection.formatRows = False
-        if free_rows:                          # tables of free length: rows may be inserted and deleted
+        if free_rows:  # tables of free length: rows may be inserted and deleted
             ws.protection.insertRows = False
             ws.protection.deleteRows = False
         setup = ws.page_setup
@@ -253,6 +294,7 @@ def _add_sheet(form: Form, title: str, widths: Sequence[float]) -> Sheet:
 
 # --- 名册 ----------------------------------------------------------------------------------------
 
+
 def roster_book(unit: str, year: int, subjects: Sequence, grades: Sequence[str]) -> Form:
     """基层党组织名册 of one town. `subjects`: objects with id, name, kind, members, secretary, last_grade
     (fenji.core.records.RosterEntry, fenji.systems.dingji.samples.Branch …). 编号, 名称 and 所属乡镇 are locked."""
@@ -264,18 +306,44 @@ def roster_book(unit: str, year: int, subjects: Sequence, grades: Sequence[str])
     for r, subject in enumerate(subjects, start=4):
         for c, value in enumerate((subject.id, subject.name, unit), start=1):
             s.value(r, c, value)
-        s.entry(r, 4, (subject.id, "党组织类型"), "kind", lambda: text_guard("党组织类型", "如：行政村、社区。"),
-                getattr(subject, "kind", "") or None)
-        s.entry(r, 5, (subject.id, "党员人数"), "members", lambda: count_guard("党员人数"), getattr(subject, "members", None))
-        s.entry(r, 6, (subject.id, "党组织书记"), "text", lambda: text_guard("姓名", "填写党组织书记姓名。"),
-                getattr(subject, "secretary", "") or None)
-        s.entry(r, 7, (subject.id, "上年等次"), "grade", lambda: choice_guard(grades, "上年等次"),
-                getattr(subject, "last_grade", "") or None)
+        s.entry(
+            r,
+            4,
+            (subject.id, "党组织类型"),
+            "kind",
+            lambda: text_guard("党组织类型", "如：行政村、社区。"),
+            getattr(subject, "kind", "") or None,
+        )
+        s.entry(
+            r,
+            5,
+            (subject.id, "党员人数"),
+            "members",
+            lambda: count_guard("党员人数"),
+            getattr(subject, "members", None),
+        )
+        s.entry(
+            r,
+            6,
+            (subject.id, "党组织书记"),
+            "text",
+            lambda: text_guard("姓名", "填写党组织书记姓名。"),
+            getattr(subject, "secretary", "") or None,
+        )
+        s.entry(
+            r,
+            7,
+            (subject.id, "上年等次"),
+            "grade",
+            lambda: choice_guard(grades, "上年等次"),
+            getattr(subject, "last_grade", "") or None,
+        )
     s.finish("3:3")
     return form
 
 
 # --- 附件2 自评表 ---------------------------------------------------------------------------------
+
 
 def self_eval_book(name: str, ident: str, indicators: Iterable, grades: Sequence[str]) -> Form:
     """附件2 基层党组织分类定级自评表 of one branch: one row per indicator, 合计 (=SUM) and 自评等次."""
@@ -296,7 +364,14 @@ def self_eval_book(name: str, ident: str, indicators: Iterable, grades: Sequence
         s.value(r, 3, int(maximum) if maximum == maximum.to_integral_value() else float(maximum))
         s.value(r, 4, POINTS.get(indicator))
         s.entry(r, 5, (indicator, "自评得分"), f"score-{maximum}", lambda m=maximum: score_guard(m, "自评得分"))
-        s.entry(r, 6, (indicator, "扣分说明"), "reason", lambda: text_guard("扣分说明", "有扣分的，写明扣分原因。"), align=LEFT)
+        s.entry(
+            r,
+            6,
+            (indicator, "扣分说明"),
+            "reason",
+            lambda: text_guard("扣分说明", "有扣分的，写明扣分原因。"),
+            align=LEFT,
+        )
         s.ws.row_dimensions[r].height = 32
     last = first + len(pairs) - 1
     total = first + len(pairs)
@@ -323,8 +398,16 @@ def _grade_row(s: Sheet, row: int, grades: Sequence[str]) -> None:
 
 # --- 附件3 满意度测评表 -----------------------------------------------------------------------------
 
-def ballots_book(name: str, ident: str, options: Sequence[str], rows: int = DEFAULT_ROWS, printed: bool = False,
-                 column: str = "总体评价", categories: Sequence[str] = CATEGORIES) -> Form:
+
+def ballots_book(
+    name: str,
+    ident: str,
+    options: Sequence[str],
+    rows: int = DEFAULT_ROWS,
+    printed: bool = False,
+    column: str = "总体评价",
+    categories: Sequence[str] = CATEGORIES,
+) -> Form:
     """附件3 满意度测评表 of one branch, one row a ballot. `printed`: the `rows` rows are those of the
     paper ballots printed by `fenji forms --ballots`. The 票号 is never filled in: a row with a 票号 is
     a returned ballot, so numbers typed ahead would count the ballots not returned as blank ones.
@@ -356,16 +439,19 @@ def _ballot_row(s: Sheet, row: int, n: int, headers: list[str], options, categor
 
 # --- 测评汇总表 ------------------------------------------------------------------------------------
 
-def summary_book(unit: str, subjects: Sequence, options: Sequence[str], weights: dict, issued: int | None = None) -> Form:
+
+def summary_book(
+    unit: str, subjects: Sequence, options: Sequence[str], weights: dict, issued: int | None = None
+) -> Form:
     """满意度测评汇总表 of one town, one row a branch (序号, 编号, 党组织名称 filled; 编号 is a column the
     reference form lacks, so that rows match the roster by 编号). 满意率 is a formula from the counts
     and `weights` (the profile's satisfaction weights); `issued` pre-fills 发放票数."""
     n = len(options)
-    widths = (6, 8, 22, 9, 9, 9, *[9 if len(o) > 3 else 8 for o in options], 10, 16)   # 基本满意 9, as the reference
+    widths = (6, 8, 22, 9, 9, 9, *[9 if len(o) > 3 else 8 for o in options], 10, 16)  # 基本满意 9, as the reference
     form, s = _new("summary", "汇总表", widths)
     last = len(widths)
     s.title(1, "基层党组织分类定级党员群众满意度测评汇总表")
-    s.label(2, 1, 7, f"乡镇（盖章）：{unit}")          # as the reference: the date from the second option column
+    s.label(2, 1, 7, f"乡镇（盖章）：{unit}")  # as the reference: the date from the second option column
     s.label(2, 8, last, "统计日期：", key="统计日期", example="2027年4月2日")
     for c, text in enumerate(("序号", "编号", "党组织名称", "发放票数", "收回票数", "有效票数"), start=1):
         s.header(3, c, text, rows=2)
@@ -395,15 +481,29 @@ def _rate_formula(row: int, options: Sequence[str], weights: dict) -> str:
     """满意率 = Σ weight × count / valid votes, from the option columns (never from a typed 有效票数)."""
     cols = {o: f"{get_column_letter(7 + i)}{row}" for i, o in enumerate(options)}
     valid = "+".join(cols[o] for o in weights)
-    weighted = "+".join(cols[o] if Decimal(str(w)) == 1 else f"{Decimal(str(w)).normalize():f}*{cols[o]}"
-                        for o, w in weights.items() if Decimal(str(w)) != 0) or "0"
+    weighted = (
+        "+".join(
+            cols[o] if Decimal(str(w)) == 1 else f"{Decimal(str(w)).normalize():f}*{cols[o]}"
+            for o, w in weights.items()
+            if Decimal(str(w)) != 0
+        )
+        or "0"
+    )
     return f'=IF(({valid})>0,({weighted})/({valid}),"")'
 
 
 # --- 附件4 上级党组织评分定级表 -----------------------------------------------------------------------
 
-def score_book(unit: str, subjects: Sequence, indicators: Iterable, grades: Sequence[str], computed: Iterable[str] = (),
-               veto_column: str = "否决情形", title: str = "基层党组织分类定级上级党组织评分定级表") -> Form:
+
+def score_book(
+    unit: str,
+    subjects: Sequence,
+    indicators: Iterable,
+    grades: Sequence[str],
+    computed: Iterable[str] = (),
+    veto_column: str = "否决情形",
+    title: str = "基层党组织分类定级上级党组织评分定级表",
+) -> Form:
     """附件4 上级党组织评分定级表 of one town, one row a branch (序号, 编号, 党组织名称 filled). Indicators in
     `computed` (群众评价 under dingji) stay open but are normally left blank: fenji computes them."""
     pairs, computed = _pairs(indicators), set(computed)
@@ -438,13 +538,21 @@ def _score_row(s: Sheet, row: int, number: int, subject, pairs, computed, grades
     s.value(row, 3, subject.name)
     for i, (name, maximum) in enumerate(pairs):
         if name in computed:
-            s.entry(row, 4 + i, (subject.id, name), f"computed-{maximum}", lambda n=name, m=maximum: _computed_guard(n, m))
+            s.entry(
+                row, 4 + i, (subject.id, name), f"computed-{maximum}", lambda n=name, m=maximum: _computed_guard(n, m)
+            )
         else:
             s.entry(row, 4 + i, (subject.id, name), f"score-{name}", lambda n=name, m=maximum: score_guard(m, n))
     c = 4 + len(pairs)
     s.entry(row, c, (subject.id, "总分"), "total", lambda: _total_guard(sum(m for _, m in pairs) or Decimal(100)))
-    s.entry(row, c + 1, (subject.id, veto_column), "veto", lambda: text_guard(veto_column, "有一票否决情形的写明情形，没有的留空。"),
-            align=LEFT)
+    s.entry(
+        row,
+        c + 1,
+        (subject.id, veto_column),
+        "veto",
+        lambda: text_guard(veto_column, "有一票否决情形的写明情形，没有的留空。"),
+        align=LEFT,
+    )
     s.entry(row, c + 2, (subject.id, "评定等次"), "grade", lambda: choice_guard(grades, "评定等次"))
     s.entry(row, c + 3, (subject.id, "备注"), "note", lambda: text_guard("备注", "可不填。"), align=LEFT)
 
@@ -465,8 +573,15 @@ def _total_guard(maximum: Decimal) -> DataValidation:
 
 # --- 决定调整表 ------------------------------------------------------------------------------------
 
-def decisions_book(unit: str, grades: Sequence[str], rows: int = 20, label: str = "乡镇党委（盖章）",
-                   issuer: str | None = None, campaign: str = "分类定级") -> Form:
+
+def decisions_book(
+    unit: str,
+    grades: Sequence[str],
+    rows: int = 20,
+    label: str = "乡镇党委（盖章）",
+    issuer: str | None = None,
+    campaign: str = "分类定级",
+) -> Form:
     """党委研究决定调整表 of one town (or village: pass `label` and `issuer`), blank: 编号 名称 调整后等次
     理由 会议及文号. `campaign` opens the title (分类定级, 分类升级, 星级评定 …). Row keys 1..rows."""
     form, s = _new("decisions", "决定调整表", (10, 22, 12, 36, 26))
@@ -480,12 +595,20 @@ def decisions_book(unit: str, grades: Sequence[str], rows: int = 20, label: str 
         s.entry(r, 2, (n, "名称"), "name", lambda: text_guard("名称", "填写名册中的名称。"))
         s.entry(r, 3, (n, "调整后等次"), "grade", lambda: choice_guard(grades, "调整后等次"))
         s.entry(r, 4, (n, "理由"), "reason", lambda: text_guard("理由", "写明调整的理由。"), align=LEFT)
-        s.entry(r, 5, (n, "会议及文号"), "meeting", lambda: text_guard("会议及文号", "如：××镇党委会议纪要〔2027〕5号。"), align=LEFT)
+        s.entry(
+            r,
+            5,
+            (n, "会议及文号"),
+            "meeting",
+            lambda: text_guard("会议及文号", "如：××镇党委会议纪要〔2027〕5号。"),
+            align=LEFT,
+        )
     s.finish("3:3", free_rows=True)
     return form
 
 
 # --- star forms (xingji-*) ---------------------------------------------------------------------
+
 
 def star_roster_book(village: str, year: int, subjects: Sequence, categories: Sequence[str]) -> Form:
     """评定对象名册 of one village: 编号 and 姓名 locked; `subjects` are RosterEntry-like (category,
@@ -499,21 +622,58 @@ def star_roster_book(village: str, year: int, subjects: Sequence, categories: Se
     for r, p in enumerate(subjects, start=4):
         s.value(r, 1, p.id)
         s.value(r, 2, p.name)
-        s.entry(r, 3, (p.id, "类别"), "category", lambda: choice_guard(categories, "类别"), getattr(p, "category", "") or None)
-        s.entry(r, 4, (p.id, "所属党支部/村民组"), "group", lambda: text_guard("所属党支部/村民组", "如：第3村民组。"),
-                getattr(p, "kind", "") or None)
+        s.entry(
+            r,
+            3,
+            (p.id, "类别"),
+            "category",
+            lambda: choice_guard(categories, "类别"),
+            getattr(p, "category", "") or None,
+        )
+        s.entry(
+            r,
+            4,
+            (p.id, "所属党支部/村民组"),
+            "group",
+            lambda: text_guard("所属党支部/村民组", "如：第3村民组。"),
+            getattr(p, "kind", "") or None,
+        )
         joined = getattr(p, "joined", None)
-        s.entry(r, 5, (p.id, "入党时间"), "joined", lambda: text_guard("入党时间", "党员填写，如 1983-08-01；群众留空。"),
-                joined.isoformat() if joined else None)
-        s.entry(r, 6, (p.id, "上次星级"), "stars", lambda: choice_guard(stars, "上次星级"), getattr(p, "last_grade", "") or None)
-        s.entry(r, 7, (p.id, "不参评情形"), "ineligible", lambda: text_guard("不参评情形", "有不参评情形的填写序号，没有的留空。"),
-                getattr(p, "ineligible", "") or None, LEFT)
-        s.entry(r, 8, (p.id, "备注"), "note", lambda: text_guard("备注", "可不填。"), getattr(p, "note", "") or None, LEFT)
+        s.entry(
+            r,
+            5,
+            (p.id, "入党时间"),
+            "joined",
+            lambda: text_guard("入党时间", "党员填写，如 1983-08-01；群众留空。"),
+            joined.isoformat() if joined else None,
+        )
+        s.entry(
+            r,
+            6,
+            (p.id, "上次星级"),
+            "stars",
+            lambda: choice_guard(stars, "上次星级"),
+            getattr(p, "last_grade", "") or None,
+        )
+        s.entry(
+            r,
+            7,
+            (p.id, "不参评情形"),
+            "ineligible",
+            lambda: text_guard("不参评情形", "有不参评情形的填写序号，没有的留空。"),
+            getattr(p, "ineligible", "") or None,
+            LEFT,
+        )
+        s.entry(
+            r, 8, (p.id, "备注"), "note", lambda: text_guard("备注", "可不填。"), getattr(p, "note", "") or None, LEFT
+        )
     s.finish("3:3")
     return form
 
 
-def public_votes_book(village: str, subjects: Sequence, representatives: int = 9, score_max: Decimal = Decimal(100)) -> Form:
+def public_votes_book(
+    village: str, subjects: Sequence, representatives: int = 9, score_max: Decimal = Decimal(100)
+) -> Form:
     """民主评议计分表 of one village: 编号 姓名, then 代表1 … 代表N (scores 0—max, blank = did not score)."""
     form, s = _new("public_votes", "民主评议", (10, 12, *[7] * representatives))
     s.title(1, "“五带头”星级化管理民主评议计分表")
@@ -531,7 +691,9 @@ def public_votes_book(village: str, subjects: Sequence, representatives: int = 9
     return form
 
 
-def panel_book(village: str, groups: Sequence[tuple[str, Sequence, Iterable]], opinions: Sequence[str] = ("同意", "不同意")) -> Form:
+def panel_book(
+    village: str, groups: Sequence[tuple[str, Sequence, Iterable]], opinions: Sequence[str] = ("同意", "不同意")
+) -> Form:
     """领导小组评议表 of one village: one sheet per (label, subjects, items) group (items differ by
     category under some profiles); 编号 姓名, one column per item (`忠诚于党我带头（20分）`), 合计 (=SUM), 审定意见, 备注."""
     form = Form(Workbook(), "panel")
@@ -543,10 +705,18 @@ def panel_book(village: str, groups: Sequence[tuple[str, Sequence, Iterable]], o
 
 def _panel_sheet(form: Form, village: str, label: str, subjects, pairs, opinions, several: bool) -> None:
     k = len(pairs)
-    s = _add_sheet(form, f"领导小组评议（{label}）" if several and label else "领导小组评议", (10, 12, *[11] * k, 8, 10, 16))
+    s = _add_sheet(
+        form, f"领导小组评议（{label}）" if several and label else "领导小组评议", (10, 12, *[11] * k, 8, 10, 16)
+    )
     s.title(1, "“五带头”星级化管理评定领导小组评议表" + (f"（{label}）" if several and label else ""))
-    s.label(2, 1, s.width, f"村（社区）：{village}{GAP}评议日期：", key=f"评议日期（{label}）" if several else "评议日期",
-            example="2027年1月12日")
+    s.label(
+        2,
+        1,
+        s.width,
+        f"村（社区）：{village}{GAP}评议日期：",
+        key=f"评议日期（{label}）" if several else "评议日期",
+        example="2027年1月12日",
+    )
     s.headers(3, ["编号", "姓名", *[f"{n}（{_points(m)}分）" for n, m in pairs], "合计", "审定意见", "备注"])
     s.ws.row_dimensions[3].height = 44
     for r, p in enumerate(subjects, start=4):
@@ -562,7 +732,10 @@ def _panel_sheet(form: Form, village: str, label: str, subjects, pairs, opinions
 
 # --- 十星评定表 (shixing) -------------------------------------------------------------------------
 
-def ten_stars_book(unit: str, villages: Sequence, stars: Sequence[str], marks: Sequence[str] = ("达标", "未达标")) -> Form:
+
+def ten_stars_book(
+    unit: str, villages: Sequence, stars: Sequence[str], marks: Sequence[str] = ("达标", "未达标")
+) -> Form:
     """村级组织“十星”创建评定表 of one town: 编号 村党组织, one column per star (达标 / 未达标), 备注."""
     form, s = _new("ten_stars", "十星评定表", (8, 18, *[7] * len(stars), 16))
     s.title(1, "村级组织“十星”创建评定表")

@@ -144,8 +144,16 @@ def _one_step(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
             capped = profile.grades[len(profile.grades) - 1 - min(limit, len(profile.grades) - 1)]
             frame.at[i, "等次"] = capped
             frame.at[i, "markers"].append(M_ONE_STEP)
-            adjustments.append(_adjustment(frame, i, current, capped, M_ONE_STEP,
-                                           f"上次为 {profile.grades[len(profile.grades) - 1 - int(previous)]}，每次最多晋升一级"))
+            adjustments.append(
+                _adjustment(
+                    frame,
+                    i,
+                    current,
+                    capped,
+                    M_ONE_STEP,
+                    f"上次为 {profile.grades[len(profile.grades) - 1 - int(previous)]}，每次最多晋升一级",
+                )
+            )
 
 
 def _vetoes(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
@@ -173,17 +181,35 @@ def _cross_condition(frame: pd.DataFrame, profile: Profile, adjustments: list) -
             before = frame.at[i, "等次"]
             frame.at[i, "等次"] = rule["grade"]
             frame.at[i, "markers"].append(M_CROSS)
-            adjustments.append(_adjustment(frame, i, before, rule["grade"], M_CROSS,
-                                           f"满意率 {fmt_percent(rate)} 低于 {fmt_percent(rule['min_rate'])}"))
+            adjustments.append(
+                _adjustment(
+                    frame,
+                    i,
+                    before,
+                    rule["grade"],
+                    M_CROSS,
+                    f"满意率 {fmt_percent(rate)} 低于 {fmt_percent(rule['min_rate'])}",
+                )
+            )
 
 
 def _adjustment(frame, i, before: str, after: str, kind: str, reason: str, meeting: str = "") -> dict:
-    return {"编号": frame.at[i, "编号"], "名称": frame.at[i, "名称"], "单位": frame.at[i, "单位"],
-            "类别": frame.at[i, "类别"], "调整前": before, "调整后": after, "类型": kind, "理由": reason,
-            "会议及文号": meeting, "得分": frame.at[i, "得分"]}
+    return {
+        "编号": frame.at[i, "编号"],
+        "名称": frame.at[i, "名称"],
+        "单位": frame.at[i, "单位"],
+        "类别": frame.at[i, "类别"],
+        "调整前": before,
+        "调整后": after,
+        "类型": kind,
+        "理由": reason,
+        "会议及文号": meeting,
+        "得分": frame.at[i, "得分"],
+    }
 
 
 # --- quotas ---------------------------------------------------------------------------------
+
 
 def _scopes(frame: pd.DataFrame, quota: Quota):
     """(unit, category, index list) for each quota scope; category groups counted separately."""
@@ -227,8 +253,11 @@ def _quotas(frame: pd.DataFrame, profile: Profile, problems: Problems, adjustmen
 def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
     n = len(index)
     allowed = most_allowed(quota.share, n)
-    members = sorted((i for i in index if frame.at[i, "等次"] == quota.grade),
-                     key=lambda i: rank_key(frame, i, profile), reverse=True)
+    members = sorted(
+        (i for i in index if frame.at[i, "等次"] == quota.grade),
+        key=lambda i: rank_key(frame, i, profile),
+        reverse=True,
+    )
     check = QuotaCheck(unit, category, quota.grade, "cap", quota.share, n, allowed, len(members), True)
     if len(members) <= allowed:
         return check
@@ -241,9 +270,17 @@ def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, 
             frame.at[i, "等次"] = lower
             frame.at[i, "markers"].append(M_OVER_QUOTA)
             check.moved.append(frame.at[i, "编号"])
-            adjustments.append(_adjustment(frame, i, quota.grade, lower, M_OVER_QUOTA,
-                                           f"{unit}{category}共 {n} 个，{quota.grade}不超过 {fmt_percent(quota.share, 0)}，"
-                                           f"最多 {allowed} 个；按得分排名第 {position + 1}"))
+            adjustments.append(
+                _adjustment(
+                    frame,
+                    i,
+                    quota.grade,
+                    lower,
+                    M_OVER_QUOTA,
+                    f"{unit}{category}共 {n} 个，{quota.grade}不超过 {fmt_percent(quota.share, 0)}，"
+                    f"最多 {allowed} 个；按得分排名第 {position + 1}",
+                )
+            )
     _report_pending(frame, check, unit, category, problems)
     check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     return check
@@ -270,8 +307,12 @@ def _report_pending(frame, check: QuotaCheck, unit, category, problems: Problems
     if not check.pending:
         return
     names = "、".join(f"{frame.loc[frame['编号'] == s, '名称'].iloc[0]}（{s}）" for s in check.pending)
-    problems.warning("tie-at-quota-cut", f"{unit}{category}：{names} 得分及全部排序依据完全相同，跨越“{check.label}”的名额线，"
-                     "无法自动取舍，已标为待定。请党委研究决定后填入决定调整表。", subject="、".join(check.pending))
+    problems.warning(
+        "tie-at-quota-cut",
+        f"{unit}{category}：{names} 得分及全部排序依据完全相同，跨越“{check.label}”的名额线，"
+        "无法自动取舍，已标为待定。请党委研究决定后填入决定调整表。",
+        subject="、".join(check.pending),
+    )
 
 
 def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
@@ -282,8 +323,10 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
     short = required - len(in_lowest)
     if short <= 0:
         return check
-    candidates = sorted((i for i in index if frame.at[i, "等次"] not in (quota.grade, PENDING)),
-                        key=lambda i: rank_key(frame, i, profile))
+    candidates = sorted(
+        (i for i in index if frame.at[i, "等次"] not in (quota.grade, PENDING)),
+        key=lambda i: rank_key(frame, i, profile),
+    )
     tied = _tied_at(frame, candidates, short, profile) if short < len(candidates) else set()
     for position, i in enumerate(candidates[:short] + [c for c in candidates[short:] if c in tied]):
         if i in tied:
@@ -293,9 +336,17 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
         frame.at[i, "等次"] = quota.grade
         frame.at[i, "markers"].append(M_FLOOR)
         check.moved.append(frame.at[i, "编号"])
-        adjustments.append(_adjustment(frame, i, before, quota.grade, M_FLOOR,
-                                       f"{unit}{category}共 {n} 个，{quota.grade}不低于 {fmt_percent(quota.share, 0)}，"
-                                       f"至少 {required} 个；按得分倒数第 {position + 1}"))
+        adjustments.append(
+            _adjustment(
+                frame,
+                i,
+                before,
+                quota.grade,
+                M_FLOOR,
+                f"{unit}{category}共 {n} 个，{quota.grade}不低于 {fmt_percent(quota.share, 0)}，"
+                f"至少 {required} 个；按得分倒数第 {position + 1}",
+            )
+        )
     _report_pending(frame, check, unit, category, problems)
     check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     return check
@@ -308,23 +359,29 @@ def _report_about(frame, index, unit, category, quota: Quota, problems) -> Quota
     ok = abs(share - Fraction(quota.share)) <= Fraction(quota.tolerance)
     check = QuotaCheck(unit, category, quota.grade, "about", quota.share, n, round_share(quota.share, n), actual, ok)
     if not ok:
-        problems.warning("quota-about-off", f"{unit}{category}{quota.grade} {actual} 个，占 {fmt_percent(share)}，"
-                         f"与“{quota.grade}{fmt_percent(quota.share, 0)}左右”相差超过 {fmt_decimal(quota.tolerance * 100, 0)} 个百分点"
-                         "（“左右”只作对照，不据此调整）。")
+        problems.warning(
+            "quota-about-off",
+            f"{unit}{category}{quota.grade} {actual} 个，占 {fmt_percent(share)}，"
+            f"与“{quota.grade}{fmt_percent(quota.share, 0)}左右”相差超过 {fmt_decimal(quota.tolerance * 100, 0)} 个百分点"
+            "（“左右”只作对照，不据此调整）。",
+        )
     return check
 
 
 def round_share(share: Decimal, n: int) -> int:
     from fenji.core.arith import half_up
+
     return int(half_up(share * n, 0))
 
 
 # --- decisions and markers ------------------------------------------------------------------
 
+
 def _decisions(frame, profile, decisions: list, problems: Problems, adjustments: list) -> None:
     from fenji.core.cells import normalize_name
     from fenji.core.match import Matcher
     from fenji.core.records import RosterEntry
+
     entries = [RosterEntry(frame.at[i, "编号"], frame.at[i, "名称"], frame.at[i, "单位"], None) for i in frame.index]
     matcher = Matcher(entries)
     position = {frame.at[i, "编号"]: i for i in frame.index}
@@ -332,20 +389,40 @@ def _decisions(frame, profile, decisions: list, problems: Problems, adjustments:
         # forms.md: by 编号 when present, else by name; a decision changes a grade, so a 编号 that is
         # unknown, or names another subject than the 名称 beside it, is never guessed at
         entry, reason = matcher.find(decision.id) if decision.id else matcher.find("", decision.name)
-        where = dict(file=decision.source.file, sheet=decision.source.sheet, cell=decision.source.cell,
-                     subject=decision.id or decision.name)
-        if entry is not None and decision.id and decision.name and normalize_name(decision.name) != normalize_name(entry.name):
-            problems.error("decision-id-name-mismatch", f"决定调整表中编号 {decision.id} 是“{entry.name}”，但同一行的名称写的是"
-                           f"“{decision.name}”，无法确定是哪个对象，该决定未执行。请核对编号和名称。", **where)
+        where = dict(
+            file=decision.source.file,
+            sheet=decision.source.sheet,
+            cell=decision.source.cell,
+            subject=decision.id or decision.name,
+        )
+        if (
+            entry is not None
+            and decision.id
+            and decision.name
+            and normalize_name(decision.name) != normalize_name(entry.name)
+        ):
+            problems.error(
+                "decision-id-name-mismatch",
+                f"决定调整表中编号 {decision.id} 是“{entry.name}”，但同一行的名称写的是"
+                f"“{decision.name}”，无法确定是哪个对象，该决定未执行。请核对编号和名称。",
+                **where,
+            )
             continue
-        if entry is None and reason == "ambiguous":      # villages have namesakes: the 编号 is needed
+        if entry is None and reason == "ambiguous":  # villages have namesakes: the 编号 is needed
             ids = "、".join(e.id for e in matcher.ambiguous(decision.name))
-            problems.error("name-ambiguous", f"决定调整表中的“{decision.name}”没有填编号，而名册中有多个同名的对象（{ids}），"
-                           "该决定未执行。请填写编号。", **where)
+            problems.error(
+                "name-ambiguous",
+                f"决定调整表中的“{decision.name}”没有填编号，而名册中有多个同名的对象（{ids}），"
+                "该决定未执行。请填写编号。",
+                **where,
+            )
             continue
         if entry is None:
-            problems.error("decision-subject-unknown", f"决定调整表中的“{decision.id or decision.name}”在名册中找不到，"
-                           "该决定未执行。请核对编号或名称。", **where)
+            problems.error(
+                "decision-subject-unknown",
+                f"决定调整表中的“{decision.id or decision.name}”在名册中找不到，该决定未执行。请核对编号或名称。",
+                **where,
+            )
             continue
         i = position[entry.id]
         before = frame.at[i, "等次"]
@@ -372,9 +449,12 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
         elif check.kind == "floor":
             check.ok = actual >= check.allowed
         if not check.ok and check.kind != "about":
-            problems.warning("decision-breaks-quota", f"{check.unit}{check.category}：党委研究决定后{check.grade} {actual} 个，"
-                             f"不符合“{check.label}”（{check.n} 个的{'上限' if check.kind == 'cap' else '下限'}为 {check.allowed} 个）。"
-                             "决定已执行，请在报告中说明。")
+            problems.warning(
+                "decision-breaks-quota",
+                f"{check.unit}{check.category}：党委研究决定后{check.grade} {actual} 个，"
+                f"不符合“{check.label}”（{check.n} 个的{'上限' if check.kind == 'cap' else '下限'}为 {check.allowed} 个）。"
+                "决定已执行，请在报告中说明。",
+            )
 
 
 def _critical(frame, profile: Profile) -> None:

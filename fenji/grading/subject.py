@@ -35,7 +35,9 @@ SUBJECT_COLUMNS: tuple[SubjectColumn, ...] = (
     SubjectColumn("类别", (str,), True, "the category quotas are counted per ('' for one group)"),
     SubjectColumn("得分", (Decimal, _NONE), True, "the rounded score the bands are decided on; None when ungraded"),
     SubjectColumn("missing", (list,), True, "why the subject cannot be graded (→ 未评定); empty when it can"),
-    SubjectColumn("initial_grade", (str,), False, "a grade the scorer decided itself (shengji's lower of two); '' = band of 得分"),
+    SubjectColumn(
+        "initial_grade", (str,), False, "a grade the scorer decided itself (shengji's lower of two); '' = band of 得分"
+    ),
     SubjectColumn("否决情形", (str,), False, "a veto: non-empty → the veto grade"),
     SubjectColumn("满意率", (object,), False, "an exact rate (Fraction) for the cross-condition; None when unknown"),
     SubjectColumn("ineligible", (str,), False, "a reason the subject does not take part (→ 不参评)"),
@@ -58,8 +60,10 @@ def check_subjects(frame: pd.DataFrame) -> None:
             continue
         for value in frame[column.name]:
             if not isinstance(value, column.types) and not (float in column.types and value != value):
-                raise TypeError(f"subjects column {column.name!r} holds {value!r} ({type(value).__name__}); "
-                                f"expected {' or '.join(t.__name__ for t in column.types)}: {column.meaning}")
+                raise TypeError(
+                    f"subjects column {column.name!r} holds {value!r} ({type(value).__name__}); "
+                    f"expected {' or '.join(t.__name__ for t in column.types)}: {column.meaning}"
+                )
 
 
 @dataclass

@@ -35,15 +35,15 @@ if TYPE_CHECKING:
 class System(Protocol):
     """What one grading system provides (each `fenji/systems/<name>/__init__.py` has a `SYSTEM`)."""
 
-    name: str                          # the profiles' `system` key
-    campaign: str                      # the word of titles and file names: 分类定级, 分类升级 …
-    package: str                       # its package: built-in profiles (<profile>.toml) and templates/ beside it
-    profiles: tuple[str, ...]          # its built-in profile names, in the order `fenji profiles` lists them
-    forms: tuple[str, ...]             # the kinds of fenji.forms it reads; other recognised forms: form-not-used
-    profile_schema: dict               # its own profile tables, in fenji.core.profiles' schema notation
-    tie_breaker_columns: frozenset[str]    # subject columns besides the indicators that `tie_breakers` may name
-    star_levels: bool                  # its grades are star levels: a decision typed `5星` means 五星
-    needs_history: bool                # its rules read last year's results: an unreadable ledger stops the run
+    name: str  # the profiles' `system` key
+    campaign: str  # the word of titles and file names: 分类定级, 分类升级 …
+    package: str  # its package: built-in profiles (<profile>.toml) and templates/ beside it
+    profiles: tuple[str, ...]  # its built-in profile names, in the order `fenji profiles` lists them
+    forms: tuple[str, ...]  # the kinds of fenji.forms it reads; other recognised forms: form-not-used
+    profile_schema: dict  # its own profile tables, in fenji.core.profiles' schema notation
+    tie_breaker_columns: frozenset[str]  # subject columns besides the indicators that `tie_breakers` may name
+    star_levels: bool  # its grades are star levels: a decision typed `5星` means 五星
+    needs_history: bool  # its rules read last year's results: an unreadable ledger stops the run
 
     def check_profile(self, checked: dict, grades: list[str], quotas: list, where: str) -> dict:
         """Its tables of a loaded profile, parsed and checked (→ `Profile.rules`); ProfileError names the key."""
@@ -66,8 +66,9 @@ class System(Protocol):
     def plan_documents(self, outcome, options, env, root: Path) -> Plan:
         """Every document of a run: templates rendered to HTML, and the PDF file(s) each becomes."""
 
-    def plan_blank_forms(self, profile: Profile, entries: list[RosterEntry], out: Path, year: int,
-                         ballots: int) -> BlankPlan:
+    def plan_blank_forms(
+        self, profile: Profile, entries: list[RosterEntry], out: Path, year: int, ballots: int
+    ) -> BlankPlan:
         """`fenji forms`: the blank forms for a roster (and whether paper ballots are printed)."""
 
     def write_samples(self, root: Path) -> None:

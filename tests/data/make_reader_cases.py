@@ -40,21 +40,29 @@ SEED = 20270328
 FIXED_TIME = dt.datetime(2027, 3, 28, 9, 0, 0)
 
 TOWN = "清溪镇"
-BRANCHES = [("QX01", "清溪村党支部", "行政村", 31, "黄国强", "好"),
-            ("QX02", "白岩村党支部", "行政村", 19, "陈秀英", "较好"),
-            ("QX03", "梨树村党总支", "行政村", 62, "吴建华", "一般"),
-            ("QX04", "花园社区党支部", "社区", 61, "陈建华", "好")]
-INDICATORS = [("党组织带头人", 15, "书记“一好双强”，班子健全团结，按期换届"),
-              ("工作思路", 10, "有年度计划和总结，发展思路清晰"),
-              ("工作制度", 10, "“三会一课”、民主评议党员、党务公开落实"),
-              ("活动阵地", 10, "有活动场所，设施齐全，管理使用规范"),
-              ("保障机制", 10, "工作经费、报酬待遇落实"),
-              ("工作业绩", 20, "年度目标任务完成，集体经济发展"),
-              ("群众评价", 25, "党员群众满意度测评结果")]
+BRANCHES = [
+    ("QX01", "清溪村党支部", "行政村", 31, "黄国强", "好"),
+    ("QX02", "白岩村党支部", "行政村", 19, "陈秀英", "较好"),
+    ("QX03", "梨树村党总支", "行政村", 62, "吴建华", "一般"),
+    ("QX04", "花园社区党支部", "社区", 61, "陈建华", "好"),
+]
+INDICATORS = [
+    ("党组织带头人", 15, "书记“一好双强”，班子健全团结，按期换届"),
+    ("工作思路", 10, "有年度计划和总结，发展思路清晰"),
+    ("工作制度", 10, "“三会一课”、民主评议党员、党务公开落实"),
+    ("活动阵地", 10, "有活动场所，设施齐全，管理使用规范"),
+    ("保障机制", 10, "工作经费、报酬待遇落实"),
+    ("工作业绩", 20, "年度目标任务完成，集体经济发展"),
+    ("群众评价", 25, "党员群众满意度测评结果"),
+]
 NUMERALS = "一二三四五六七"
 # 附件4 scores (the six indicators the town scores; 群众评价 is left blank under dingji)
-SCORES = {"QX01": [13, 8, 7, 8, 8, 16], "QX02": [14, 7, 7, 9, 10, 18],
-          "QX03": [15, 7, 8, 9, 9, 15], "QX04": [15, 10, 10, 9, 7, 12]}
+SCORES = {
+    "QX01": [13, 8, 7, 8, 8, 16],
+    "QX02": [14, 7, 7, 9, 10, 18],
+    "QX03": [15, 7, 8, 9, 9, 15],
+    "QX04": [15, 10, 10, 9, 7, 12],
+}
 BALLOT_COLUMNS = ["票号", "测评人类别", "领导班子", "党员队伍", "工作机制", "工作业绩", "群众反映", "总体评价", "备注"]
 CATEGORIES = ["党员", "群众代表", "村民小组长", "入党积极分子", "其他"]
 # 清溪村's ten ballots, 总体评价: 6 满意, 2 基本满意, 1 不满意, 1 不了解
@@ -64,6 +72,7 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 # --- a generic form writer ---------------------------------------------------------------------
+
 
 def write_form(ws, *, title, columns, rows, annex=None, fields=(), top=1, left=1, widths=None, gap=0):
     """Title, `标签：值` fields, a one- or two-level header and data rows, placed at (top, left).
@@ -158,16 +167,38 @@ def normalise_zip(path: Path):
 
 # --- the five dingji forms -----------------------------------------------------------------------
 
+
 def roster_sheet(ws, branches=BRANCHES):
-    columns = [(None, h) for h in ("编号", "党组织名称", "所属乡镇", "党组织类型", "党员人数", "党组织书记", "上年等次")]
+    columns = [
+        (None, h) for h in ("编号", "党组织名称", "所属乡镇", "党组织类型", "党员人数", "党组织书记", "上年等次")
+    ]
     rows = [[i, n, TOWN, k, m, s, g] for i, n, k, m, s, g in branches]
-    write_form(ws, title="基层党组织名册", columns=columns, rows=rows,
-               fields=[(0, f"乡镇（盖章）：{TOWN}\u3000\u3000\u3000\u3000年度：2027")],
-               widths=[10, 22, 12, 12, 10, 12, 10])
+    write_form(
+        ws,
+        title="基层党组织名册",
+        columns=columns,
+        rows=rows,
+        fields=[(0, f"乡镇（盖章）：{TOWN}\u3000\u3000\u3000\u3000年度：2027")],
+        widths=[10, 22, 12, 12, 10, 12, 10],
+    )
 
 
-def self_eval_sheet(ws, name, date, scores, *, total="formula", grade="好", order=None, blank_after=None,
-                    top=1, left=1, drop=None, date_cell=None, gap=0):
+def self_eval_sheet(
+    ws,
+    name,
+    date,
+    scores,
+    *,
+    total="formula",
+    grade="好",
+    order=None,
+    blank_after=None,
+    top=1,
+    left=1,
+    drop=None,
+    date_cell=None,
+    gap=0,
+):
     """附件2: one row per indicator (in `order`), a 合计 row and a 自评等次 row below the table."""
     order = order or list(range(7))
     columns = [(None, h) for h in ("序号", "定级指标", "分值", "评分要点", "自评得分", "扣分说明")]
@@ -181,12 +212,22 @@ def self_eval_sheet(ws, name, date, scores, *, total="formula", grade="好", ord
             rows.append(None)
     fields = [(0, f"党组织名称（盖章）：{name}")]
     fields.append((3, "填报日期：", date_cell) if date_cell is not None else (3, f"填报日期：{date}"))
-    first, end, cols = write_form(ws, title="基层党组织分类定级自评表", annex="附件2", columns=columns, rows=rows,
-                                  fields=fields, top=top, left=left, widths=[6, 16, 8, 40, 10, 24], gap=gap)
+    first, end, cols = write_form(
+        ws,
+        title="基层党组织分类定级自评表",
+        annex="附件2",
+        columns=columns,
+        rows=rows,
+        fields=fields,
+        top=top,
+        left=left,
+        widths=[6, 16, 8, 40, 10, 24],
+        gap=gap,
+    )
     score_col = cols["自评得分"]
     ws.cell(end, left, "合计")
     ws.cell(end, left + 2, 100)
-    if total == "formula":   # openpyxl stores no cached value: what a library-written file looks like
+    if total == "formula":  # openpyxl stores no cached value: what a library-written file looks like
         ws[f"{score_col}{end}"] = f"=SUM({score_col}{first}:{score_col}{end - 1})"
     elif total is not None:
         ws[f"{score_col}{end}"] = total
@@ -208,25 +249,48 @@ def ballots_sheet(ws, name, date, overall, *, columns=BALLOT_COLUMNS, items=None
         if blank_after is not None and n == blank_after:
             rows.append(None)
     cols = [(None, c) for c in columns]
-    first, end, colmap = write_form(ws, title="基层党组织分类定级党员群众满意度测评表", annex="附件3", columns=cols,
-                                    rows=rows, fields=[(0, f"被测评党组织：{name}"), (5, f"测评日期：{date}")],
-                                    top=top, left=left, widths=[6, 12, 10, 10, 10, 10, 10, 10, 12])
+    first, end, colmap = write_form(
+        ws,
+        title="基层党组织分类定级党员群众满意度测评表",
+        annex="附件3",
+        columns=cols,
+        rows=rows,
+        fields=[(0, f"被测评党组织：{name}"), (5, f"测评日期：{date}")],
+        top=top,
+        left=left,
+        widths=[6, 12, 10, 10, 10, 10, 10, 10, 12],
+    )
     ws.cell(end + 1, left, "说明：每项在“满意、基本满意、不满意、不了解”中选填一项。")
     return first, colmap
 
 
-SUMMARY_COLUMNS = [(None, "序号"), (None, "党组织名称"), (None, "发放票数"), (None, "收回票数"), (None, "有效票数"),
-                   ("总体评价票数", "满意"), ("总体评价票数", "基本满意"), ("总体评价票数", "不满意"),
-                   ("总体评价票数", "不了解"), (None, "满意率"), (None, "备注")]
+SUMMARY_COLUMNS = [
+    (None, "序号"),
+    (None, "党组织名称"),
+    (None, "发放票数"),
+    (None, "收回票数"),
+    (None, "有效票数"),
+    ("总体评价票数", "满意"),
+    ("总体评价票数", "基本满意"),
+    ("总体评价票数", "不满意"),
+    ("总体评价票数", "不了解"),
+    (None, "满意率"),
+    (None, "备注"),
+]
 
 
 def summary_sheet(ws, rows, *, columns=SUMMARY_COLUMNS):
     """测评汇总表 with its two-level header (总体评价票数 over the four options)."""
     labels = [label for _, label in columns]
     data = [[row.get(label) for label in labels] for row in rows]
-    write_form(ws, title="基层党组织分类定级党员群众满意度测评汇总表", columns=columns, rows=data,
-               fields=[(0, f"乡镇（盖章）：{TOWN}"), (6, "统计日期：2027年4月2日")],
-               widths=[6, 22, 9, 9, 9, 8, 9, 8, 8, 10, 16])
+    write_form(
+        ws,
+        title="基层党组织分类定级党员群众满意度测评汇总表",
+        columns=columns,
+        rows=data,
+        fields=[(0, f"乡镇（盖章）：{TOWN}"), (6, "统计日期：2027年4月2日")],
+        widths=[6, 22, 9, 9, 9, 8, 9, 8, 8, 10, 16],
+    )
 
 
 def score_columns(order=None, extra=()):
@@ -247,10 +311,17 @@ def score_sheet(ws, rows, *, columns=None, top=1, left=1, date_field="评定日�
             data.append(None)
             continue
         data.append([row.get(_bare(label)) if label else None for label in labels])
-    first, end, colmap = write_form(ws, title="基层党组织分类定级上级党组织评分定级表", annex="附件4", columns=columns,
-                                    rows=data, fields=[(0, f"乡镇党委（盖章）：{TOWN}党委"), (6, date_field)],
-                                    top=top, left=left)
-    if total_formula and "总分" in colmap:   # =SUM() with no cached value, as a library writes it
+    first, end, colmap = write_form(
+        ws,
+        title="基层党组织分类定级上级党组织评分定级表",
+        annex="附件4",
+        columns=columns,
+        rows=data,
+        fields=[(0, f"乡镇党委（盖章）：{TOWN}党委"), (6, date_field)],
+        top=top,
+        left=left,
+    )
+    if total_formula and "总分" in colmap:  # =SUM() with no cached value, as a library writes it
         scored = [colmap[label] for label in labels if label and "分）" in label]
         for r in range(first, end):
             if ws[f"{colmap['编号']}{r}"].value or ws[f"{colmap['党组织名称']}{r}"].value:
@@ -276,14 +347,26 @@ def summary_rows():
     rates = [0.965, 96.5, "96.5%", "96.5％"]
     rows = []
     for n, ((ident, name, *_rest), rate) in enumerate(zip(BRANCHES, rates), start=1):
-        rows.append({"序号": n, "党组织名称": name, "发放票数": 205, "收回票数": 200, "有效票数": 200,
-                     "满意": 150, "基本满意": 43, "不满意": 7, "不了解": 0, "满意率": rate})
+        rows.append(
+            {
+                "序号": n,
+                "党组织名称": name,
+                "发放票数": 205,
+                "收回票数": 200,
+                "有效票数": 200,
+                "满意": 150,
+                "基本满意": 43,
+                "不满意": 7,
+                "不了解": 0,
+                "满意率": rate,
+            }
+        )
     return rows
 
 
 # --- the cases -----------------------------------------------------------------------------------
 
-STANDARD_SELF = [14, 9, 9, 8, 9, 18, 23]      # total 90
+STANDARD_SELF = [14, 9, 9, 8, 9, 18, 23]  # total 90
 
 
 def make_xlsx_cases():
@@ -309,14 +392,25 @@ def make_xlsx_cases():
 
     # numbers typed as text (自评得分 column): total 14 + 8.5 + 9 + 8 + 9 + 18 + 23 = 89.5
     wb = new_book("自评表")
-    self_eval_sheet(wb.active, "白岩村党支部", "2027年3月28日", [" 14 ", "8.5", "９", "8分", "9", "18", 23],
-                    total=None, grade="较好")
+    self_eval_sheet(
+        wb.active,
+        "白岩村党支部",
+        "2027年3月28日",
+        [" 14 ", "8.5", "９", "8分", "9", "18", 23],
+        total=None,
+        grade="较好",
+    )
     save(wb, XLSX / "text_numbers.xlsx")
 
     # the date field written five ways, one sheet each (the last a real date in the cell after the label)
     wb = openpyxl.Workbook()
-    variants = [("年月日", "2027年3月28日", None), ("点", "2027.3.28", None), ("横线", "2027-03-28", None),
-                ("斜线", "2027/3/28", None), ("真日期", None, dt.datetime(2027, 3, 28))]
+    variants = [
+        ("年月日", "2027年3月28日", None),
+        ("点", "2027.3.28", None),
+        ("横线", "2027-03-28", None),
+        ("斜线", "2027/3/28", None),
+        ("真日期", None, dt.datetime(2027, 3, 28)),
+    ]
     for n, (sheet, typed, real) in enumerate(variants):
         ws = wb.active if n == 0 else wb.create_sheet()
         ws.title = sheet
@@ -324,7 +418,18 @@ def make_xlsx_cases():
     save(wb, XLSX / "dates.xlsx")
 
     # options with stray spaces, full-width spaces and line breaks (all valid)
-    messy = [" 满意", "满意 ", "基本\u3000满意", "不\n满意", "满 意", "不了解\u3000", "\u3000满意\u3000", "满意", "基本满意 ", "满意"]
+    messy = [
+        " 满意",
+        "满意 ",
+        "基本\u3000满意",
+        "不\n满意",
+        "满 意",
+        "不了解\u3000",
+        "\u3000满意\u3000",
+        "满意",
+        "基本满意 ",
+        "满意",
+    ]
     wb = new_book("测评表")
     ballots_sheet(wb.active, "清溪村党支部", "2027年3月30日", messy, items={(2, "领导班子"): " 基本满意"})
     save(wb, XLSX / "options_spaces.xlsx")
@@ -346,8 +451,8 @@ def make_xlsx_cases():
     order = [5, 0, 1, 6, 2, 3, 4]
     columns = [(None, "序号"), (None, "党组织名称"), (None, "联系电话"), (None, "编号")]
     columns += [("定级指标得分", f"{INDICATORS[k][0]}（{INDICATORS[k][1]}分）") for k in order]
-    columns[4] = ("定级指标得分", "工作业绩\n（20分）")       # a line break in the header cell
-    columns[5] = ("定级指标得分", "党组织带头人 (15分)")      # half-width parentheses, a space
+    columns[4] = ("定级指标得分", "工作业绩\n（20分）")  # a line break in the header cell
+    columns[5] = ("定级指标得分", "党组织带头人 (15分)")  # half-width parentheses, a space
     columns += [(None, None), (None, "评定等次"), (None, "否决情形"), (None, "总分"), (None, "备注")]
     rows = score_rows()
     rows[1]["联系电话"] = "13800000000"
@@ -362,15 +467,36 @@ def make_xlsx_cases():
     wb.active["A1"] = "请按要求填写各表，填好后交乡镇党委。"
     ws = wb.create_sheet("Sheet2")
     ws.sheet_state = "hidden"
-    reordered = ["测评人类别", "票号", "总体评价", None, "领导班子", "党员队伍", "工作机制", "工作业绩", "群众反映", "备注"]
+    reordered = [
+        "测评人类别",
+        "票号",
+        "总体评价",
+        None,
+        "领导班子",
+        "党员队伍",
+        "工作机制",
+        "工作业绩",
+        "群众反映",
+        "备注",
+    ]
     ballots_sheet(ws, "清溪村党支部", "2027年3月30日", OVERALL, columns=reordered, top=3, blank_after=4)
     save(wb, XLSX / "layout_hidden_sheet.xlsx")
 
     # 附件2 with the indicators in another order, an empty row inserted, the whole form moved down three rows
     # and the header two more rows below the fields, and a typed 合计 that does not add up (99, parts give 90)
     wb = new_book("Sheet1")
-    self_eval_sheet(wb.active, "梨树村党总支", "2027年3月28日", STANDARD_SELF, total=99, grade="好",
-                    order=[6, 5, 4, 3, 2, 1, 0], blank_after=2, top=4, gap=2)
+    self_eval_sheet(
+        wb.active,
+        "梨树村党总支",
+        "2027年3月28日",
+        STANDARD_SELF,
+        total=99,
+        grade="好",
+        order=[6, 5, 4, 3, 2, 1, 0],
+        blank_after=2,
+        top=4,
+        gap=2,
+    )
     save(wb, XLSX / "layout_self_eval.xlsx")
 
     # 附件4 with errors: out of range (D6 = 16 > 15, F8 = -1), not numeric (E7 = 良好), a name not in the
@@ -396,7 +522,9 @@ def make_xlsx_cases():
     # required columns missing: 附件3 without 总体评价, 汇总表 without 收回票数, 附件2 without 工作制度 row,
     # 附件4 without the 工作业绩 column
     wb = new_book("测评表")
-    ballots_sheet(wb.active, "清溪村党支部", "2027年3月30日", OVERALL, columns=[c for c in BALLOT_COLUMNS if c != "总体评价"])
+    ballots_sheet(
+        wb.active, "清溪村党支部", "2027年3月30日", OVERALL, columns=[c for c in BALLOT_COLUMNS if c != "总体评价"]
+    )
     save(wb, XLSX / "ballots_no_overall.xlsx")
     wb = new_book("汇总表")
     summary_sheet(wb.active, summary_rows(), columns=[c for c in SUMMARY_COLUMNS if c[1] != "收回票数"])
@@ -417,10 +545,10 @@ def make_xlsx_cases():
     save(wb, XLSX / "resubmit_dated_second.xlsx")
     # ... and 花园社区 twice without a date: the file modified later wins (the test sets the times)
     wb = new_book("自评表")
-    self_eval_sheet(wb.active, "花园社区党支部", "", [10, 7, 7, 7, 7, 14, 18], grade="一般")   # 70
+    self_eval_sheet(wb.active, "花园社区党支部", "", [10, 7, 7, 7, 7, 14, 18], grade="一般")  # 70
     save(wb, XLSX / "resubmit_undated_a.xlsx")
     wb = new_book("自评表")
-    self_eval_sheet(wb.active, "花园社区党支部", "", [11, 8, 7, 7, 7, 15, 20], grade="一般")   # 75
+    self_eval_sheet(wb.active, "花园社区党支部", "", [11, 8, 7, 7, 7, 15, 20], grade="一般")  # 75
     save(wb, XLSX / "resubmit_undated_b.xlsx")
 
     # two forms in one workbook, non-standard sheet names: roster + 附件4
@@ -433,6 +561,7 @@ def make_xlsx_cases():
 def make_xlwt_case():
     """附件4 as written by xlwt (a second .xls flavour): merged two-level header, a real date cell."""
     import xlwt
+
     book = xlwt.Workbook(encoding="utf-8")
     ws = book.add_sheet("评分定级表")
     ws.write(0, 0, "附件4")
@@ -461,10 +590,20 @@ def make_xlwt_case():
 
 # --- LibreOffice ---------------------------------------------------------------------------------
 
+
 def soffice_convert(sources, target: str, outdir: Path, profile: Path):
     outdir.mkdir(parents=True, exist_ok=True)
-    command = ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-               "--convert-to", target, "--outdir", str(outdir), *map(str, sources)]
+    command = [
+        "soffice",
+        "--headless",
+        "--norestore",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        *map(str, sources),
+    ]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     for source in sources:
         suffix = "." + target.split(":")[0]
@@ -520,11 +659,15 @@ def make_libreoffice_cases(work: Path):
     shutil.move(work / "xlsm" / "self_eval.xlsm", XLSX / "self_eval.xlsm")
     normalise_zip(XLSX / "self_eval.xlsm")
     # a password-protected .xls (password "fenji"), through the UNO bridge
-    subprocess.run([uno_python(), "-c", UNO_SCRIPT, str(XLSX / "roster.xlsx"), str(XLS / "encrypted.xls"),
-                    profile.as_uri()], check=True, timeout=300)
+    subprocess.run(
+        [uno_python(), "-c", UNO_SCRIPT, str(XLSX / "roster.xlsx"), str(XLS / "encrypted.xls"), profile.as_uri()],
+        check=True,
+        timeout=300,
+    )
 
 
 # --- files that are not (readable) workbooks -----------------------------------------------------
+
 
 def csv_bytes(encoding: str, bom: bytes = b"") -> bytes:
     """The CSV, padded so that byte 512 (where the reader's sniffing stops) cuts a character in two."""
@@ -539,7 +682,7 @@ def csv_bytes(encoding: str, bom: bytes = b"") -> bytes:
 
 def csv_text(pad: str = "") -> str:
     lines = [f"满意度测评汇总表{pad}", "序号,党组织名称,发放票数,收回票数,有效票数,满意,基本满意,不满意,不了解,满意率"]
-    for n, row in enumerate(summary_rows() * 4, start=1):   # > 512 bytes, so a multibyte char is cut at 512
+    for n, row in enumerate(summary_rows() * 4, start=1):  # > 512 bytes, so a multibyte char is cut at 512
         lines.append(f"{n},{row['党组织名称']},205,200,200,150,43,7,0,96.5%")
     return "\r\n".join(lines) + "\r\n"
 
@@ -572,19 +715,25 @@ def make_bad_cases(rng: random.Random):
     # .et: WPS's own format (an OLE container like .xls); discovery reports it by its extension
     shutil.copyfile(XLS / "self_eval.xls", BAD / "自评表.et")
     # HTML saved with an .xls name ("Excel" export of many web systems)
-    html = ("<html><head><meta charset=\"utf-8\"></head><body><table>"
-            "<tr><td>基层党组织名册</td></tr><tr><td>编号</td><td>党组织名称</td></tr>"
-            + "".join(f"<tr><td>{b[0]}</td><td>{b[1]}</td></tr>" for b in BRANCHES) + "</table></body></html>\n")
+    html = (
+        '<html><head><meta charset="utf-8"></head><body><table>'
+        "<tr><td>基层党组织名册</td></tr><tr><td>编号</td><td>党组织名称</td></tr>"
+        + "".join(f"<tr><td>{b[0]}</td><td>{b[1]}</td></tr>" for b in BRANCHES)
+        + "</table></body></html>\n"
+    )
     (BAD / "html_as.xls").write_text(html, encoding="utf-8")
     # CSV renamed: UTF-8 with BOM as .xlsx, GB18030 (what Chinese Excel exports) as .xls
     (BAD / "csv_as.xlsx").write_bytes(csv_bytes("utf-8", b"\xef\xbb\xbf"))
     (BAD / "csv_as.xls").write_bytes(csv_bytes("gb18030"))
     (BAD / "csv_utf8_as.xls").write_bytes(csv_bytes("utf-8"))
     # Excel's "Unicode 文本" export (UTF-16LE with BOM, tab-separated) renamed to .xls
-    (BAD / "tsv_utf16_as.xls").write_bytes("\ufeff".encode("utf-16-le") + csv_text().replace(",", "\t").encode("utf-16-le"))
+    (BAD / "tsv_utf16_as.xls").write_bytes(
+        "\ufeff".encode("utf-16-le") + csv_text().replace(",", "\t").encode("utf-16-le")
+    )
     write_docx(BAD / "说明.docx", ["关于报送分类定级材料的说明", "请于4月10日前将附件2至附件4报送乡镇党委。"])
     # a photo of a ballot
     from PIL import Image
+
     image = Image.new("RGB", (16, 12), (250, 250, 245))
     for x in range(16):
         image.putpixel((x, 6), (rng.randrange(256), 0, 0))
@@ -620,7 +769,7 @@ def make_bad_cases(rng: random.Random):
     with zipfile.ZipFile(BAD / "corrupt_sheet.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
         for info, body in entries:
             if info.filename == "xl/worksheets/sheet1.xml":
-                body = body[: len(body) // 3] + b"<row r=\"x\"><c r=\"\xff\xfe"
+                body = body[: len(body) // 3] + b'<row r="x"><c r="\xff\xfe'
             out.writestr(info, body)
 
 
@@ -631,7 +780,8 @@ def make_lock_files():
     office = bytes([len("清溪镇党委")]) + b"\x00" + owner
     (LOCKS / "~$roster.xlsx").write_bytes(office + b"\x20\x00" * ((162 - len(office)) // 2))
     (LOCKS / ".~lock.roster.xlsx#").write_text(
-        ",清溪镇党委,QXZ-PC,28.03.2027 09:00,file:///C:/Users/qxz/AppData/Roaming/LibreOffice/4;", encoding="utf-8")
+        ",清溪镇党委,QXZ-PC,28.03.2027 09:00,file:///C:/Users/qxz/AppData/Roaming/LibreOffice/4;", encoding="utf-8"
+    )
 
 
 def main():

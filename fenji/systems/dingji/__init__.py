@@ -32,8 +32,11 @@ class Dingji:
 
     def result_columns(self, profile) -> list[str]:
         indicators = [i.name for i in profile.indicators if i.source == "score_sheet"]
-        return (["满意率", "有效票", "群众评价"] + indicators +
-                ["自评得分", "自评等次", "初定等次", "否决情形", "上年等次", "数据来源"])
+        return (
+            ["满意率", "有效票", "群众评价"]
+            + indicators
+            + ["自评得分", "自评等次", "初定等次", "否决情形", "上年等次", "数据来源"]
+        )
 
     def result_values(self, row, profile, common) -> dict:
         return {}

@@ -48,9 +48,7 @@ from fenji.core.documents import (
 from fenji.core.profiles import Profile
 from fenji.grading.grade import M_SELF, NOT_PARTICIPATING, PENDING, UNGRADED
 
-KIND = "分类定级"        # the word in file names: <单位><年度>年度分类定级评分定级表.pdf
-
-
+KIND = "分类定级"  # the word in file names: <单位><年度>年度分类定级评分定级表.pdf
 
 
 @dataclass
@@ -109,13 +107,13 @@ class NoticeDoc:
     title_lines: list[str]
     unit: str
     year: int
-    title: str                        # the profile's title, e.g. 村（社区）党支部分类定级
-    subject: str                      # what is graded, e.g. 党组织
+    title: str  # the profile's title, e.g. 村（社区）党支部分类定级
+    subject: str  # what is graded, e.g. 党组织
     count: int
-    summary: str                      # 好 2 个、较好 7 个……
+    summary: str  # 好 2 个、较好 7 个……
     show_scores: bool
     rows: list[NoticeLine]
-    unsettled: int                    # 待定 / 未评定: listed, results announced later
+    unsettled: int  # 待定 / 未评定: listed, results announced later
     period_start: str
     period_end: str
     issuer: str
@@ -182,10 +180,29 @@ def score_table_doc(outcome, options, unit: str) -> ScoreTableDoc:
     rows = []
     for number, row in enumerate(rows_of(outcome.graded.subjects, unit), start=1):
         scores = [score_text(row.get(i.name), decimals_of(profile, i)) for i in profile.indicators]
-        rows.append(ScoreLine(number, str(row["编号"]), str(row["名称"]), scores, score_text(row["得分"], profile.decimals),
-                              str(row.get("否决情形") or ""), str(row["初定等次"]), str(row["等次"]), note_text(row)))
-    return ScoreTableDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, columns, rows,
-                         _score_notes(profile), Signature(issuer, render.cn_date(day)))
+        rows.append(
+            ScoreLine(
+                number,
+                str(row["编号"]),
+                str(row["名称"]),
+                scores,
+                score_text(row["得分"], profile.decimals),
+                str(row.get("否决情形") or ""),
+                str(row["初定等次"]),
+                str(row["等次"]),
+                note_text(row),
+            )
+        )
+    return ScoreTableDoc(
+        doc_meta(title, issuer, day),
+        render.balance_lines(title, 30),
+        unit,
+        year,
+        columns,
+        rows,
+        _score_notes(profile),
+        Signature(issuer, render.cn_date(day)),
+    )
 
 
 def _score_notes(profile: Profile) -> list[str]:
@@ -193,12 +210,16 @@ def _score_notes(profile: Profile) -> list[str]:
     for indicator in profile.indicators:
         if indicator.source == "satisfaction":
             valid = [o for o, w in profile.satisfaction["weights"].items() if w > 0]
-            notes.append(f"{indicator.name} = {plain_number(indicator.max)} × 满意率，满意率 = {'、'.join(valid)}票数之和 ÷ 有效票数，"
-                         "按满意度测评表重新计算。")
+            notes.append(
+                f"{indicator.name} = {plain_number(indicator.max)} × 满意率，满意率 = {'、'.join(valid)}票数之和 ÷ 有效票数，"
+                "按满意度测评表重新计算。"
+            )
     notes.append(f"总分为各项得分之和，四舍五入保留 {profile.decimals} 位小数；等次：{band_text(profile)}。")
     veto_grade = profile.veto.get("grade") or profile.lowest_grade
-    notes.append(f"有否决情形的定为“{veto_grade}”。初定等次按总分确定；最终等次为执行否决情形、比例控制（"
-                 f"{quota_text(profile) or '无'}）和党委研究决定后的等次。")
+    notes.append(
+        f"有否决情形的定为“{veto_grade}”。初定等次按总分确定；最终等次为执行否决情形、比例控制（"
+        f"{quota_text(profile) or '无'}）和党委研究决定后的等次。"
+    )
     notes.append(f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定。")
     return notes
 
@@ -212,13 +233,27 @@ def notice_doc(outcome, options, unit: str) -> NoticeDoc:
     order = {grade: n for n, grade in enumerate(profile.grades + [PENDING, UNGRADED, NOT_PARTICIPATING])}
     ranked = sorted(rows, key=lambda r: order.get(r["等次"], len(order)))
     show = bool(profile.notice["show_scores"])
-    lines = [NoticeLine(n, str(r["名称"]), str(r["等次"]), score_text(r["得分"], profile.decimals) if show else "")
-             for n, r in enumerate(ranked, start=1)]
+    lines = [
+        NoticeLine(n, str(r["名称"]), str(r["等次"]), score_text(r["得分"], profile.decimals) if show else "")
+        for n, r in enumerate(ranked, start=1)
+    ]
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g}{counts[g]}个" for g in profile.grades if counts[g])
     unsettled = sum(counts[g] for g in (PENDING, UNGRADED))
-    return NoticeDoc(doc_meta(title, terms["issuer"], doc_date(options)), render.balance_lines(title), unit, year,
-                     profile.title, profile.subject, len(rows), summary, show, lines, unsettled, **terms)
+    return NoticeDoc(
+        doc_meta(title, terms["issuer"], doc_date(options)),
+        render.balance_lines(title),
+        unit,
+        year,
+        profile.title,
+        profile.subject,
+        len(rows),
+        summary,
+        show,
+        lines,
+        unsettled,
+        **terms,
+    )
 
 
 def letters(outcome, options, unit: str) -> list[Letter]:
@@ -227,32 +262,55 @@ def letters(outcome, options, unit: str) -> list[Letter]:
     adjustments: dict[str, list[dict]] = {}
     for adjustment in outcome.graded.adjustments:
         adjustments.setdefault(adjustment["编号"], []).append(adjustment)
-    return [_letter(n, row, outcome, options, unit, by_source, adjustments.get(row["编号"], []))
-            for n, row in enumerate(rows_of(outcome.graded.subjects, unit))]
+    return [
+        _letter(n, row, outcome, options, unit, by_source, adjustments.get(row["编号"], []))
+        for n, row in enumerate(rows_of(outcome.graded.subjects, unit))
+    ]
 
 
 def _letter(n: int, row: dict, outcome, options, unit: str, by_source: dict, changes: list[dict]) -> Letter:
     profile, year = outcome.profile, options.year
     day = doc_date(options)
     self_eval = by_source.get((row.get("sources") or {}).get("自评", ""))
-    items = [LetterItem(i.name, plain_number(i.max), score_text(row.get(i.name), decimals_of(profile, i)),
-                        score_text(self_eval.scores.get(i.name) if self_eval else None, profile.decimals))
-             for i in profile.indicators]
+    items = [
+        LetterItem(
+            i.name,
+            plain_number(i.max),
+            score_text(row.get(i.name), decimals_of(profile, i)),
+            score_text(self_eval.scores.get(i.name) if self_eval else None, profile.decimals),
+        )
+        for i in profile.indicators
+    ]
     grade = str(row["等次"])
     status = {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
-    lower = profile.grades[len(profile.grades) // 2:]
+    lower = profile.grades[len(profile.grades) // 2 :]
     markers = list(row.get("markers") or [])
     return Letter(
-        anchor=f"letter-{n}", id=str(row["编号"]), name=str(row["名称"]), unit=unit, year=year,
-        title_lines=render.balance_lines(f"{year}年度{KIND}结果通知书"), status=status, grade=grade,
-        initial=str(row["初定等次"]), score=score_text(row["得分"], profile.decimals), rate=percent_text(row.get("满意率")),
-        valid=count_text(row.get("有效票")), group_score=_group_score(row, profile), items=items,
+        anchor=f"letter-{n}",
+        id=str(row["编号"]),
+        name=str(row["名称"]),
+        unit=unit,
+        year=year,
+        title_lines=render.balance_lines(f"{year}年度{KIND}结果通知书"),
+        status=status,
+        grade=grade,
+        initial=str(row["初定等次"]),
+        score=score_text(row["得分"], profile.decimals),
+        rate=percent_text(row.get("满意率")),
+        valid=count_text(row.get("有效票")),
+        group_score=_group_score(row, profile),
+        items=items,
         total_max=plain_number(sum(i.max for i in profile.indicators)),
-        self_total=score_text(row.get("自评得分"), profile.decimals), self_grade=str(row.get("自评等次") or ""),
-        self_deviation=M_SELF in markers, missing="、".join(row.get("missing") or []),
-        changes=[change_sentence(c) for c in changes], rectify=status == "graded" and grade in lower,
-        lowest=grade == profile.lowest_grade, weak=_weak(row, profile),
-        signature=Signature(issuer_of(profile, options, unit), render.cn_date(day)))
+        self_total=score_text(row.get("自评得分"), profile.decimals),
+        self_grade=str(row.get("自评等次") or ""),
+        self_deviation=M_SELF in markers,
+        missing="、".join(row.get("missing") or []),
+        changes=[change_sentence(c) for c in changes],
+        rectify=status == "graded" and grade in lower,
+        lowest=grade == profile.lowest_grade,
+        weak=_weak(row, profile),
+        signature=Signature(issuer_of(profile, options, unit), render.cn_date(day)),
+    )
 
 
 def _group_score(row: dict, profile: Profile) -> str:
@@ -279,9 +337,6 @@ def letters_doc(outcome, options, unit: str, chunk: list[Letter]) -> LettersDoc:
     return LettersDoc(doc_meta(title, issuer_of(profile, options, unit), doc_date(options)), chunk)
 
 
-
-
-
 def plan_dingji(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
     """Render every template to HTML and say which PDF file(s) each becomes (paths under `root`)."""
     plan = Plan()
@@ -289,9 +344,25 @@ def plan_dingji(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
     for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{year}年度{kind}"
-        add_single(plan, env, outcome, "score_table.html", score_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
-        add_single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
-        add_single(plan, env, outcome, "notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
+        add_single(
+            plan,
+            env,
+            outcome,
+            "score_table.html",
+            score_table_doc(outcome, options, unit),
+            folder / f"{stem}评分定级表.pdf",
+        )
+        add_single(
+            plan,
+            env,
+            outcome,
+            "survey_summary.html",
+            survey_doc(outcome, options, unit),
+            folder / f"{stem}测评汇总表.pdf",
+        )
+        add_single(
+            plan, env, outcome, "notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf"
+        )
         _letters(plan, env, outcome, options, unit, folder / "通知书")
     add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
@@ -300,12 +371,18 @@ def plan_dingji(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
 def _letters(plan: Plan, env, outcome, options, unit: str, folder: Path) -> None:
     every = letters(outcome, options, unit)
     for start in range(0, len(every), LETTERS_PER_JOB):
-        chunk = every[start:start + LETTERS_PER_JOB]
+        chunk = every[start : start + LETTERS_PER_JOB]
         html = render_or_report(env, outcome, "letter.html", letters_doc(outcome, options, unit, chunk))
         if html is None:
             return
-        parts = [render.Part(folder / f"{safe_name(one.id, 20)}{safe_name(one.name)}定级结果通知书.pdf",
-                             f"{one.name}{one.year}年度{KIND}结果通知书", one.anchor) for one in chunk]
+        parts = [
+            render.Part(
+                folder / f"{safe_name(one.id, 20)}{safe_name(one.name)}定级结果通知书.pdf",
+                f"{one.name}{one.year}年度{KIND}结果通知书",
+                one.anchor,
+            )
+            for one in chunk
+        ]
         plan.jobs.append(render.Job(html, parts))
         if options.html:
             for letter, part in zip(chunk, parts):

@@ -31,10 +31,28 @@ from fenji.forms.samplebooks import (
 # --- the dingji county sample --------------------------------------------------------------
 
 TOWNS = {
-    "清溪镇": ("QX", ["清溪村", "白岩村", "松林村", "梨树村", "河坝村", "新田村", "杨柳村", "龙井村", "石桥村",
-                     "花园社区", "竹林村", "金竹村", "枫香村"]),
-    "白河镇": ("BH", ["白河村", "石门村", "大坪村", "柏树村", "桃源村", "高峰村", "红岩村", "青山社区", "沙坝村",
-                     "观音村"]),
+    "清溪镇": (
+        "QX",
+        [
+            "清溪村",
+            "白岩村",
+            "松林村",
+            "梨树村",
+            "河坝村",
+            "新田村",
+            "杨柳村",
+            "龙井村",
+            "石桥村",
+            "花园社区",
+            "竹林村",
+            "金竹村",
+            "枫香村",
+        ],
+    ),
+    "白河镇": (
+        "BH",
+        ["白河村", "石门村", "大坪村", "柏树村", "桃源村", "高峰村", "红岩村", "青山社区", "沙坝村", "观音村"],
+    ),
 }
 
 
@@ -44,12 +62,22 @@ def make_branches(rng: random.Random) -> list[Branch]:
         for n, village in enumerate(villages, start=1):
             suffix = "党总支" if rng.random() < 0.15 else "党支部"
             kind = "社区" if village.endswith("社区") else "行政村"
-            branches.append(Branch(f"{prefix}{n:02d}", village + suffix, town, kind, rng.randint(18, 70),
-                                   rng.choice(SURNAMES) + rng.choice(GIVEN), rng.choice(["好", "较好", "较好", "一般", "一般", "较差"])))
+            branches.append(
+                Branch(
+                    f"{prefix}{n:02d}",
+                    village + suffix,
+                    town,
+                    kind,
+                    rng.randint(18, 70),
+                    rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    rng.choice(["好", "较好", "较好", "一般", "一般", "较差"]),
+                )
+            )
     for b in branches:
         quality = rng.uniform(0.55, 0.98)
-        b.scores = {name: max(0, min(m, round(m * rng.uniform(quality - 0.12, quality + 0.08))))
-                    for name, m in INDICATORS[:-1]}
+        b.scores = {
+            name: max(0, min(m, round(m * rng.uniform(quality - 0.12, quality + 0.08)))) for name, m in INDICATORS[:-1]
+        }
         total = rng.randint(30, 60)
         unknown = rng.randint(0, 2)
         unhappy = rng.randint(0, max(1, int(total * (1 - quality) / 2)))
@@ -75,8 +103,18 @@ def write_dingji_sample(folder: Path, seed: int = 2027, year: int = 2027) -> Non
         _town_scores(town, year, members).save(town_dir / f"附件4-{town}评分定级表.xlsx")
         for b in members:
             _branch_returns(b, year, rng, town_dir / "村级报送")
-    decisions_book("清溪镇", [("QX05", "河坝村党支部", "较好", "该村集体经济年度考核全县第一，经党委会研究调整",
-                             "清溪镇党委会议纪要〔2027〕5号")]).save(folder / "清溪镇" / "党委研究决定调整表.xlsx")
+    decisions_book(
+        "清溪镇",
+        [
+            (
+                "QX05",
+                "河坝村党支部",
+                "较好",
+                "该村集体经济年度考核全县第一，经党委会研究调整",
+                "清溪镇党委会议纪要〔2027〕5号",
+            )
+        ],
+    ).save(folder / "清溪镇" / "党委研究决定调整表.xlsx")
     (folder / "清溪镇" / "村级报送" / "河坝村活动照片说明.txt").write_text("照片另行报送。\n", encoding="utf-8")
 
 
@@ -84,7 +122,7 @@ def _town_summary(town: str, year: int, members: list[Branch], rng: random.Rando
     rows = []
     for b in members:
         votes = dict(b.votes)
-        if b.id == "BH04":   # typed summary differs from the ballots: an error naming both files
+        if b.id == "BH04":  # typed summary differs from the ballots: an error naming both files
             votes["满意"] += 2
         rows.append((b, votes, sum(votes.values()) + rng.randint(0, 3), rate_text(votes)))
     return summary_book(town, year, rows)
@@ -93,14 +131,14 @@ def _town_summary(town: str, year: int, members: list[Branch], rng: random.Rando
 def _town_scores(town: str, year: int, members: list[Branch]) -> Workbook:
     rows = []
     for b in members:
-        if b.id == "BH09":   # no 附件4 row: 未评定（缺上级评分）
+        if b.id == "BH09":  # no 附件4 row: 未评定（缺上级评分）
             continue
         scores = dict(b.scores)
-        total = None         # 总分 is normally left for fenji to compute (群众评价 comes from the survey)
-        if b.id == "QX03":   # a score typed as text with a unit, and a total typed wrong
+        total = None  # 总分 is normally left for fenji to compute (群众评价 comes from the survey)
+        if b.id == "QX03":  # a score typed as text with a unit, and a total typed wrong
             scores["工作业绩"] = f"{scores['工作业绩']}分"
             total = sum(b.scores.values()) + 20
-        if b.id == "BH06":   # a score above the maximum
+        if b.id == "BH06":  # a score above the maximum
             scores["工作思路"] = 12
         rows.append((b, scores, total))
     return score_book(town, year, rows)
@@ -108,11 +146,11 @@ def _town_scores(town: str, year: int, members: list[Branch]) -> Workbook:
 
 def _branch_returns(b: Branch, year: int, rng: random.Random, folder: Path) -> None:
     ballots = ballot_rows(rng, b.votes)
-    if b.id == "QX11" and ballots:   # an unknown option: reported, counted as invalid
+    if b.id == "QX11" and ballots:  # an unknown option: reported, counted as invalid
         ballots[3][6] = "很满意"
         b.votes = dict(b.votes)
     name = b.name
-    if b.id == "BH02":               # misspelt name in the returned ballots: not in roster, closest suggested
+    if b.id == "BH02":  # misspelt name in the returned ballots: not in roster, closest suggested
         b = Branch(b.id, "石们村党支部", b.town, b.kind, b.members, b.secretary, b.last_grade)
     ballots_book(b, year, ballots).save(folder / f"附件3-{name}满意度测评表.xlsx")
     # Branches rate themselves a little generously; a few much too generously (自评偏差).

@@ -47,11 +47,26 @@ def score_dingji(results: list[FileResult], profile: Profile, problems: Problems
     return scored
 
 
-def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, self_row: SelfEval | None,
-                 profile: Profile, problems: Problems) -> dict:
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
-           "上年等次": entry.last_grade,
-           "missing": [], "sources": {}, "否决情形": "", "veto_source": ""}
+def _subject_row(
+    entry: RosterEntry,
+    tally,
+    score_row: ScoreRow | None,
+    self_row: SelfEval | None,
+    profile: Profile,
+    problems: Problems,
+) -> dict:
+    row = {
+        "编号": entry.id,
+        "名称": entry.name,
+        "单位": entry.unit,
+        "类别": "",
+        "党组织类型": entry.kind,
+        "上年等次": entry.last_grade,
+        "missing": [],
+        "sources": {},
+        "否决情形": "",
+        "veto_source": "",
+    }
     rate = subject_rate(entry, tally, profile, problems, row)
     exact = _indicators(entry, score_row, rate, profile, problems, row)
     row["exact"] = exact
@@ -76,8 +91,11 @@ def _indicators(entry, score_row, rate, profile, problems, row) -> Fraction | No
         row["否决情形"] = score_row.veto
         row["veto_source"] = str(score_row.source.at(score_row.veto_ref))
         _check_typed_total(score_row, total if complete else None, problems, profile, entry.id)
-    if not complete and score_row is not None and any(
-            score_row.scores.get(i.name) is None for i in profile.indicators if i.source == "score_sheet"):
+    if (
+        not complete
+        and score_row is not None
+        and any(score_row.scores.get(i.name) is None for i in profile.indicators if i.source == "score_sheet")
+    ):
         row["missing"].append(INCOMPLETE_SCORES)
     return total if complete else None
 
@@ -100,18 +118,30 @@ def _check_typed_survey_score(score_row: ScoreRow, indicator, computed: Fraction
     if typed is None:
         return
     if abs(Fraction(typed) - computed) > Fraction(profile.satisfaction["typed_tolerance"]):
-        problems.warning("survey-score-mismatch", f"评分定级表中“{indicator.name}”填写为 {fmt_number(typed)}，按满意度测评计算为 "
-                         f"{half_up(computed, 2)}；以计算结果为准。", file=score_row.source.file,
-                         sheet=score_row.source.sheet, cell=score_row.refs.get(indicator.name, ""), subject=subject)
+        problems.warning(
+            "survey-score-mismatch",
+            f"评分定级表中“{indicator.name}”填写为 {fmt_number(typed)}，按满意度测评计算为 "
+            f"{half_up(computed, 2)}；以计算结果为准。",
+            file=score_row.source.file,
+            sheet=score_row.source.sheet,
+            cell=score_row.refs.get(indicator.name, ""),
+            subject=subject,
+        )
 
 
 def _check_typed_total(score_row: ScoreRow, total: Fraction | None, problems, profile, subject) -> None:
     if score_row.typed_total is None or total is None:
         return
     if abs(Fraction(score_row.typed_total) - total) > Fraction(profile.totals["tolerance"]):
-        problems.warning("total-mismatch", f"总分填写为 {fmt_number(score_row.typed_total)}，按各项得分重新计算为 "
-                         f"{half_up(total, profile.decimals)}；以重新计算的结果为准。", file=score_row.source.file,
-                         sheet=score_row.source.sheet, cell=score_row.refs.get("总分", score_row.source.cell), subject=subject)
+        problems.warning(
+            "total-mismatch",
+            f"总分填写为 {fmt_number(score_row.typed_total)}，按各项得分重新计算为 "
+            f"{half_up(total, profile.decimals)}；以重新计算的结果为准。",
+            file=score_row.source.file,
+            sheet=score_row.source.sheet,
+            cell=score_row.refs.get("总分", score_row.source.cell),
+            subject=subject,
+        )
 
 
 def _self(self_row: SelfEval | None, row: dict) -> None:

@@ -10,7 +10,7 @@ from fenji.forms import COMMON_FORMS
 from fenji.forms.blank import BlankPlan, branch_plan
 from fenji.systems.shengji import documents, rates, samples, score
 
-SCORE_TITLE = "村党组织分类升级上级党组织评分定级表"     # its 附件4's title (not the reference one)
+SCORE_TITLE = "村党组织分类升级上级党组织评分定级表"  # its 附件4's title (not the reference one)
 
 
 class Shengji:
@@ -21,12 +21,23 @@ class Shengji:
     forms = COMMON_FORMS
     profile_schema = {
         # score and 满意率 intervals per class, e.g. { "先进" = "[90,100]" }
-        "classes": ({"score": (dict, False, {}), "satisfaction": (dict, False, {}), "goals": (dict, False, {})},
-                    False, {}),
+        "classes": (
+            {"score": (dict, False, {}), "satisfaction": (dict, False, {}), "goals": (dict, False, {})},
+            False,
+            {},
+        ),
         # last year's grades (ledger or roster 上年等次) and the yearly targets
-        "year_on_year": ({"promotion_from": (str, False, "中间"), "promotion_to": (str, False, "先进"),
-                          "promotion_target": (NUMBER, False, "10%"), "conversion_from": (str, False, "后进"),
-                          "conversion_target": (NUMBER, False, "100%")}, False, {}),
+        "year_on_year": (
+            {
+                "promotion_from": (str, False, "中间"),
+                "promotion_to": (str, False, "先进"),
+                "promotion_target": (NUMBER, False, "10%"),
+                "conversion_from": (str, False, "后进"),
+                "conversion_target": (NUMBER, False, "100%"),
+            },
+            False,
+            {},
+        ),
     }
     tie_breaker_columns: frozenset[str] = frozenset()
     star_levels = False
@@ -54,8 +65,10 @@ class Shengji:
         return documents.plan_shengji(outcome, options, env, root)
 
     def plan_blank_forms(self, profile, entries, out: Path, year: int, ballots: int) -> BlankPlan:
-        return BlankPlan(branch_plan(profile, entries, out, year, ballots, self.campaign, self_eval=False,
-                                     score_title=SCORE_TITLE), ballots)
+        return BlankPlan(
+            branch_plan(profile, entries, out, year, ballots, self.campaign, self_eval=False, score_title=SCORE_TITLE),
+            ballots,
+        )
 
     def write_samples(self, root: Path) -> None:
         samples.write_shengji_samples(root)

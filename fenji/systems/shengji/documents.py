@@ -43,13 +43,14 @@ from fenji.core.documents import (
 from fenji.core.profiles import Profile
 from fenji.systems.shengji.rates import year_on_year
 
-KIND = "分类升级"     # the word in file names
+KIND = "分类升级"  # the word in file names
 
 
 # --- shared -----------------------------------------------------------------------------------
 
 
 # --- shengji ----------------------------------------------------------------------------------
+
 
 @dataclass
 class ShengjiLine:
@@ -94,7 +95,7 @@ class ShengjiLetter:
     unit: str
     year: int
     title_lines: list[str]
-    status: str                       # graded, pending, ungraded
+    status: str  # graded, pending, ungraded
     grade: str
     score: str
     rate: str
@@ -154,13 +155,33 @@ def shengji_table_doc(outcome, options, unit: str) -> ShengjiTableDoc:
     profile, year = outcome.profile, options.year
     day, issuer = doc_date(options), issuer_of(profile, options, unit)
     title = f"{unit}{year}年度{profile.title}评分定级表"
-    rows = [ShengjiLine(n, str(r["编号"]), str(r["名称"]), _score_text(r, profile), _rate_text(r),
-                        str(int(r["有效票"])) if missing_to_none(r.get("有效票")) is not None else DASH,
-                        r.get("分数等次") or DASH, r.get("满意率等次") or DASH, str(r["初定等次"]),
-                        str(r.get("否决情形") or ""), str(r["等次"]), str(r.get("上年等次") or DASH), note_text(r))
-            for n, r in enumerate(rows_of(outcome.graded.subjects, unit), start=1)]
-    return ShengjiTableDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, rows,
-                           _shengji_notes(profile), Signature(issuer, render.cn_date(day)))
+    rows = [
+        ShengjiLine(
+            n,
+            str(r["编号"]),
+            str(r["名称"]),
+            _score_text(r, profile),
+            _rate_text(r),
+            str(int(r["有效票"])) if missing_to_none(r.get("有效票")) is not None else DASH,
+            r.get("分数等次") or DASH,
+            r.get("满意率等次") or DASH,
+            str(r["初定等次"]),
+            str(r.get("否决情形") or ""),
+            str(r["等次"]),
+            str(r.get("上年等次") or DASH),
+            note_text(r),
+        )
+        for n, r in enumerate(rows_of(outcome.graded.subjects, unit), start=1)
+    ]
+    return ShengjiTableDoc(
+        doc_meta(title, issuer, day),
+        render.balance_lines(title, 30),
+        unit,
+        year,
+        rows,
+        _shengji_notes(profile),
+        Signature(issuer, render.cn_date(day)),
+    )
 
 
 def _interval_words(classes) -> str:
@@ -168,32 +189,53 @@ def _interval_words(classes) -> str:
         low = f"{i.low}{'（含）' if i.low_closed else '（不含）'}"
         high = f"{i.high}{'（含）' if i.high_closed else '（不含）'}"
         return f"{low}至{high}"
+
     return "；".join(f"“{g}”{words(i)}" for g, i in classes)
 
 
 def _shengji_notes(profile: Profile) -> list[str]:
     rules = profile.rules
-    return [f"考核得分为上级党组织评分定级表的总分（填有各项指标得分的，为各项之和），四舍五入保留 {profile.decimals} 位小数。"
-            f"按考核得分分类：{_interval_words(rules['score_classes'])}。",
-            f"满意率 = 满意、基本满意票数之和 ÷ 有效票数，按满意度测评表重新计算。按满意率分类（%）：{_interval_words(rules['rate_classes'])}。",
-            "初定类别取两者中较低的一类；有否决情形的定为“" + (profile.veto.get("grade") or profile.lowest_grade) + "”。不设比例限制。",
-            "恰在分类界线上的（考核得分 70、90 分，满意率 70%、90%）标为“临界”，请党委研究时留意。"]
+    return [
+        f"考核得分为上级党组织评分定级表的总分（填有各项指标得分的，为各项之和），四舍五入保留 {profile.decimals} 位小数。"
+        f"按考核得分分类：{_interval_words(rules['score_classes'])}。",
+        f"满意率 = 满意、基本满意票数之和 ÷ 有效票数，按满意度测评表重新计算。按满意率分类（%）：{_interval_words(rules['rate_classes'])}。",
+        "初定类别取两者中较低的一类；有否决情形的定为“"
+        + (profile.veto.get("grade") or profile.lowest_grade)
+        + "”。不设比例限制。",
+        "恰在分类界线上的（考核得分 70、90 分，满意率 70%、90%）标为“临界”，请党委研究时留意。",
+    ]
 
 
 def shengji_letters(outcome, options, unit: str) -> list[ShengjiLetter]:
     from fenji.systems.shengji.score import goal
+
     profile, year = outcome.profile, options.year
     signature = Signature(issuer_of(profile, options, unit), render.cn_date(doc_date(options)))
     changes = adjustment_sentences(outcome)
     letters = []
     for n, r in enumerate(rows_of(outcome.graded.subjects, unit)):
         grade = str(r["等次"])
-        letters.append(ShengjiLetter(
-            f"letter-{n}", str(r["编号"]), str(r["名称"]), unit, year,
-            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), status_of(grade), grade,
-            _score_text(r, profile), _rate_text(r), r.get("分数等次") or DASH, r.get("满意率等次") or DASH,
-            str(r.get("上年等次") or ""), goal(grade, profile), "、".join(r.get("missing") or []),
-            changes.get(r["编号"], []), signature))
+        letters.append(
+            ShengjiLetter(
+                f"letter-{n}",
+                str(r["编号"]),
+                str(r["名称"]),
+                unit,
+                year,
+                render.balance_lines(f"{year}年度{profile.title}结果通知书", 16),
+                status_of(grade),
+                grade,
+                _score_text(r, profile),
+                _rate_text(r),
+                r.get("分数等次") or DASH,
+                r.get("满意率等次") or DASH,
+                str(r.get("上年等次") or ""),
+                goal(grade, profile),
+                "、".join(r.get("missing") or []),
+                changes.get(r["编号"], []),
+                signature,
+            )
+        )
     return letters
 
 
@@ -206,24 +248,40 @@ def rate_lines(outcome) -> list[RateLine]:
     lines = []
     for rate in year_on_year(outcome.graded.subjects, outcome.profile, outcome.history):
         mark = "—（无上年数据）" if rate.ok is None else "✓ 达到" if rate.ok else "✗ 未达到"
-        lines.append(RateLine(rate.unit, rate.name, rate.rule, len(rate.base), len(rate.hits),
-                              DASH if rate.value is None else fmt_percent(rate.value), f"{fmt_percent(rate.target, 0)}以上"
-                              if rate.target < 1 else "100%", mark, _names(rate.base), _names(rate.hits),
-                              "、".join(m.name for m in rate.gone)))
+        lines.append(
+            RateLine(
+                rate.unit,
+                rate.name,
+                rate.rule,
+                len(rate.base),
+                len(rate.hits),
+                DASH if rate.value is None else fmt_percent(rate.value),
+                f"{fmt_percent(rate.target, 0)}以上" if rate.target < 1 else "100%",
+                mark,
+                _names(rate.base),
+                _names(rate.hits),
+                "、".join(m.name for m in rate.gone),
+            )
+        )
     return lines
 
 
 def shengji_report_doc(outcome, options) -> ShengjiReportDoc:
     from fenji.systems.shengji.score import critical_reasons
+
     base = report_doc(outcome, options)
     records = {str(r["编号"]): r for r in outcome.graded.subjects.to_dict("records")}
-    for row in base.critical:       # the common report knows the score's boundaries only
+    for row in base.critical:  # the common report knows the score's boundaries only
         row.remark = "；".join(critical_reasons(records[row.id], outcome.profile)) or row.remark
     history = outcome.history
-    source = (f"上年类别取自台账（{history.year} 年的运行结果），台账中没有的取名册“上年等次”列。"
-              if history is not None and history.kept else "上年类别取自名册“上年等次”列（台账中尚无上年结果）。")
-    return ShengjiReportDoc(**{f.name: getattr(base, f.name) for f in fields(base)}, rates=rate_lines(outcome),
-                            rate_source=source)
+    source = (
+        f"上年类别取自台账（{history.year} 年的运行结果），台账中没有的取名册“上年等次”列。"
+        if history is not None and history.kept
+        else "上年类别取自名册“上年等次”列（台账中尚无上年结果）。"
+    )
+    return ShengjiReportDoc(
+        **{f.name: getattr(base, f.name) for f in fields(base)}, rates=rate_lines(outcome), rate_source=source
+    )
 
 
 def plan_shengji(outcome, options, env, root: Path) -> Plan:
@@ -232,11 +290,42 @@ def plan_shengji(outcome, options, env, root: Path) -> Plan:
     for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度{kind}"
-        add_single(plan, env, outcome, "shengji_table.html", shengji_table_doc(outcome, options, unit), folder / f"{stem}评分定级表.pdf")
-        add_single(plan, env, outcome, "survey_summary.html", survey_doc(outcome, options, unit), folder / f"{stem}测评汇总表.pdf")
-        add_single(plan, env, outcome, "shengji_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        letters_in_batches(plan, env, outcome, options, unit, shengji_letters(outcome, options, unit), ShengjiLettersDoc,
-                            "shengji_letter.html", folder / "通知书", f"{kind}结果通知书")
+        add_single(
+            plan,
+            env,
+            outcome,
+            "shengji_table.html",
+            shengji_table_doc(outcome, options, unit),
+            folder / f"{stem}评分定级表.pdf",
+        )
+        add_single(
+            plan,
+            env,
+            outcome,
+            "survey_summary.html",
+            survey_doc(outcome, options, unit),
+            folder / f"{stem}测评汇总表.pdf",
+        )
+        add_single(
+            plan,
+            env,
+            outcome,
+            "shengji_notice.html",
+            grouped_notice_doc(outcome, options, unit),
+            folder / f"{stem}结果公示.pdf",
+        )
+        letters_in_batches(
+            plan,
+            env,
+            outcome,
+            options,
+            unit,
+            shengji_letters(outcome, options, unit),
+            ShengjiLettersDoc,
+            "shengji_letter.html",
+            folder / "通知书",
+            f"{kind}结果通知书",
+        )
     add_single(plan, env, outcome, "shengji_report.html", shengji_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan
 

@@ -33,12 +33,12 @@ class Rate:
     """One year-on-year rate in one unit (or 合计): who is counted, who reached it, against the target."""
 
     unit: str
-    name: str                       # 提升率 / 转化率
-    rule: str                       # e.g. 上年“中间”本年为“先进”
+    name: str  # 提升率 / 转化率
+    rule: str  # e.g. 上年“中间”本年为“先进”
     target: Decimal
     base: list[Member] = field(default_factory=list)
     hits: list[Member] = field(default_factory=list)
-    gone: list[Member] = field(default_factory=list)     # last year's, no longer in the roster: not counted
+    gone: list[Member] = field(default_factory=list)  # last year's, no longer in the roster: not counted
 
     @property
     def value(self) -> Fraction | None:
@@ -63,11 +63,30 @@ def year_on_year(subjects, profile: Profile, history: History | None = None) -> 
     for unit in units:
         members = [r for r in rows if unit == "合计" or str(r["单位"]) == unit]
         gone = _gone(history, roster_ids, unit)
-        rates.append(_rate(unit, "提升率", members, gone, rules["promotion_from"], rules["promotion_target"],
-                           lambda now: now == rules["promotion_to"], f"上年“{rules['promotion_from']}”本年为“{rules['promotion_to']}”"))
-        rates.append(_rate(unit, "转化率", members, gone, rules["conversion_from"], rules["conversion_target"],
-                           lambda now: now not in (rules["conversion_from"], UNGRADED, PENDING),
-                           f"上年“{rules['conversion_from']}”本年不再是“{rules['conversion_from']}”"))
+        rates.append(
+            _rate(
+                unit,
+                "提升率",
+                members,
+                gone,
+                rules["promotion_from"],
+                rules["promotion_target"],
+                lambda now: now == rules["promotion_to"],
+                f"上年“{rules['promotion_from']}”本年为“{rules['promotion_to']}”",
+            )
+        )
+        rates.append(
+            _rate(
+                unit,
+                "转化率",
+                members,
+                gone,
+                rules["conversion_from"],
+                rules["conversion_target"],
+                lambda now: now not in (rules["conversion_from"], UNGRADED, PENDING),
+                f"上年“{rules['conversion_from']}”本年不再是“{rules['conversion_from']}”",
+            )
+        )
     return rates
 
 
@@ -99,12 +118,22 @@ def rates_info(outcome) -> dict:
     profile = getattr(outcome, "profile", None)
     if profile is None or outcome.graded is None:
         return {}
-    return {"year_on_year": [_rate_info(rate) for rate in year_on_year(outcome.graded.subjects, profile, outcome.history)]}
+    return {
+        "year_on_year": [_rate_info(rate) for rate in year_on_year(outcome.graded.subjects, profile, outcome.history)]
+    }
 
 
 def _rate_info(rate: Rate) -> dict:
     value = rate.value
-    return {"unit": rate.unit, "name": rate.name, "rule": rate.rule, "target": fmt_percent(Fraction(rate.target)),
-            "base": [m.id for m in rate.base], "hits": [m.id for m in rate.hits], "gone": [m.id for m in rate.gone],
-            "value": None if value is None else f"{len(rate.hits)}/{len(rate.base)}",
-            "percent": None if value is None else fmt_percent(value), "met": rate.ok}
+    return {
+        "unit": rate.unit,
+        "name": rate.name,
+        "rule": rate.rule,
+        "target": fmt_percent(Fraction(rate.target)),
+        "base": [m.id for m in rate.base],
+        "hits": [m.id for m in rate.hits],
+        "gone": [m.id for m in rate.gone],
+        "value": None if value is None else f"{len(rate.hits)}/{len(rate.base)}",
+        "percent": None if value is None else fmt_percent(value),
+        "met": rate.ok,
+    }

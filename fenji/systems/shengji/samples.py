@@ -44,35 +44,43 @@ class Return:
     valid: int
     unknown: int = 1
     veto: str = ""
-    typed_total_offset: float = 0      # a 总分 typed differently from the indicators' sum
+    typed_total_offset: float = 0  # a 总分 typed differently from the indicators' sum
 
 
 # id → (village, {year: Return}); a year missing means the village is not in that year's roster.
 SHENGJI_TOWNS = {
-    "龙泉乡": ("LQ", True, {   # 附件4 with indicator columns; 满意率 from each village's ballots (附件3)
-        "LQ01": ("龙泉村", {2026: Return(93, 38, 40), 2027: Return(90, 37, 40)}),             # exactly 90: 临界
-        "LQ02": ("青杠村", {2026: Return(84, 37, 40), 2027: Return(92, 38, 40)}),             # 中间 → 先进
-        "LQ03": ("石马村", {2026: Return(78, 35, 40), 2027: Return(85, 35, 40, typed_total_offset=3)}),
-        "LQ04": ("桂花村", {2026: Return(88, 34, 40), 2027: Return(91, 35, 39)}),             # score 先进, 满意率 中间
-        "LQ05": ("柏杨村", {2026: Return(65, 32, 40), 2027: Return(76, 33, 40)}),             # 后进 → 中间
-        "LQ06": ("水井村", {2026: Return(75, 30, 40), 2027: Return(80, 27, 30)}),             # 满意率 exactly 90 %
-        "LQ07": ("高桥村", {2026: Return(72, 26, 40), 2027: Return(74, 29, 40)}),             # 满意率 pulled down, then up
-        "LQ08": ("双河村", {2026: Return(95, 39, 40), 2027: Return(94, 38, 40, veto="发生刑事案件")}),
-    }),
-    "石板乡": ("SB", False, {  # 附件4 with the 总分 alone; 满意率 from the town's 汇总表
-        "SB01": ("石板村", {2026: Return(91, 27, 30), 2027: Return(93.5, 41, 45)}),
-        "SB02": ("大田村", {2026: Return(80, 34, 40), 2027: Return(86.5, 35, 40)}),
-        "SB03": ("枣子村", {2026: Return(86, 31, 40), 2027: Return(88, 34, 40)}),
-        "SB04": ("黄泥村", {2026: Return(62, 24, 40), 2027: Return(66, 26, 40)}),             # stays 后进
-        "SB05": ("新房村", {2026: Return(70, 35, 40), 2027: Return(70.5, 21, 30)}),           # 70 → 后进; 满意率 70 %
-        "SB06": ("堰塘村", {2026: Return(82, 33, 40), 2027: Return(84, 32, 40)}),             # 2027: no 汇总表 row
-        "SB07": ("岩口村", {2026: Return(77, 29, 40), 2027: Return(79, 31, 40)}),
-        "SB08": ("小河村", {2026: Return(79, 32, 40)}),                                     # merged into SB07 in 2027
-        "SB09": ("新民村", {2027: Return(81, 35, 40)}),                                     # new in 2027
-    }),
+    "龙泉乡": (
+        "LQ",
+        True,
+        {  # 附件4 with indicator columns; 满意率 from each village's ballots (附件3)
+            "LQ01": ("龙泉村", {2026: Return(93, 38, 40), 2027: Return(90, 37, 40)}),  # exactly 90: 临界
+            "LQ02": ("青杠村", {2026: Return(84, 37, 40), 2027: Return(92, 38, 40)}),  # 中间 → 先进
+            "LQ03": ("石马村", {2026: Return(78, 35, 40), 2027: Return(85, 35, 40, typed_total_offset=3)}),
+            "LQ04": ("桂花村", {2026: Return(88, 34, 40), 2027: Return(91, 35, 39)}),  # score 先进, 满意率 中间
+            "LQ05": ("柏杨村", {2026: Return(65, 32, 40), 2027: Return(76, 33, 40)}),  # 后进 → 中间
+            "LQ06": ("水井村", {2026: Return(75, 30, 40), 2027: Return(80, 27, 30)}),  # 满意率 exactly 90 %
+            "LQ07": ("高桥村", {2026: Return(72, 26, 40), 2027: Return(74, 29, 40)}),  # 满意率 pulled down, then up
+            "LQ08": ("双河村", {2026: Return(95, 39, 40), 2027: Return(94, 38, 40, veto="发生刑事案件")}),
+        },
+    ),
+    "石板乡": (
+        "SB",
+        False,
+        {  # 附件4 with the 总分 alone; 满意率 from the town's 汇总表
+            "SB01": ("石板村", {2026: Return(91, 27, 30), 2027: Return(93.5, 41, 45)}),
+            "SB02": ("大田村", {2026: Return(80, 34, 40), 2027: Return(86.5, 35, 40)}),
+            "SB03": ("枣子村", {2026: Return(86, 31, 40), 2027: Return(88, 34, 40)}),
+            "SB04": ("黄泥村", {2026: Return(62, 24, 40), 2027: Return(66, 26, 40)}),  # stays 后进
+            "SB05": ("新房村", {2026: Return(70, 35, 40), 2027: Return(70.5, 21, 30)}),  # 70 → 后进; 满意率 70 %
+            "SB06": ("堰塘村", {2026: Return(82, 33, 40), 2027: Return(84, 32, 40)}),  # 2027: no 汇总表 row
+            "SB07": ("岩口村", {2026: Return(77, 29, 40), 2027: Return(79, 31, 40)}),
+            "SB08": ("小河村", {2026: Return(79, 32, 40)}),  # merged into SB07 in 2027
+            "SB09": ("新民村", {2027: Return(81, 35, 40)}),  # new in 2027
+        },
+    ),
 }
 NO_SURVEY = {(2027, "SB06")}
-ROSTER_TYPOS = {"SB04": "中间"}        # 2027 roster: typed 中间, 2026's result was 后进 (ledger wins)
+ROSTER_TYPOS = {"SB04": "中间"}  # 2027 roster: typed 中间, 2026's result was 后进 (ledger wins)
 
 
 def shengji_class(r: Return) -> str:
@@ -107,7 +115,9 @@ def _shengji_town(folder: Path, town: str, year: int, villages: dict, indicators
             if (year, b.id) not in NO_SURVEY:
                 ballots_book(b, year, _ballots(r, rng)).save(folder / f"附件3-{b.name}满意度测评表.xlsx")
     else:
-        tallies = [(b, _votes(r), r.valid + r.unknown + 2, _rate_text(r)) for b, r in rows if (year, b.id) not in NO_SURVEY]
+        tallies = [
+            (b, _votes(r), r.valid + r.unknown + 2, _rate_text(r)) for b, r in rows if (year, b.id) not in NO_SURVEY
+        ]
         summary_book(town, year, tallies).save(folder / f"{town}满意度测评汇总表.xlsx")
 
 
@@ -119,8 +129,12 @@ def _last_class(ident: str, villages: dict, year: int) -> str:
 
 
 def _votes(r: Return) -> dict:
-    return {"满意": r.positive - r.positive // 4, "基本满意": r.positive // 4, "不满意": r.valid - r.positive,
-            "不了解": r.unknown}
+    return {
+        "满意": r.positive - r.positive // 4,
+        "基本满意": r.positive // 4,
+        "不满意": r.valid - r.positive,
+        "不了解": r.unknown,
+    }
 
 
 def _rate_text(r: Return) -> str:
@@ -130,8 +144,12 @@ def _rate_text(r: Return) -> str:
 def _ballots(r: Return, rng: random.Random) -> list[list]:
     overall = [option for option, n in _votes(r).items() for _ in range(n)]
     rng.shuffle(overall)
-    return [[rng.choice(["党员", "群众代表", "村民小组长"])] + [rng.choice(["满意", "满意", "基本满意"]) for _ in range(5)]
-            + [choice, None] for choice in overall]
+    return [
+        [rng.choice(["党员", "群众代表", "村民小组长"])]
+        + [rng.choice(["满意", "满意", "基本满意"]) for _ in range(5)]
+        + [choice, None]
+        for choice in overall
+    ]
 
 
 def _split(score: int) -> list[int]:
@@ -154,7 +172,26 @@ def _shengji_scores(town: str, year: int, rows: list, indicators: bool) -> Workb
     ws["A3"] = f"乡镇党委（盖章）：{town}党委"
     ws["E3"] = f"评定日期：{date_text(year, 12, 20)}"
     if indicators:
-        header_row(ws, 4, ["序号", "编号", "党组织名称", "定级指标得分", "", "", "", "", "", "", "总分", "否决情形", "评定等次", "备注"])
+        header_row(
+            ws,
+            4,
+            [
+                "序号",
+                "编号",
+                "党组织名称",
+                "定级指标得分",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "总分",
+                "否决情形",
+                "评定等次",
+                "备注",
+            ],
+        )
         header_row(ws, 5, ["", "", ""] + [f"{n}（{m}分）" for n, m in INDICATORS] + ["", "", "", ""])
         for col in "ABCKLMN":
             ws.merge_cells(f"{col}4:{col}5")
@@ -171,5 +208,3 @@ def _shengji_scores(town: str, year: int, rows: list, indicators: bool) -> Workb
 
 
 # --- shixing ----------------------------------------------------------------------------------
-
-

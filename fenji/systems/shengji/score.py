@@ -28,11 +28,22 @@ from fenji.grading import grade as grading
 from fenji.grading.subject import Scored
 
 SCORE_KEY, RATE_KEY = "classes.score", "classes.satisfaction"
-RESULT_COLUMNS = ["考核得分", "满意率", "有效票", "分数等次", "满意率等次", "初定等次", "否决情形", "上年等次",
-                  "上年等次来源", "升级目标"]
+RESULT_COLUMNS = [
+    "考核得分",
+    "满意率",
+    "有效票",
+    "分数等次",
+    "满意率等次",
+    "初定等次",
+    "否决情形",
+    "上年等次",
+    "上年等次来源",
+    "升级目标",
+]
 
 
 # --- profile ----------------------------------------------------------------------------------
+
 
 def check_profile(checked: dict, grades: list[str], where: str) -> dict:
     """[classes] and [year_on_year] of a shengji profile, parsed; mistakes name the key."""
@@ -41,16 +52,22 @@ def check_profile(checked: dict, grades: list[str], where: str) -> dict:
     rate = _classes(classes["satisfaction"], RATE_KEY, grades, where)
     for grade_name in classes["goals"]:
         if grade_name not in grades:
-            raise ProfileError(f"规则配置 {where} 的 `classes.goals.{grade_name}` 不是 bands 中的等次（{'、'.join(grades)}）。")
-    return {"score_classes": score, "rate_classes": rate, "goals": {str(k): str(v) for k, v in classes["goals"].items()},
-            "year_on_year": parse_year_on_year(checked["year_on_year"], grades, where)}
+            raise ProfileError(
+                f"规则配置 {where} 的 `classes.goals.{grade_name}` 不是 bands 中的等次（{'、'.join(grades)}）。"
+            )
+    return {
+        "score_classes": score,
+        "rate_classes": rate,
+        "goals": {str(k): str(v) for k, v in classes["goals"].items()},
+        "year_on_year": parse_year_on_year(checked["year_on_year"], grades, where),
+    }
 
 
 def _classes(table: dict, key: str, grades: list[str], where: str) -> list[tuple[str, Interval]]:
     """Every grade's interval, e.g. 中间 = "(70,90)"; together they must cover [0, 100] once."""
     missing = [g for g in grades if g not in table]
     if missing:
-        raise ProfileError(f"规则配置 {where} 缺少 `{key}.{missing[0]}`：每个等次都要有区间，如 \"[90,100]\"。")
+        raise ProfileError(f'规则配置 {where} 缺少 `{key}.{missing[0]}`：每个等次都要有区间，如 "[90,100]"。')
     unknown = [g for g in table if g not in grades]
     if unknown:
         raise ProfileError(f"规则配置 {where} 的 `{key}.{unknown[0]}` 不是 bands 中的等次（{'、'.join(grades)}）。")
@@ -67,8 +84,10 @@ def _check_cover(parsed: list[tuple[str, Interval]], key: str, where: str) -> No
     for (g1, a), (g2, b) in zip(ordered, ordered[1:]):
         if a.high != b.low or a.high_closed == b.low_closed:
             word = "重叠" if a.high > b.low or (a.high == b.low and a.high_closed and b.low_closed) else "之间有空隙"
-            raise ProfileError(f"规则配置 {where} 的 `{key}.{g1}` 与 `{key}.{g2}` {word}：区间应首尾相接，"
-                               f"交界值只属于其中一个（如 \"(70,90)\" 与 \"[90,100]\"）。")
+            raise ProfileError(
+                f"规则配置 {where} 的 `{key}.{g1}` 与 `{key}.{g2}` {word}：区间应首尾相接，"
+                f'交界值只属于其中一个（如 "(70,90)" 与 "[90,100]"）。'
+            )
 
 
 def parse_year_on_year(table: dict, grades: list[str], where: str) -> dict:
@@ -76,8 +95,11 @@ def parse_year_on_year(table: dict, grades: list[str], where: str) -> dict:
     for key in ("promotion_from", "promotion_to", "conversion_from"):
         if table[key] not in grades:
             raise ProfileError(f"规则配置 {where} 的 `year_on_year.{key}` 为 {table[key]!r}，不是 bands 中的等次。")
-    return {**table, "promotion_target": parse_share(table["promotion_target"], "year_on_year.promotion_target", where),
-            "conversion_target": parse_share(table["conversion_target"], "year_on_year.conversion_target", where)}
+    return {
+        **table,
+        "promotion_target": parse_share(table["promotion_target"], "year_on_year.promotion_target", where),
+        "conversion_target": parse_share(table["conversion_target"], "year_on_year.conversion_target", where),
+    }
 
 
 def class_of(value: Fraction, classes: list[tuple[str, Interval]]) -> str:
@@ -103,8 +125,10 @@ def boundaries(classes: list[tuple[str, Interval]]) -> list[Decimal]:
 
 # --- scoring ----------------------------------------------------------------------------------
 
-def score_shengji(results: list[FileResult], profile: Profile, problems: Problems,
-                  history: History | None = None) -> Scored:
+
+def score_shengji(
+    results: list[FileResult], profile: Profile, problems: Problems, history: History | None = None
+) -> Scored:
     """The subjects frame for `shengji`: 考核得分, 满意率, both classes, the lower as `initial_grade`."""
     roster = build_roster(results, problems)
     matcher = Matcher(roster)
@@ -129,22 +153,34 @@ def score_shengji(results: list[FileResult], profile: Profile, problems: Problem
     return scored
 
 
-def _subject_row(entry: RosterEntry, tally, score_row: ScoreRow | None, last: LastGrade | None,
-                 profile: Profile, problems: Problems) -> dict:
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
-           "上年等次": last.grade if last else "", "上年等次来源": last.source if last else "",
-           "missing": [], "sources": {}, "否决情形": "", "veto_source": "", "rate_critical": [],
-           **{i.name: None for i in profile.indicators}}
+def _subject_row(
+    entry: RosterEntry, tally, score_row: ScoreRow | None, last: LastGrade | None, profile: Profile, problems: Problems
+) -> dict:
+    row = {
+        "编号": entry.id,
+        "名称": entry.name,
+        "单位": entry.unit,
+        "类别": "",
+        "党组织类型": entry.kind,
+        "上年等次": last.grade if last else "",
+        "上年等次来源": last.source if last else "",
+        "missing": [],
+        "sources": {},
+        "否决情形": "",
+        "veto_source": "",
+        "rate_critical": [],
+        **{i.name: None for i in profile.indicators},
+    }
     rate = subject_rate(entry, tally, profile, problems, row)
     exact = _score(entry, score_row, profile, problems, row)
     row["exact"] = exact
     row["考核得分"] = half_up(exact, profile.decimals) if exact is not None else None
-    row["得分"] = row["考核得分"] if not row["missing"] else None    # 得分 is empty when not graded
+    row["得分"] = row["考核得分"] if not row["missing"] else None  # 得分 is empty when not graded
     rules = profile.rules
     row["分数等次"] = class_of(Fraction(row["考核得分"]), rules["score_classes"]) if exact is not None else ""
     row["满意率等次"] = class_of(rate * 100, rules["rate_classes"]) if rate is not None else ""
     if rate is not None:
-        shown = half_up(rate * 100, 1)       # as printed: 89.96 % shows as 90.0 %, on the boundary too
+        shown = half_up(rate * 100, 1)  # as printed: 89.96 % shows as 90.0 %, on the boundary too
         row["rate_critical"] = [b for b in boundaries(rules["rate_classes"]) if shown == b]
     lower = [g for g in (row["分数等次"], row["满意率等次"]) if g]
     row["initial_grade"] = max(lower, key=profile.grades.index) if len(lower) == 2 else ""
@@ -170,41 +206,64 @@ def _score(entry, score_row: ScoreRow | None, profile: Profile, problems: Proble
 
 
 def _typed_total(entry, score_row: ScoreRow, filled: dict, profile: Profile, problems: Problems, row: dict):
-    where = dict(file=score_row.source.file, sheet=score_row.source.sheet,
-                 cell=score_row.refs.get("总分", score_row.source.cell), subject=entry.id)
+    where = dict(
+        file=score_row.source.file,
+        sheet=score_row.source.sheet,
+        cell=score_row.refs.get("总分", score_row.source.cell),
+        subject=entry.id,
+    )
     total = score_row.typed_total
     maximum = sum((i.max for i in profile.indicators), Decimal(0)) or Decimal(100)
     if total is None:
         row["missing"].append(INCOMPLETE_SCORES)
         return None
     if not Decimal(0) <= total <= maximum:
-        problems.error("score-out-of-range", f"总分 {fmt_number(total)} 超出范围，应在 0 到 {maximum} 分之间。请核对后改正。", **where)
+        problems.error(
+            "score-out-of-range",
+            f"总分 {fmt_number(total)} 超出范围，应在 0 到 {maximum} 分之间。请核对后改正。",
+            **where,
+        )
         row["missing"].append(INCOMPLETE_SCORES)
         return None
     if filled:
-        problems.notice("indicators-partial", f"评分定级表只填了部分指标得分（{'、'.join(filled)}），按填写的总分 "
-                        f"{fmt_number(total)} 计算考核得分。", **where)
+        problems.notice(
+            "indicators-partial",
+            f"评分定级表只填了部分指标得分（{'、'.join(filled)}），按填写的总分 {fmt_number(total)} 计算考核得分。",
+            **where,
+        )
     row["sources"]["总分"] = str(score_row.source.at(where["cell"]))
     return Fraction(to_decimal(total))
 
 
-def _check_typed_total(score_row: ScoreRow, total: Fraction, profile: Profile, problems: Problems, subject: str) -> None:
+def _check_typed_total(
+    score_row: ScoreRow, total: Fraction, profile: Profile, problems: Problems, subject: str
+) -> None:
     if score_row.typed_total is None:
         return
     if abs(Fraction(score_row.typed_total) - total) > Fraction(profile.totals["tolerance"]):
-        problems.warning("total-mismatch", f"总分填写为 {fmt_number(score_row.typed_total)}，按各项指标得分重新计算为 "
-                         f"{half_up(total, profile.decimals)}；以各项之和为准。", file=score_row.source.file,
-                         sheet=score_row.source.sheet, cell=score_row.refs.get("总分", score_row.source.cell), subject=subject)
+        problems.warning(
+            "total-mismatch",
+            f"总分填写为 {fmt_number(score_row.typed_total)}，按各项指标得分重新计算为 "
+            f"{half_up(total, profile.decimals)}；以各项之和为准。",
+            file=score_row.source.file,
+            sheet=score_row.source.sheet,
+            cell=score_row.refs.get("总分", score_row.source.cell),
+            subject=subject,
+        )
 
 
 # --- after grading, and the results columns ---------------------------------------------------
+
 
 def after_grading(graded: grading.Graded, profile: Profile) -> grading.Graded:
     """Mark 临界 where the 满意率 (as printed) lies on a class boundary; the score's are in `critical`."""
     frame = graded.subjects
     for i in frame.index:
-        if frame.at[i, "rate_critical"] and grading.M_CRITICAL not in frame.at[i, "markers"] \
-                and frame.at[i, "等次"] != grading.UNGRADED:
+        if (
+            frame.at[i, "rate_critical"]
+            and grading.M_CRITICAL not in frame.at[i, "markers"]
+            and frame.at[i, "等次"] != grading.UNGRADED
+        ):
             frame.at[i, "markers"].append(grading.M_CRITICAL)
     frame["说明"] = [grading._explain(row) for row in frame.itertuples(index=False)]
     return graded
@@ -212,9 +271,14 @@ def after_grading(graded: grading.Graded, profile: Profile) -> grading.Graded:
 
 def critical_reasons(row: dict, profile: Profile) -> list[str]:
     """Why a subject is 临界, in words (for the report)."""
-    reasons = [f"考核得分恰为 {fmt_number(b)} 分" for b in boundaries(profile.rules["score_classes"])
-               if row.get("得分") is not None and row["得分"] == b]
-    reasons += [f"满意率为 {fmt_percent(row['满意率'])}，在 {fmt_number(b)}% 的分界上" for b in row.get("rate_critical") or []]
+    reasons = [
+        f"考核得分恰为 {fmt_number(b)} 分"
+        for b in boundaries(profile.rules["score_classes"])
+        if row.get("得分") is not None and row["得分"] == b
+    ]
+    reasons += [
+        f"满意率为 {fmt_percent(row['满意率'])}，在 {fmt_number(b)}% 的分界上" for b in row.get("rate_critical") or []
+    ]
     return reasons
 
 
@@ -229,10 +293,15 @@ def result_columns(profile: Profile) -> list[str]:
 
 def result_values(row: dict, profile: Profile) -> dict:
     from fenji.core.arith import fmt_decimal
+
     d = profile.decimals
-    values = {"考核得分": fmt_decimal(row.get("考核得分"), d), "分数等次": row.get("分数等次") or "",
-              "满意率等次": row.get("满意率等次") or "", "上年等次来源": row.get("上年等次来源") or "",
-              "升级目标": goal(row["等次"], profile)}
+    values = {
+        "考核得分": fmt_decimal(row.get("考核得分"), d),
+        "分数等次": row.get("分数等次") or "",
+        "满意率等次": row.get("满意率等次") or "",
+        "上年等次来源": row.get("上年等次来源") or "",
+        "升级目标": goal(row["等次"], profile),
+    }
     for indicator in profile.indicators:
         values[indicator.name] = fmt_decimal(row.get(indicator.name), d)
     return values

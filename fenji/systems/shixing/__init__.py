@@ -18,8 +18,15 @@ class Shixing:
     forms = (*COMMON_FORMS, "ten_stars")
     profile_schema = {
         # the ten stars and the words the town writes for 达标 / 未达标
-        "ten_stars": ({"names": (list, False, []), "met": (list, False, ["达标"]),
-                       "not_met": (list, False, ["未达标", "不达标"])}, False, {}),
+        "ten_stars": (
+            {
+                "names": (list, False, []),
+                "met": (list, False, ["达标"]),
+                "not_met": (list, False, ["未达标", "不达标"]),
+            },
+            False,
+            {},
+        ),
     }
     tie_breaker_columns: frozenset[str] = frozenset()
     star_levels = False

@@ -34,7 +34,7 @@ from fenji.core.documents import (
     units_of,
 )
 
-KIND = "十星创建"     # the word in file names
+KIND = "十星创建"  # the word in file names
 
 
 @dataclass
@@ -62,7 +62,7 @@ class TenStarTableDoc:
     year: int
     stars: list[str]
     rows: list[TenStarLine]
-    met: list[str]                    # per star: villages that met it
+    met: list[str]  # per star: villages that met it
     notes: list[str]
     signature: Signature
     marking: str = "内部资料"
@@ -146,24 +146,47 @@ def _mark(value) -> str:
 
 def ten_star_table_doc(outcome, options, unit: str) -> TenStarTableDoc:
     from fenji.systems.shixing.score import change_text
+
     profile, year = outcome.profile, options.year
     day, issuer = doc_date(options), issuer_of(profile, options, unit)
     stars = profile.rules["stars"]
     rows = rows_of(outcome.graded.subjects, unit)
-    lines = [TenStarLine(n, str(r["编号"]), str(r["名称"]), [_mark(r.get(s)) for s in stars],
-                      DASH if missing_to_none(r["得分"]) is None else str(int(r["得分"])), str(r["等次"]),
-                      str(r.get("上年等次") or DASH), change_text(r, profile) or DASH, note_text(r))
-             for n, r in enumerate(rows, start=1)]
+    lines = [
+        TenStarLine(
+            n,
+            str(r["编号"]),
+            str(r["名称"]),
+            [_mark(r.get(s)) for s in stars],
+            DASH if missing_to_none(r["得分"]) is None else str(int(r["得分"])),
+            str(r["等次"]),
+            str(r.get("上年等次") or DASH),
+            change_text(r, profile) or DASH,
+            note_text(r),
+        )
+        for n, r in enumerate(rows, start=1)
+    ]
     met = [str(sum(1 for r in rows if r.get(s) == "达标")) for s in stars]
     title = f"{unit}{year}年度村级组织十星评定汇总表"
-    notes = ["✓ 为达标，✗ 为未达标；星数为达标的星的个数，“N星”即“N星村”。未达标的星为下年度创建目标。",
-             "“未评定”为缺少评定或评定表填写不全，请乡镇补报后重新运行。"]
-    return TenStarTableDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year, stars, lines, met,
-                           notes, Signature(issuer, render.cn_date(day)))
+    notes = [
+        "✓ 为达标，✗ 为未达标；星数为达标的星的个数，“N星”即“N星村”。未达标的星为下年度创建目标。",
+        "“未评定”为缺少评定或评定表填写不全，请乡镇补报后重新运行。",
+    ]
+    return TenStarTableDoc(
+        doc_meta(title, issuer, day),
+        render.balance_lines(title, 30),
+        unit,
+        year,
+        stars,
+        lines,
+        met,
+        notes,
+        Signature(issuer, render.cn_date(day)),
+    )
 
 
 def star_sheets(outcome, options, unit: str) -> list[StarSheet]:
     from fenji.systems.shixing.score import change_text
+
     profile, year = outcome.profile, options.year
     signature = Signature(issuer_of(profile, options, unit), render.cn_date(doc_date(options)))
     kept = outcome.history.kept if outcome.history is not None else {}
@@ -171,27 +194,53 @@ def star_sheets(outcome, options, unit: str) -> list[StarSheet]:
     sheets = []
     for n, r in enumerate(rows_of(outcome.graded.subjects, unit)):
         last = kept.get(str(r["编号"]))
-        items = [StarItem(s, str(r.get(s) or DASH), str(last.details.get(s, "")) if last else "") for s in profile.rules["stars"]]
+        items = [
+            StarItem(s, str(r.get(s) or DASH), str(last.details.get(s, "")) if last else "")
+            for s in profile.rules["stars"]
+        ]
         graded = missing_to_none(r["得分"]) is not None
-        sheets.append(StarSheet(
-            f"sheet-{n}", str(r["编号"]), str(r["名称"]), unit, year,
-            render.balance_lines(f"{year}年度{profile.title}结果通知书", 16), status_of(str(r["等次"])), str(r["等次"]),
-            str(int(r["得分"])) if graded else DASH, len(profile.rules["stars"]), items,
-            list(r.get("未达标星") or []) if graded else [], str(r.get("上年等次") or ""), change_text(r, profile),
-            "、".join(r.get("missing") or []), changes.get(r["编号"], []), signature))
+        sheets.append(
+            StarSheet(
+                f"sheet-{n}",
+                str(r["编号"]),
+                str(r["名称"]),
+                unit,
+                year,
+                render.balance_lines(f"{year}年度{profile.title}结果通知书", 16),
+                status_of(str(r["等次"])),
+                str(r["等次"]),
+                str(int(r["得分"])) if graded else DASH,
+                len(profile.rules["stars"]),
+                items,
+                list(r.get("未达标星") or []) if graded else [],
+                str(r.get("上年等次") or ""),
+                change_text(r, profile),
+                "、".join(r.get("missing") or []),
+                changes.get(r["编号"], []),
+                signature,
+            )
+        )
     return sheets
 
 
 def shixing_report_doc(outcome, options) -> ShixingReportDoc:
     from fenji.systems.shixing.score import change_text
+
     base = report_doc(outcome, options)
     profile, frame = outcome.profile, outcome.graded.subjects
     units = units_of(frame)
     records = frame.to_dict("records")
-    counts = [StarCount(s, [str(sum(1 for r in records if str(r["单位"]) == u and r.get(s) == "达标")) for u in units]
-                        + [str(sum(1 for r in records if r.get(s) == "达标"))]) for s in profile.rules["stars"]]
-    chart = render.svg_grouped_bars([s.removesuffix("星") for s in profile.rules["stars"]], ["达标村数"],
-                                    [[int(c.counts[-1])] for c in counts])
+    counts = [
+        StarCount(
+            s,
+            [str(sum(1 for r in records if str(r["单位"]) == u and r.get(s) == "达标")) for u in units]
+            + [str(sum(1 for r in records if r.get(s) == "达标"))],
+        )
+        for s in profile.rules["stars"]
+    ]
+    chart = render.svg_grouped_bars(
+        [s.removesuffix("星") for s in profile.rules["stars"]], ["达标村数"], [[int(c.counts[-1])] for c in counts]
+    )
     kept = outcome.history.kept if outcome.history is not None else {}
     changes = []
     for r in records:
@@ -201,10 +250,25 @@ def shixing_report_doc(outcome, options) -> ShixingReportDoc:
         last = kept.get(str(r["编号"]))
         gained = [s for s in profile.rules["stars"] if last and last.details.get(s) == "未达标" and r.get(s) == "达标"]
         lost = [s for s in profile.rules["stars"] if last and last.details.get(s) == "达标" and r.get(s) == "未达标"]
-        changes.append(StarChange(str(r["单位"]), str(r["编号"]), str(r["名称"]), str(r["上年等次"]), str(r["等次"]), change,
-                                  "、".join(gained) or DASH, "、".join(lost) or DASH))
-    return ShixingReportDoc(**{f.name: getattr(base, f.name) for f in fields(base)}, units=units, star_counts=counts,
-                            star_changes=changes, star_chart=chart)
+        changes.append(
+            StarChange(
+                str(r["单位"]),
+                str(r["编号"]),
+                str(r["名称"]),
+                str(r["上年等次"]),
+                str(r["等次"]),
+                change,
+                "、".join(gained) or DASH,
+                "、".join(lost) or DASH,
+            )
+        )
+    return ShixingReportDoc(
+        **{f.name: getattr(base, f.name) for f in fields(base)},
+        units=units,
+        star_counts=counts,
+        star_changes=changes,
+        star_chart=chart,
+    )
 
 
 def plan_shixing(outcome, options, env, root: Path) -> Plan:
@@ -213,9 +277,33 @@ def plan_shixing(outcome, options, env, root: Path) -> Plan:
     for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度{kind}"
-        add_single(plan, env, outcome, "shixing_table.html", ten_star_table_doc(outcome, options, unit), folder / f"{stem}十星评定汇总表.pdf")
-        add_single(plan, env, outcome, "shixing_notice.html", grouped_notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf")
-        letters_in_batches(plan, env, outcome, options, unit, star_sheets(outcome, options, unit), StarSheetsDoc,
-                            "shixing_sheet.html", folder / "通知书", f"{kind}结果通知书")
+        add_single(
+            plan,
+            env,
+            outcome,
+            "shixing_table.html",
+            ten_star_table_doc(outcome, options, unit),
+            folder / f"{stem}十星评定汇总表.pdf",
+        )
+        add_single(
+            plan,
+            env,
+            outcome,
+            "shixing_notice.html",
+            grouped_notice_doc(outcome, options, unit),
+            folder / f"{stem}结果公示.pdf",
+        )
+        letters_in_batches(
+            plan,
+            env,
+            outcome,
+            options,
+            unit,
+            star_sheets(outcome, options, unit),
+            StarSheetsDoc,
+            "shixing_sheet.html",
+            folder / "通知书",
+            f"{kind}结果通知书",
+        )
     add_single(plan, env, outcome, "shixing_report.html", shixing_report_doc(outcome, options), root / "汇总报告.pdf")
     return plan

@@ -12,26 +12,32 @@ from openpyxl import Workbook
 
 from fenji.forms.samplebooks import Branch, date_text, header_row, roster_book, sample_branch, title_row
 
-YEARS = (2026, 2027)          # the first year into the ledger, then the demo's
+YEARS = (2026, 2027)  # the first year into the ledger, then the demo's
 
 
 # id → (village, {year: stars missed (indices into STARS)}); a year missing: not in that roster.
 SHIXING_TOWNS = {
-    "庆阳湖乡": ("XQ", {
-        "XQ01": ("西庆村", {2026: [3, 5, 9], 2027: [5]}),
-        "XQ02": ("东庆村", {2026: [], 2027: []}),
-        "XQ03": ("南湖村", {2026: [0, 4, 5, 7], 2027: [4, 7]}),
-        "XQ04": ("北湖村", {2026: [1, 5], 2027: [1, 5, 8]}),            # loses a star
-        "XQ05": ("红星村", {2026: [2, 4, 6, 7, 9], 2027: [2, 4, 6]}),
-        "XQ06": ("团结村", {2026: [5, 9], 2027: [9]}),                  # 2027: one cell typed 基本达标
-    }),
-    "三台乡": ("ST", {
-        "ST01": ("三台村", {2026: [4], 2027: []}),                      # 十星 in 2027
-        "ST02": ("柳树村", {2026: [0, 1, 4, 5], 2027: [0, 4, 5]}),
-        "ST03": ("马场村", {2026: [5, 6, 7], 2027: [5, 7]}),            # 2027: 不达标 typed for 未达标
-        "ST04": ("泉水村", {2026: [3, 4, 5, 7, 8], 2027: [3, 4, 5, 7, 8]}),  # 2027: not on the sheet
-        "ST05": ("新光村", {2027: [5, 8]}),                              # new in 2027
-    }),
+    "庆阳湖乡": (
+        "XQ",
+        {
+            "XQ01": ("西庆村", {2026: [3, 5, 9], 2027: [5]}),
+            "XQ02": ("东庆村", {2026: [], 2027: []}),
+            "XQ03": ("南湖村", {2026: [0, 4, 5, 7], 2027: [4, 7]}),
+            "XQ04": ("北湖村", {2026: [1, 5], 2027: [1, 5, 8]}),  # loses a star
+            "XQ05": ("红星村", {2026: [2, 4, 6, 7, 9], 2027: [2, 4, 6]}),
+            "XQ06": ("团结村", {2026: [5, 9], 2027: [9]}),  # 2027: one cell typed 基本达标
+        },
+    ),
+    "三台乡": (
+        "ST",
+        {
+            "ST01": ("三台村", {2026: [4], 2027: []}),  # 十星 in 2027
+            "ST02": ("柳树村", {2026: [0, 1, 4, 5], 2027: [0, 4, 5]}),
+            "ST03": ("马场村", {2026: [5, 6, 7], 2027: [5, 7]}),  # 2027: 不达标 typed for 未达标
+            "ST04": ("泉水村", {2026: [3, 4, 5, 7, 8], 2027: [3, 4, 5, 7, 8]}),  # 2027: not on the sheet
+            "ST05": ("新光村", {2027: [5, 8]}),  # new in 2027
+        },
+    ),
 }
 
 
@@ -41,7 +47,7 @@ SHIXING_ODD_CELLS = {(2027, "XQ06", 5): "基本达标", (2027, "ST03", 7): "不�
 SHIXING_NOT_MARKED = {(2027, "ST04")}
 
 
-SHIXING_ROSTER_TYPOS = {"XQ04": "9星"}    # 2027 roster: typed 9星, 2026's result was 八星 (ledger wins)
+SHIXING_ROSTER_TYPOS = {"XQ04": "9星"}  # 2027 roster: typed 9星, 2026's result was 八星 (ledger wins)
 
 
 STAR_WORDS = ["零星", "一星", "二星", "三星", "四星", "五星", "六星", "七星", "八星", "九星", "十星"]
@@ -84,5 +90,15 @@ def ten_stars_book(town: str, year: int, rows: list[tuple[Branch, list[int]]]) -
     return book
 
 
-STARS = ["领导核心星", "先锋模范星", "民族团结星", "和谐稳定星", "增收致富星", "能力提升星", "管理民主星",
-         "村容整洁星", "村风文明星", "清正廉洁星"]
+STARS = [
+    "领导核心星",
+    "先锋模范星",
+    "民族团结星",
+    "和谐稳定星",
+    "增收致富星",
+    "能力提升星",
+    "管理民主星",
+    "村容整洁星",
+    "村风文明星",
+    "清正廉洁星",
+]

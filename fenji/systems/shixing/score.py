@@ -29,21 +29,26 @@ MET, NOT_MET = "达标", "未达标"
 
 # --- profile ----------------------------------------------------------------------------------
 
+
 def check_profile(checked: dict, grades: list[str], where: str) -> dict:
     """[ten_stars] of a shixing profile: the stars, the words for 达标 / 未达标, one band per count."""
     section = checked["ten_stars"]
     stars = [str(s).strip() for s in section["names"]]
     if not stars:
-        raise ProfileError(f"规则配置 {where} 缺少 `ten_stars.names`（十颗星的名称，如 [\"领导核心星\", …]）。")
+        raise ProfileError(f'规则配置 {where} 缺少 `ten_stars.names`（十颗星的名称，如 ["领导核心星", …]）。')
     if len(set(stars)) != len(stars) or not all(stars):
         raise ProfileError(f"规则配置 {where} 的 `ten_stars.names` 中有重复或空的名称。")
     met, not_met = [str(w) for w in section["met"]], [str(w) for w in section["not_met"]]
     if not met or not not_met or set(met) & set(not_met):
-        raise ProfileError(f"规则配置 {where} 的 `ten_stars.met` 与 `ten_stars.not_met` 都不能为空，也不能有相同的写法。")
+        raise ProfileError(
+            f"规则配置 {where} 的 `ten_stars.met` 与 `ten_stars.not_met` 都不能为空，也不能有相同的写法。"
+        )
     lows = sorted(int(b["low"]) for b in checked["bands"] if str(b["low"]).strip().isdigit())
     if lows != list(range(len(stars) + 1)):
-        raise ProfileError(f"规则配置 {where} 的 `bands` 应为每个星数一个等次（low = {len(stars)}、{len(stars) - 1} … 0），"
-                           f"与 `ten_stars.names` 的 {len(stars)} 颗星对应。")
+        raise ProfileError(
+            f"规则配置 {where} 的 `bands` 应为每个星数一个等次（low = {len(stars)}、{len(stars) - 1} … 0），"
+            f"与 `ten_stars.names` 的 {len(stars)} 颗星对应。"
+        )
     return {"stars": stars, "met": met, "not_met": not_met}
 
 
@@ -78,8 +83,10 @@ def grade_of(count: int, profile: Profile) -> str:
 
 # --- scoring ----------------------------------------------------------------------------------
 
-def score_shixing(results: list[FileResult], profile: Profile, problems: Problems,
-                  history: History | None = None) -> Scored:
+
+def score_shixing(
+    results: list[FileResult], profile: Profile, problems: Problems, history: History | None = None
+) -> Scored:
     """The subjects frame for `shixing`: 得分 = stars earned; the missed stars and last year's count beside."""
     roster = build_roster(results, problems)
     matcher = Matcher(roster)
@@ -95,16 +102,32 @@ def score_shixing(results: list[FileResult], profile: Profile, problems: Problem
     for entry in roster:
         record = latest(by_row[entry.id], problems, "十星评定表", mtimes) if entry.id in by_row else None
         rows.append(_subject_row(entry, record, last.get(entry.id), profile))
-    return Scored(pd.DataFrame(rows), roster, collect(results, "decisions"),
-                  superseded=[p.file for p in problems if p.code == "superseded"])
+    return Scored(
+        pd.DataFrame(rows),
+        roster,
+        collect(results, "decisions"),
+        superseded=[p.file for p in problems if p.code == "superseded"],
+    )
 
 
 def _subject_row(entry: RosterEntry, record, last: LastGrade | None, profile: Profile) -> dict:
     stars = profile.rules["stars"]
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": "", "党组织类型": entry.kind,
-           "missing": [], "sources": {},
-           "否决情形": "", "上年等次": last.grade if last else "", "上年等次来源": last.source if last else "",
-           "达标星": [], "未达标星": [], "得分": None, **{star: "" for star in stars}}
+    row = {
+        "编号": entry.id,
+        "名称": entry.name,
+        "单位": entry.unit,
+        "类别": "",
+        "党组织类型": entry.kind,
+        "missing": [],
+        "sources": {},
+        "否决情形": "",
+        "上年等次": last.grade if last else "",
+        "上年等次来源": last.source if last else "",
+        "达标星": [],
+        "未达标星": [],
+        "得分": None,
+        **{star: "" for star in stars},
+    }
     if record is None:
         row["missing"].append(MISSING_STARS)
         return row
@@ -122,6 +145,7 @@ def _subject_row(entry: RosterEntry, record, last: LastGrade | None, profile: Pr
 
 
 # --- results columns --------------------------------------------------------------------------
+
 
 def change_text(row: dict, profile: Profile) -> str:
     """Stars gained or lost since last year: `增2星`, `减1星`, `持平`; empty without both years.

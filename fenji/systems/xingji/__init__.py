@@ -42,9 +42,14 @@ class Xingji:
     def result_values(self, row, profile, common) -> dict:
         """群众评议 is an exact mean: one more place, so that a reviewer can retrace 0.8 × 群众评议 + 0.2 × 领导小组评议."""
         d = profile.decimals
-        return {"群众评议": fmt_decimal(row.get("群众评议"), d + 1), "评议人数": whole(row.get("评议人数")),
-                "领导小组评议": fmt_decimal(row.get("领导小组评议"), d), "审定意见": row.get("审定意见") or "",
-                "上次星级": row.get("上次星级") or "", "不参评情形": row.get("不参评情形") or ""}
+        return {
+            "群众评议": fmt_decimal(row.get("群众评议"), d + 1),
+            "评议人数": whole(row.get("评议人数")),
+            "领导小组评议": fmt_decimal(row.get("领导小组评议"), d),
+            "审定意见": row.get("审定意见") or "",
+            "上次星级": row.get("上次星级") or "",
+            "不参评情形": row.get("不参评情形") or "",
+        }
 
     def run_info(self, outcome) -> dict:
         return {}

@@ -43,11 +43,12 @@ from fenji.core.profiles import Profile
 from fenji.grading.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
 from fenji.systems.xingji.score import target_report
 
-KIND = "星级评定"           # <单位><年度>年度星级评定汇总表.pdf, …星级评定结果公示.pdf
-CARDS_PER_PAGE = 4          # 2 × 2 cards on an A4 sheet, cut along the dashed lines
+KIND = "星级评定"  # <单位><年度>年度星级评定汇总表.pdf, …星级评定结果公示.pdf
+CARDS_PER_PAGE = 4  # 2 × 2 cards on an A4 sheet, cut along the dashed lines
 
 
 # --- data objects ---------------------------------------------------------------------------
+
 
 @dataclass
 class StarGroup:
@@ -66,11 +67,11 @@ class StarNoticeDoc:
     title_lines: list[str]
     unit: str
     year: int
-    title: str                     # the profile's title
-    summary: str                   # 五星 3 名（户）、四星 9 名（户）……
+    title: str  # the profile's title
+    summary: str  # 五星 3 名（户）、四星 9 名（户）……
     groups: list[StarGroup]
     starred: int
-    unsettled: int                 # 待定 / 未评定: their results are announced later (no names)
+    unsettled: int  # 待定 / 未评定: their results are announced later (no names)
     period_start: str
     period_end: str
     issuer: str
@@ -109,14 +110,14 @@ class StarSummaryDoc:
     title_lines: list[str]
     unit: str
     year: int
-    show_panel: bool               # the panel's points count (xingji-daan); else only its 审定意见
+    show_panel: bool  # the panel's points count (xingji-daan); else only its 审定意见
     rows: list[StarLine]
     quotas: list[str]
     targets: list[str]
     notes: list[str]
     signature: Signature
     marking: str = "内部资料"
-    show_ineligible: bool = True   # the profile has 不参评情形 codes (xingji-daan); else the column is left out
+    show_ineligible: bool = True  # the profile has 不参评情形 codes (xingji-daan); else the column is left out
 
 
 @dataclass
@@ -143,6 +144,7 @@ class CardsDoc:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def card_valid_until(issued: dt.date, months: int) -> dt.date:
     """Valid for `months` from the issue date, the day before the same date `months` later
@@ -172,7 +174,7 @@ def _shown_names(rows: list[dict], groups: dict[str, str]) -> dict[str, str]:
 
 # --- 结果公示 ---------------------------------------------------------------------------------
 
-PUBLIC_MARKS = {M_LIFETIME: "终身", M_DECISION: M_DECISION}   # markers the board may see, as printed
+PUBLIC_MARKS = {M_LIFETIME: "终身", M_DECISION: M_DECISION}  # markers the board may see, as printed
 
 
 def _public_marks(row: dict) -> str:
@@ -196,19 +198,32 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = rows_of(outcome.graded.subjects, unit)
     names = _shown_names(rows, _groups_by_id(outcome))
-    stars = profile.grades[:-1]              # the lowest band is 不列入星级: not announced
+    stars = profile.grades[:-1]  # the lowest band is 不列入星级: not announced
     shown = {r["编号"]: names[r["编号"]] + _public_marks(r) + _public_score(r, profile) for r in rows}
-    groups = [StarGroup(grade, category, [shown[r["编号"]] for r in rows if r["等次"] == grade and r["类别"] == category])
-              for grade in stars for category in profile.rules["categories"]]
+    groups = [
+        StarGroup(grade, category, [shown[r["编号"]] for r in rows if r["等次"] == grade and r["类别"] == category])
+        for grade in stars
+        for category in profile.rules["categories"]
+    ]
     groups = [g for g in groups if g.names]
     counts = Counter(r["等次"] for r in rows)
     summary = "、".join(f"{g} {counts[g]} 名（户）" for g in stars if counts[g])
-    return StarNoticeDoc(doc_meta(title, terms["issuer"], doc_date(options)), render.balance_lines(title), unit, year,
-                         profile.title, summary, groups, sum(counts[g] for g in stars), counts[PENDING] + counts[UNGRADED],
-                         **terms)
+    return StarNoticeDoc(
+        doc_meta(title, terms["issuer"], doc_date(options)),
+        render.balance_lines(title),
+        unit,
+        year,
+        profile.title,
+        summary,
+        groups,
+        sum(counts[g] for g in stars),
+        counts[PENDING] + counts[UNGRADED],
+        **terms,
+    )
 
 
 # --- 星级评定汇总表 -----------------------------------------------------------------------------
+
 
 def star_summary_doc(outcome, options, unit: str) -> StarSummaryDoc:
     """Every subject of the village with its scores, grades, markers and (internal) 不参评情形."""
@@ -216,18 +231,47 @@ def star_summary_doc(outcome, options, unit: str) -> StarSummaryDoc:
     day, issuer = doc_date(options), issuer_of(profile, options, unit)
     title = f"{unit}{year}年度{profile.title}汇总表"
     groups, d = _groups_by_id(outcome), profile.decimals
-    lines = [StarLine(n, str(r["编号"]), str(r["名称"]), str(r["类别"]), groups.get(r["编号"], ""),
-                      str(r.get("上次星级") or "") or DASH, _fmt(r.get("群众评议"), d + 1), _count(r.get("评议人数")),
-                      _fmt(r.get("领导小组评议"), d), str(r.get("审定意见") or "") or DASH, _fmt(r["得分"], d),
-                      str(r["初定等次"]), str(r["等次"]), note_text(r), str(r.get("不参评情形") or ""))
-             for n, r in enumerate(rows_of(outcome.graded.subjects, unit), start=1)]
-    quotas = [f"{c.category}{c.label}：{c.n} 名（户）中{'最多' if c.kind == 'cap' else '约'} {c.allowed}，实际 {c.actual}，"
-              f"{'符合' if c.ok else '不符合'}" for c in outcome.graded.quota_checks if c.unit == unit]
+    lines = [
+        StarLine(
+            n,
+            str(r["编号"]),
+            str(r["名称"]),
+            str(r["类别"]),
+            groups.get(r["编号"], ""),
+            str(r.get("上次星级") or "") or DASH,
+            _fmt(r.get("群众评议"), d + 1),
+            _count(r.get("评议人数")),
+            _fmt(r.get("领导小组评议"), d),
+            str(r.get("审定意见") or "") or DASH,
+            _fmt(r["得分"], d),
+            str(r["初定等次"]),
+            str(r["等次"]),
+            note_text(r),
+            str(r.get("不参评情形") or ""),
+        )
+        for n, r in enumerate(rows_of(outcome.graded.subjects, unit), start=1)
+    ]
+    quotas = [
+        f"{c.category}{c.label}：{c.n} 名（户）中{'最多' if c.kind == 'cap' else '约'} {c.allowed}，实际 {c.actual}，"
+        f"{'符合' if c.ok else '不符合'}"
+        for c in outcome.graded.quota_checks
+        if c.unit == unit
+    ]
     subjects = outcome.graded.subjects
     targets = [t.text for t in target_report(subjects[subjects["单位"] == unit], profile)]
-    return StarSummaryDoc(doc_meta(title, issuer, day), render.balance_lines(title, 30), unit, year,
-                          profile.rules["panel_weight"] > 0, lines, quotas, targets, _summary_notes(profile),
-                          Signature(issuer, render.cn_date(day)), show_ineligible=bool(profile.rules["eligibility"]))
+    return StarSummaryDoc(
+        doc_meta(title, issuer, day),
+        render.balance_lines(title, 30),
+        unit,
+        year,
+        profile.rules["panel_weight"] > 0,
+        lines,
+        quotas,
+        targets,
+        _summary_notes(profile),
+        Signature(issuer, render.cn_date(day)),
+        show_ineligible=bool(profile.rules["eligibility"]),
+    )
 
 
 def _fmt(value, places: int) -> str:
@@ -244,8 +288,10 @@ def _summary_notes(profile: Profile) -> list[str]:
     stars = profile.rules
     rounding = f"四舍五入保留 {profile.decimals} 位小数"
     if stars["panel_weight"] > 0:
-        formula = (f"得分 = 群众评议 × {fmt_percent(stars['public_weight'], 0)} + 领导小组评议 × "
-                   f"{fmt_percent(stars['panel_weight'], 0)}，{rounding}")
+        formula = (
+            f"得分 = 群众评议 × {fmt_percent(stars['public_weight'], 0)} + 领导小组评议 × "
+            f"{fmt_percent(stars['panel_weight'], 0)}，{rounding}"
+        )
     else:
         formula = f"得分即群众评议，{rounding}；领导小组只作审定，审定意见为“不同意”的不列入星级"
     notes = [f"群众评议为各代表所评分数的平均数（未评分的代表不计）；{formula}。", f"星级：{band_text(profile)}。"]
@@ -256,12 +302,15 @@ def _summary_notes(profile: Profile) -> list[str]:
     if stars["eligibility"]:
         codes = "；".join(f"{code}. {reason}" for code, reason in stars["eligibility"].items())
         notes.append(f"不参评情形（{codes}）的对象不参加评定、不计入比例基数；此列属个人信息，仅供存档，不得公示。")
-    notes.append(f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定，"
-                 f"“{NOT_PARTICIPATING}”为有不参评情形。")
+    notes.append(
+        f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定，"
+        f"“{NOT_PARTICIPATING}”为有不参评情形。"
+    )
     return notes
 
 
 # --- 五星卡 -----------------------------------------------------------------------------------
+
 
 def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
     """The village's 五星卡 (None when nobody earned five stars)."""
@@ -270,18 +319,30 @@ def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
     valid = render.cn_date(card_valid_until(issued, stars["card_months"]))
     top = profile.grades[0]
     # A lifetime title (终身五星) is for life; its card's benefits run half a year like everyone's.
-    cards = [Card(f"{unit}“五带头”{stars['card_title']}", str(r["名称"]), str(r["编号"]),
-                  str(r["类别"]) + ("（终身五星）" if M_LIFETIME in (r.get("markers") or []) else ""), unit,
-                  render.cn_date(issued), valid, list(stars["card_benefits"]), issuer)
-             for r in rows_of(outcome.graded.subjects, unit) if r["等次"] == top]
+    cards = [
+        Card(
+            f"{unit}“五带头”{stars['card_title']}",
+            str(r["名称"]),
+            str(r["编号"]),
+            str(r["类别"]) + ("（终身五星）" if M_LIFETIME in (r.get("markers") or []) else ""),
+            unit,
+            render.cn_date(issued),
+            valid,
+            list(stars["card_benefits"]),
+            issuer,
+        )
+        for r in rows_of(outcome.graded.subjects, unit)
+        if r["等次"] == top
+    ]
     if not cards:
         return None
     title = f"{unit}{options.year}年度{stars['card_title']}"
-    pages = [cards[i:i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
+    pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
     return CardsDoc(doc_meta(title, issuer, issued), pages)
 
 
 # --- 汇总报告 ---------------------------------------------------------------------------------
+
 
 @dataclass
 class TargetLine:
@@ -289,9 +350,9 @@ class TargetLine:
 
     unit: str
     category: str
-    goal: str                      # 四星及以上 70%
-    actual: str                    # 5/22（22.7%）
-    mark: str                      # ✓ 达到 / ✗ 未达到
+    goal: str  # 四星及以上 70%
+    actual: str  # 5/22（22.7%）
+    mark: str  # ✓ 达到 / ✗ 未达到
 
 
 @dataclass
@@ -299,7 +360,7 @@ class StarReportDoc(ReportDoc):
     """The common county report, then each village's three-year targets (stars.targets) vs the actual shares."""
 
     targets: list[TargetLine] = field(default_factory=list)
-    lifetime: bool = False         # lifetime five-stars exist under the profile: they count as 五星
+    lifetime: bool = False  # lifetime five-stars exist under the profile: they count as 五星
 
 
 def target_lines(outcome) -> list[TargetLine]:
@@ -311,17 +372,21 @@ def target_lines(outcome) -> list[TargetLine]:
         mark = "—（无已评定对象）" if t.share is None else "✓ 达到" if t.met else "✗ 未达到"
         lines.append(TargetLine(t.unit, t.category, f"{grade} {fmt_percent(t.target, 0)}", actual, mark))
     order = {unit: n for n, unit in enumerate(units_of(outcome.graded.subjects))}
-    return sorted(lines, key=lambda line: order.get(line.unit, len(order)))     # stable: by village, then as listed
+    return sorted(lines, key=lambda line: order.get(line.unit, len(order)))  # stable: by village, then as listed
 
 
 def star_report_doc(outcome, options) -> StarReportDoc:
     """The common report's fields, whatever they are, and the targets annex."""
     base = report_doc(outcome, options)
-    return StarReportDoc(**{f.name: getattr(base, f.name) for f in fields(base)}, targets=target_lines(outcome),
-                         lifetime=bool(outcome.profile.rules["lifetime_before"]))
+    return StarReportDoc(
+        **{f.name: getattr(base, f.name) for f in fields(base)},
+        targets=target_lines(outcome),
+        lifetime=bool(outcome.profile.rules["lifetime_before"]),
+    )
 
 
 # --- plan -----------------------------------------------------------------------------------
+
 
 def plan_star_documents(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
     """Per village: 汇总表, 结果公示 and 五星卡; then the county report (paths under `root`)."""
@@ -329,10 +394,22 @@ def plan_star_documents(outcome, options, env: jinja2.Environment, root: Path) -
     for unit in units_of(outcome.graded.subjects):
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度"
-        add_single(plan, env, outcome, "stars_summary.html", star_summary_doc(outcome, options, unit),
-                folder / f"{stem}{KIND}汇总表.pdf")
-        add_single(plan, env, outcome, "stars_notice.html", star_notice_doc(outcome, options, unit),
-                folder / f"{stem}{KIND}结果公示.pdf")
+        add_single(
+            plan,
+            env,
+            outcome,
+            "stars_summary.html",
+            star_summary_doc(outcome, options, unit),
+            folder / f"{stem}{KIND}汇总表.pdf",
+        )
+        add_single(
+            plan,
+            env,
+            outcome,
+            "stars_notice.html",
+            star_notice_doc(outcome, options, unit),
+            folder / f"{stem}{KIND}结果公示.pdf",
+        )
         cards = cards_doc(outcome, options, unit)
         if cards is not None:
             add_single(plan, env, outcome, "stars_cards.html", cards, folder / f"{stem}五星卡.pdf")

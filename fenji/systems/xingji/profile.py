@@ -9,8 +9,12 @@ from decimal import Decimal
 from fenji.core.profiles import NUMBER, ProfileError, Quota, number, parse_share
 
 _STAR_ITEM = {"name": (str, True, None), "max": (NUMBER, True, None), "categories": (list, False, [])}
-_STAR_TARGET = {"unit": (str, False, ""), "category": (str, True, None), "at_least": (str, True, None),
-                "share": (NUMBER, True, None)}
+_STAR_TARGET = {
+    "unit": (str, False, ""),
+    "category": (str, True, None),
+    "at_least": (str, True, None),
+    "share": (NUMBER, True, None),
+}
 _STARS = {
     "categories": (list, False, []),
     "public_weight": (NUMBER, False, "1"),
@@ -29,20 +33,27 @@ _STARS = {
     "card_benefits": (list, False, []),
 }
 SCHEMA = {"stars": (_STARS, False, {})}
-TIE_BREAKER_COLUMNS = frozenset({"群众评议", "领导小组评议"})   # subject columns a star profile may rank ties by
+TIE_BREAKER_COLUMNS = frozenset({"群众评议", "领导小组评议"})  # subject columns a star profile may rank ties by
 
 
 def check_stars(checked: dict, grades: list[str], quotas: list[Quota], where: str) -> dict:
     """The [stars] table, required by the star systems and checked against bands and quotas."""
     if not checked["stars"].get("categories"):
-        raise ProfileError(f"规则配置 {where} 缺少必填的键 `stars.categories`（星级评定的类别，如 [\"党员干部\", \"群众\"]）。")
+        raise ProfileError(
+            f'规则配置 {where} 缺少必填的键 `stars.categories`（星级评定的类别，如 ["党员干部", "群众"]）。'
+        )
     section = dict(checked["stars"])
     categories = [str(c) for c in section["categories"]]
     section["public_weight"] = number(section["public_weight"], "stars.public_weight", where)
     section["panel_weight"] = number(section["panel_weight"], "stars.panel_weight", where)
-    if section["public_weight"] + section["panel_weight"] != 1 or min(section["public_weight"], section["panel_weight"]) < 0:
-        raise ProfileError(f"规则配置 {where} 的 `stars.public_weight` 与 `stars.panel_weight` 应为非负数且相加等于 1，"
-                           f"实际为 {section['public_weight']} 与 {section['panel_weight']}。")
+    if (
+        section["public_weight"] + section["panel_weight"] != 1
+        or min(section["public_weight"], section["panel_weight"]) < 0
+    ):
+        raise ProfileError(
+            f"规则配置 {where} 的 `stars.public_weight` 与 `stars.panel_weight` 应为非负数且相加等于 1，"
+            f"实际为 {section['public_weight']} 与 {section['panel_weight']}。"
+        )
     if section["min_public_scores"] < 1:
         raise ProfileError(f"规则配置 {where} 的 `stars.min_public_scores` 应至少为 1。")
     section["score_max"] = number(section["score_max"], "stars.score_max", where)
@@ -52,7 +63,9 @@ def check_stars(checked: dict, grades: list[str], quotas: list[Quota], where: st
     section["targets"] = [_star_target(t, i, categories, grades, where) for i, t in enumerate(section["targets"])]
     for i, quota in enumerate(quotas):
         if quota.category and quota.category not in categories:
-            raise ProfileError(f"规则配置 {where} 的 `quotas[{i}].category` 为 {quota.category!r}，不是 stars.categories 中的类别。")
+            raise ProfileError(
+                f"规则配置 {where} 的 `quotas[{i}].category` 为 {quota.category!r}，不是 stars.categories 中的类别。"
+            )
     if section["card_months"] < 1:
         raise ProfileError(f"规则配置 {where} 的 `stars.card_months` 应至少为 1（五星卡有效月数）。")
     return {**section, "categories": categories}
@@ -72,8 +85,10 @@ def _star_items(items: list[dict], categories: list[str], section: dict, where: 
         for category in categories:
             total = sum((p["max"] for p in parsed if not p["categories"] or category in p["categories"]), Decimal(0))
             if total != section["score_max"]:
-                raise ProfileError(f"规则配置 {where} 的 `stars.items` 对类别“{category}”的分值合计为 {total}，"
-                                   f"应为 {section['score_max']}（领导小组评议计入得分时各项满分之和须等于总分）。")
+                raise ProfileError(
+                    f"规则配置 {where} 的 `stars.items` 对类别“{category}”的分值合计为 {total}，"
+                    f"应为 {section['score_max']}（领导小组评议计入得分时各项满分之和须等于总分）。"
+                )
     return parsed
 
 
@@ -83,12 +98,16 @@ def _star_date(value: str, key: str, where: str):
     try:
         return _dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ProfileError(f"规则配置 {where} 的 `{key}` 应为日期（如 \"1949-10-01\"），实际为 {value!r}。") from None
+        raise ProfileError(f'规则配置 {where} 的 `{key}` 应为日期（如 "1949-10-01"），实际为 {value!r}。') from None
 
 
 def _star_target(target: dict, i: int, categories: list[str], grades: list[str], where: str) -> dict:
     if target["category"] not in categories:
-        raise ProfileError(f"规则配置 {where} 的 `stars.targets[{i}].category` 为 {target['category']!r}，不是 stars.categories 中的类别。")
+        raise ProfileError(
+            f"规则配置 {where} 的 `stars.targets[{i}].category` 为 {target['category']!r}，不是 stars.categories 中的类别。"
+        )
     if target["at_least"] not in grades:
-        raise ProfileError(f"规则配置 {where} 的 `stars.targets[{i}].at_least` 为 {target['at_least']!r}，不是 bands 中的等次。")
+        raise ProfileError(
+            f"规则配置 {where} 的 `stars.targets[{i}].at_least` 为 {target['at_least']!r}，不是 bands 中的等次。"
+        )
     return {**target, "share": parse_share(target["share"], f"stars.targets[{i}].share", where)}

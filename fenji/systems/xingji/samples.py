@@ -26,12 +26,16 @@ from fenji.core.arith import half_up
 
 WIDE = "\u3000\u3000\u3000\u3000"
 DAAN_ITEMS = ["忠诚于党我带头", "服务人民我带头", "加快发展我带头", "优良作风我带头", "廉洁自律我带头"]
-DASHUI_ITEMS = {"党员干部": ["带头服务群众", "带头争创佳绩", "带头执行政策", "带头弘扬正气", "带头促进和谐"],
-                "群众": ["带头勤劳致富", "带头遵纪守法", "带头诚实守信", "带头文明卫生", "带头睦邻和谐"],
-                "一般党员": [], "服务行业": []}
+DASHUI_ITEMS = {
+    "党员干部": ["带头服务群众", "带头争创佳绩", "带头执行政策", "带头弘扬正气", "带头促进和谐"],
+    "群众": ["带头勤劳致富", "带头遵纪守法", "带头诚实守信", "带头文明卫生", "带头睦邻和谐"],
+    "一般党员": [],
+    "服务行业": [],
+}
 
 
 # --- form grids ------------------------------------------------------------------------------
+
 
 @dataclass
 class Grid:
@@ -47,31 +51,49 @@ class Grid:
 
 def roster_grid(village: str, year: int, people: list[Person]) -> Grid:
     headers = ["编号", "姓名（户主）", "类别", "所属党支部/村民组", "入党时间", "上次星级", "不参评情形", "备注"]
-    rows = [[p.id, p.name, p.category, p.group] + [None if v == "" else v for v in (p.joined, p.previous, p.ineligible, p.remark)]
-            for p in people]
+    rows = [
+        [p.id, p.name, p.category, p.group]
+        + [None if v == "" else v for v in (p.joined, p.previous, p.ineligible, p.remark)]
+        for p in people
+    ]
     return Grid("名册", "“五带头”星级化管理评定对象名册", f"村（社区）：{village}{WIDE}年度：{year}", headers, rows)
 
 
 def votes_grid(village: str, date: str, people: list[Person], representatives: int) -> Grid:
     headers = ["编号", "姓名"] + [f"代表{n}" for n in range(1, representatives + 1)]
     rows = [[p.id or None, p.name] + list(p.votes) for p in people]
-    return Grid("民主评议", "“五带头”星级化管理民主评议计分表", f"村（社区）：{village}{WIDE}评议日期：{date}", headers, rows,
-                "说明：每名代表按百分制无记名评分，未评分的留空。")
+    return Grid(
+        "民主评议",
+        "“五带头”星级化管理民主评议计分表",
+        f"村（社区）：{village}{WIDE}评议日期：{date}",
+        headers,
+        rows,
+        "说明：每名代表按百分制无记名评分，未评分的留空。",
+    )
 
 
 def panel_grid(village: str, date: str, people: list[Person], items: list[str], sheet: str = "领导小组评议") -> Grid:
-    headers = ["编号", "姓名"] + [f"{name}（20分）" for name in items] + (["合计"] if items else []) + ["审定意见", "备注"]
+    headers = (
+        ["编号", "姓名"] + [f"{name}（20分）" for name in items] + (["合计"] if items else []) + ["审定意见", "备注"]
+    )
     rows = []
     for p in people:
-        typed = sum(v for v in p.items if isinstance(v, (int, float)))     # what the clerk's =SUM() shows
+        typed = sum(v for v in p.items if isinstance(v, (int, float)))  # what the clerk's =SUM() shows
         total = [p.typed_total if p.typed_total is not None else typed] if items else []
         rows.append([p.id, p.name] + list(p.items) + total + [p.opinion or None, p.note or None])
-    return Grid(sheet, "“五带头”星级化管理评定领导小组评议表", f"村（社区）：{village}{WIDE}评议日期：{date}", headers, rows)
+    return Grid(
+        sheet, "“五带头”星级化管理评定领导小组评议表", f"村（社区）：{village}{WIDE}评议日期：{date}", headers, rows
+    )
 
 
 def decisions_grid(village: str, rows: list[tuple[str, str, str, str, str]]) -> Grid:
-    return Grid("决定调整表", "星级评定党委研究决定调整表", f"村（社区）：{village}",
-                ["编号", "名称", "调整后等次", "理由", "会议及文号"], [list(r) for r in rows])
+    return Grid(
+        "决定调整表",
+        "星级评定党委研究决定调整表",
+        f"村（社区）：{village}",
+        ["编号", "名称", "调整后等次", "理由", "会议及文号"],
+        [list(r) for r in rows],
+    )
 
 
 def save(grids: list[Grid], path: Path) -> Path:
@@ -107,6 +129,7 @@ def _save_xlsx(grids: list[Grid], path: Path) -> None:
 
 def _save_xls(grids: list[Grid], path: Path) -> None:
     import xlwt
+
     book = xlwt.Workbook(encoding="utf-8")
     bold = xlwt.easyxf("font: bold on; align: horiz center")
     for grid in grids:
@@ -127,6 +150,7 @@ def _save_xls(grids: list[Grid], path: Path) -> None:
 
 # --- people and their scores -----------------------------------------------------------------
 
+
 @dataclass
 class Person:
     id: str
@@ -137,29 +161,38 @@ class Person:
     previous: str = ""
     ineligible: str = ""
     remark: str = ""
-    votes: list = field(default_factory=list)      # one cell per representative (int, text or None)
-    items: list = field(default_factory=list)      # panel item scores
-    typed_total: object = None                     # a 合计 typed wrong (else the sum is written)
+    votes: list = field(default_factory=list)  # one cell per representative (int, text or None)
+    items: list = field(default_factory=list)  # panel item scores
+    typed_total: object = None  # a 合计 typed wrong (else the sum is written)
     opinion: str = "同意"
     note: str = ""
-    top: bool = False                              # designated to score in the top band
-    tied: bool = False                             # part of the planted tie at a quota cut
+    top: bool = False  # designated to score in the top band
+    tied: bool = False  # part of the planted tie at a quota cut
 
 
 @dataclass(frozen=True)
 class Village:
     name: str
     prefix: str
-    sizes: dict                                    # category → number of subjects
-    stars: dict                                    # category → number of designated top scorers
+    sizes: dict  # category → number of subjects
+    stars: dict  # category → number of designated top scorers
     representatives: int
 
 
-DAAN = (Village("大安村", "DA", {"党员干部": 22, "群众": 42}, {"党员干部": 3, "群众": 1}, 9),
-        Village("新寨村", "XZ", {"党员干部": 12, "群众": 24}, {"党员干部": 1, "群众": 2}, 7))
-DASHUI = (Village("大水村", "DS", {"党员干部": 14, "群众": 36}, {"党员干部": 2, "群众": 4}, 11),
-          Village("石门村", "SM", {"党员干部": 7, "一般党员": 12, "群众": 25, "服务行业": 5},
-                  {"党员干部": 2, "一般党员": 1, "群众": 3, "服务行业": 1}, 9))
+DAAN = (
+    Village("大安村", "DA", {"党员干部": 22, "群众": 42}, {"党员干部": 3, "群众": 1}, 9),
+    Village("新寨村", "XZ", {"党员干部": 12, "群众": 24}, {"党员干部": 1, "群众": 2}, 7),
+)
+DASHUI = (
+    Village("大水村", "DS", {"党员干部": 14, "群众": 36}, {"党员干部": 2, "群众": 4}, 11),
+    Village(
+        "石门村",
+        "SM",
+        {"党员干部": 7, "一般党员": 12, "群众": 25, "服务行业": 5},
+        {"党员干部": 2, "一般党员": 1, "群众": 3, "服务行业": 1},
+        9,
+    ),
+)
 SURNAMES = {"大安村": "何罗陈许梁任", "新寨村": "王杨罗吴何陈", "大水村": "袁王母陈穆杨", "石门村": "张李刘赵黄周"}
 GIVEN = ["小秋", "正义", "顺利", "本恩", "敬友", "家富", "志平", "建平", "才明", "伦", "鹏", "志维", "明华", "德贵"]
 BUSINESSES = ["石门农家乐", "便民超市", "惠民农资店", "石门客栈", "绿源养殖场", "兴旺建材店", "乡村快递点"]
@@ -190,9 +223,14 @@ def _people(village: Village, rng: random.Random) -> list[Person]:
     for category, size in village.sizes.items():
         for k in range(size):
             n += 1
-            name = (rng.choice(BUSINESSES) if category == "服务行业" else
-                    rng.choice(SURNAMES[village.name]) + rng.choice(GIVEN))
-            group = f"第{rng.randint(1, 10)}村民组" if category in ("群众", "服务行业") else f"第{rng.randint(1, 4)}党支部"
+            name = (
+                rng.choice(BUSINESSES)
+                if category == "服务行业"
+                else rng.choice(SURNAMES[village.name]) + rng.choice(GIVEN)
+            )
+            group = (
+                f"第{rng.randint(1, 10)}村民组" if category in ("群众", "服务行业") else f"第{rng.randint(1, 4)}党支部"
+            )
             person = Person(f"{village.prefix}{n:03d}", name, category, group, previous=rng.choice(PREVIOUS))
             if category in ("党员干部", "一般党员"):
                 year, month = rng.randint(1962, 2016), rng.randint(1, 12)
@@ -211,8 +249,10 @@ def _scores(person: Person, rng: random.Random, representatives: int, items: int
             person.previous = rng.choice(["四星", "五星", ""])
         return
     quality = rng.uniform(0.70, 0.92)
-    person.votes = [None if rng.random() < 0.06 else max(55, min(100, round(100 * quality + rng.uniform(-9, 9))))
-                    for _ in range(representatives)]
+    person.votes = [
+        None if rng.random() < 0.06 else max(55, min(100, round(100 * quality + rng.uniform(-9, 9))))
+        for _ in range(representatives)
+    ]
     person.items = [max(10, min(20, round(20 * quality + rng.uniform(-3, 2)))) for _ in range(items)]
 
 
@@ -229,7 +269,9 @@ def _keep_below(person: Person, ceiling: int, panel_weight: Fraction) -> None:
         person.votes[highest] -= 4
 
 
-def _village_people(village: Village, rng: random.Random, items: dict, top: int, panel_weight: Fraction) -> list[Person]:
+def _village_people(
+    village: Village, rng: random.Random, items: dict, top: int, panel_weight: Fraction
+) -> list[Person]:
     people = _people(village, rng)
     for person in people:
         _scores(person, rng, village.representatives, len(items[person.category]), top)
@@ -241,10 +283,13 @@ def _village_people(village: Village, rng: random.Random, items: dict, top: int,
 def _as_text(person: Person, index: int, style: str) -> None:
     """A representative's score typed as text the way clerks do: `88分` or full-width `８８`."""
     value = person.votes[index] if person.votes[index] is not None else 80
-    person.votes[index] = f"{value}分" if style == "unit" else str(value).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    person.votes[index] = (
+        f"{value}分" if style == "unit" else str(value).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    )
 
 
 # --- xingji-daan ----------------------------------------------------------------------------
+
 
 def _daan(folder: Path, rng: random.Random, year: int) -> None:
     items = {"党员干部": DAAN_ITEMS, "群众": DAAN_ITEMS}
@@ -258,21 +303,45 @@ def _daan(folder: Path, rng: random.Random, year: int) -> None:
     by_id["DA014"].typed_total = sum(by_id["DA014"].items) + 10
     by_id["DA030"].ineligible, by_id["DA047"].ineligible = "3", "5"
     by_id["DA018"].previous = "优秀"
-    by_id["XZ030"].name = by_id["XZ020"].name            # two villagers of the same name …
+    by_id["XZ030"].name = by_id["XZ020"].name  # two villagers of the same name …
     votes = [p if p.id != "XZ030" else Person("", p.name, p.category, p.group, votes=p.votes) for p in xz]
     for village, people, vote_rows in (("大安村", da, da), ("新寨村", xz, votes)):
         stem = folder / village
         save([roster_grid(village, year, people)], stem / f"{village}评定对象名册.xlsx")
-        save([votes_grid(village, f"{year}年1月10日", vote_rows, len(people[0].votes))], stem / f"{village}民主评议计分表.xlsx")
+        save(
+            [votes_grid(village, f"{year}年1月10日", vote_rows, len(people[0].votes))],
+            stem / f"{village}民主评议计分表.xlsx",
+        )
     save([panel_grid("大安村", f"{year}年1月12日", da, DAAN_ITEMS)], folder / "大安村" / "大安村领导小组评议表.xlsx")
-    save([panel_grid("新寨村", f"{year}年1月12日", [p for p in xz if p.id != "XZ015"], DAAN_ITEMS)],
-         folder / "新寨村" / "新寨村领导小组评议表.xls")
+    save(
+        [panel_grid("新寨村", f"{year}年1月12日", [p for p in xz if p.id != "XZ015"], DAAN_ITEMS)],
+        folder / "新寨村" / "新寨村领导小组评议表.xls",
+    )
     tied = [p for p in da if getattr(p, "tied", False)]
-    save([decisions_grid("大安村", [
-        (tied[0].id, tied[0].name, "五星", "两户得分和群众评议完全相同，经村总支委员会研究，该户带领群众发展产业成效更突出",
-         f"大安村总支委员会会议纪要〔{year}〕1号"),
-        (tied[1].id, tied[1].name, "四星", "两户得分和群众评议完全相同，五星名额已满，经村总支委员会研究评为四星",
-         f"大安村总支委员会会议纪要〔{year}〕1号")])], folder / "大安村" / "大安村党委研究决定调整表.xlsx")
+    save(
+        [
+            decisions_grid(
+                "大安村",
+                [
+                    (
+                        tied[0].id,
+                        tied[0].name,
+                        "五星",
+                        "两户得分和群众评议完全相同，经村总支委员会研究，该户带领群众发展产业成效更突出",
+                        f"大安村总支委员会会议纪要〔{year}〕1号",
+                    ),
+                    (
+                        tied[1].id,
+                        tied[1].name,
+                        "四星",
+                        "两户得分和群众评议完全相同，五星名额已满，经村总支委员会研究评为四星",
+                        f"大安村总支委员会会议纪要〔{year}〕1号",
+                    ),
+                ],
+            )
+        ],
+        folder / "大安村" / "大安村党委研究决定调整表.xlsx",
+    )
 
 
 def _daan_tie(people: list[Person], rng: random.Random) -> None:
@@ -288,6 +357,7 @@ def _daan_tie(people: list[Person], rng: random.Random) -> None:
 
 
 # --- xingji-dashui --------------------------------------------------------------------------
+
 
 def _dashui(folder: Path, rng: random.Random, year: int) -> None:
     villages = {v.name: _village_people(v, rng, DASHUI_ITEMS, 95, Fraction(0)) for v in DASHUI}
@@ -305,15 +375,22 @@ def _dashui(folder: Path, rng: random.Random, year: int) -> None:
         stem = folder / village
         suffix = ".xls" if village == "石门村" else ".xlsx"
         save([roster_grid(village, year, people)], stem / f"{village}评定对象名册.xlsx")
-        save([votes_grid(village, f"{year}年1月8日", people, len(people[0].votes))], stem / f"{village}民主评议计分表{suffix}")
-        sheets = [panel_grid(village, f"{year}年1月9日", [p for p in people if p.category == c], DASHUI_ITEMS[c], c)
-                  for c in DASHUI_ITEMS if any(p.category == c for p in people)]
+        save(
+            [votes_grid(village, f"{year}年1月8日", people, len(people[0].votes))],
+            stem / f"{village}民主评议计分表{suffix}",
+        )
+        sheets = [
+            panel_grid(village, f"{year}年1月9日", [p for p in people if p.category == c], DASHUI_ITEMS[c], c)
+            for c in DASHUI_ITEMS
+            if any(p.category == c for p in people)
+        ]
         strays = [p for p in people if p.category not in DASHUI_ITEMS]
         sheets[-1].rows += panel_grid(village, "", strays, DASHUI_ITEMS[sheets[-1].sheet]).rows
         save(sheets, stem / f"{village}领导小组评议表.xlsx")
 
 
 # --- entry points ---------------------------------------------------------------------------
+
 
 def write_star_samples(folder: Path, profile_name: str, seed: int = 2027, year: int = 2027) -> Path:
     """Write the sample drop folder of `profile_name` (xingji-daan or xingji-dashui) into `folder`."""

@@ -66,8 +66,10 @@ def build_star_roster(results: list[FileResult], problems: Problems) -> list[Ros
     entries, repeats = unique_entries(collect(results, "star_roster"))
     report_repeats(entries, repeats, problems, "已按首次出现的记录处理，请给每个评定对象不同的编号。")
     if not entries:
-        raise RosterMissing("没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
-                         "请把各村的评定对象名册放入收件文件夹。")
+        raise RosterMissing(
+            "没有找到评定对象名册（标题含“评定对象名册”的工作表），无法确定参评对象。"
+            "请把各村的评定对象名册放入收件文件夹。"
+        )
     return list(entries.values())
 
 
@@ -86,7 +88,7 @@ class VillageLookup:
         matcher = self.villages.get(normalize_name(record.unit), self.everyone)
         if record.id:
             entry, reason = matcher.find(record.id)
-            if entry is None and matcher is not self.everyone:   # an 编号 from another village's roster
+            if entry is None and matcher is not self.everyone:  # an 编号 from another village's roster
                 entry, reason = self.everyone.find(record.id)
             return entry, reason, matcher
         entry, reason = matcher.find("", record.name)
@@ -101,44 +103,73 @@ class VillageLookup:
                 _report_unmatched(record, reason, matcher, problems, label)
                 continue
             if record.id and record.name and normalize_name(record.name) != normalize_name(entry.name):
-                problems.warning("id-name-mismatch", f"{label}中编号 {record.id} 写的姓名是“{record.name}”，名册中该编号是"
-                                 f"“{entry.name}”。已按编号对应，请核对。", **_where(record))
-            same_sheet = [r for r in grouped.get(entry.id, []) if (r.source.file, r.source.sheet) == (record.source.file, record.source.sheet)]
+                problems.warning(
+                    "id-name-mismatch",
+                    f"{label}中编号 {record.id} 写的姓名是“{record.name}”，名册中该编号是"
+                    f"“{entry.name}”。已按编号对应，请核对。",
+                    **_where(record),
+                )
+            same_sheet = [
+                r
+                for r in grouped.get(entry.id, [])
+                if (r.source.file, r.source.sheet) == (record.source.file, record.source.sheet)
+            ]
             if same_sheet:
-                problems.error("duplicate-row", f"{label}中 {entry.name}（{entry.id}）出现两次（{same_sheet[0].source.cell} 和 "
-                               f"{record.source.cell}），使用后一行。请删除重复的行。", **_where(record))
+                problems.error(
+                    "duplicate-row",
+                    f"{label}中 {entry.name}（{entry.id}）出现两次（{same_sheet[0].source.cell} 和 "
+                    f"{record.source.cell}），使用后一行。请删除重复的行。",
+                    **_where(record),
+                )
                 grouped[entry.id].remove(same_sheet[0])
             grouped.setdefault(entry.id, []).append(record)
         return grouped
 
 
 def _where(record) -> dict:
-    return dict(file=record.source.file, sheet=record.source.sheet, cell=record.source.cell,
-                subject=record.id or record.name)
+    return dict(
+        file=record.source.file, sheet=record.source.sheet, cell=record.source.cell, subject=record.id or record.name
+    )
 
 
 def _report_unmatched(record, reason: str, matcher: Matcher, problems: Problems, label: str) -> None:
     if reason == "ambiguous":
         ids = "、".join(f"{e.id}（{e.category}，{e.kind or e.unit}）" for e in matcher.ambiguous(record.name))
-        problems.error("name-ambiguous", f"{label}中的“{record.name}”没有填编号，而名册中有多个同名的对象（{ids}），"
-                       "无法确定是哪一位，该行未使用。请填写编号。", **_where(record))
+        problems.error(
+            "name-ambiguous",
+            f"{label}中的“{record.name}”没有填编号，而名册中有多个同名的对象（{ids}），"
+            "无法确定是哪一位，该行未使用。请填写编号。",
+            **_where(record),
+        )
         return
     if reason == "unknown-id":
         same = [e.id for e in matcher.ambiguous(record.name)] if record.name else []
         hint = f"名册中姓名为“{record.name}”的编号是 {'、'.join(same)}。" if same else "请核对编号。"
-        problems.error("subject-not-in-roster", f"{label}中的编号 {record.id}（{record.name}）在名册中找不到，该行未使用。{hint}",
-                       **_where(record))
+        problems.error(
+            "subject-not-in-roster",
+            f"{label}中的编号 {record.id}（{record.name}）在名册中找不到，该行未使用。{hint}",
+            **_where(record),
+        )
         return
     hint = matcher.suggestions(record.name)
     suggestion = f"名册中相近的姓名：{'、'.join(hint)}。" if hint else "请核对名册。"
     shown = f"{record.id} {record.name}".strip()
-    problems.error("subject-not-in-roster", f"{label}中的“{shown}”在名册中找不到，该行未使用。{suggestion}", **_where(record))
+    problems.error(
+        "subject-not-in-roster", f"{label}中的“{shown}”在名册中找不到，该行未使用。{suggestion}", **_where(record)
+    )
 
 
 # --- one subject ----------------------------------------------------------------------------
 
-def subject_row(entry: RosterEntry, vote: PublicVotes | None, review: PanelReview | None,
-                profile: Profile, problems: Problems, last=None) -> dict:
+
+def subject_row(
+    entry: RosterEntry,
+    vote: PublicVotes | None,
+    review: PanelReview | None,
+    profile: Profile,
+    problems: Problems,
+    last=None,
+) -> dict:
     """The subject's frame row: public and panel scores, the final score and what grading needs.
 
     `last` (fenji.core.history.LastGrade) is the previous rating, from the ledger or the roster; without
@@ -151,13 +182,31 @@ def subject_row(entry: RosterEntry, vote: PublicVotes | None, review: PanelRevie
         previous = grade_rank(last.grade, profile)
         shown = star_name(previous) if last.source == FROM_LEDGER else entry.last_grade
     cutoff = stars["lifetime_before"]
-    row = {"编号": entry.id, "名称": entry.name, "单位": entry.unit, "类别": entry.category, "得分": None,
-           "exact": None, "missing": [], "sources": {}, "否决情形": "", "veto_source": "", "initial_grade": "",
-           "群众评议": None, "评议人数": None, "领导小组评议": None, "审定意见": "",
-           "上次星级": shown, "上次星级来源": last.source if last else "",
-           "previous_rank": previous, "入党时间": entry.joined,
-           "ineligible": entry.ineligible, "不参评情形": entry.ineligible,
-           "lifetime": bool(cutoff and entry.joined and entry.joined < cutoff), "quota_exempt": False}
+    row = {
+        "编号": entry.id,
+        "名称": entry.name,
+        "单位": entry.unit,
+        "类别": entry.category,
+        "得分": None,
+        "exact": None,
+        "missing": [],
+        "sources": {},
+        "否决情形": "",
+        "veto_source": "",
+        "initial_grade": "",
+        "群众评议": None,
+        "评议人数": None,
+        "领导小组评议": None,
+        "审定意见": "",
+        "上次星级": shown,
+        "上次星级来源": last.source if last else "",
+        "previous_rank": previous,
+        "入党时间": entry.joined,
+        "ineligible": entry.ineligible,
+        "不参评情形": entry.ineligible,
+        "lifetime": bool(cutoff and entry.joined and entry.joined < cutoff),
+        "quota_exempt": False,
+    }
     public = _public(vote, stars, row)
     panel = _panel(entry, review, profile, problems, row)
     if entry.category not in stars["categories"]:
@@ -167,7 +216,9 @@ def subject_row(entry: RosterEntry, vote: PublicVotes | None, review: PanelRevie
     if panel is None and (stars["panel_required"] or stars["panel_weight"] > 0):
         row["missing"].append(MISSING_PANEL if review is None else INCOMPLETE_PANEL)
     if public is not None and (panel is not None or stars["panel_weight"] == 0):
-        row["exact"] = Fraction(stars["public_weight"]) * public + Fraction(stars["panel_weight"]) * Fraction(panel or 0)
+        row["exact"] = Fraction(stars["public_weight"]) * public + Fraction(stars["panel_weight"]) * Fraction(
+            panel or 0
+        )
     _exceptions(row, profile)
     if row["exact"] is not None and not row["missing"]:
         row["得分"] = half_up(row["exact"], profile.decimals)
@@ -187,7 +238,7 @@ def _public(vote: PublicVotes | None, stars: dict, row: dict) -> Fraction | None
     if vote is None:
         return None
     row["评议人数"] = len(vote.scores)
-    if len(vote.scores) < stars["min_public_scores"]:      # the profile checks it is at least 1
+    if len(vote.scores) < stars["min_public_scores"]:  # the profile checks it is at least 1
         return None
     mean = Fraction(sum(vote.scores)) / len(vote.scores)
     row["群众评议"] = mean
@@ -195,7 +246,9 @@ def _public(vote: PublicVotes | None, stars: dict, row: dict) -> Fraction | None
     return mean
 
 
-def _panel(entry: RosterEntry, review: PanelReview | None, profile: Profile, problems: Problems, row: dict) -> Decimal | None:
+def _panel(
+    entry: RosterEntry, review: PanelReview | None, profile: Profile, problems: Problems, row: dict
+) -> Decimal | None:
     """The sum of the category's items (None when any is missing); 审定意见 as veto where the profile says."""
     if review is None:
         return None
@@ -209,7 +262,7 @@ def _panel(entry: RosterEntry, review: PanelReview | None, profile: Profile, pro
     if not items or any(v is None for v in values):
         return None
     total = sum(values, Decimal(0))
-    if stars["panel_weight"] > 0:       # a reviewing-only panel's item points are not part of the grade
+    if stars["panel_weight"] > 0:  # a reviewing-only panel's item points are not part of the grade
         row["领导小组评议"] = total
     return total
 
@@ -223,8 +276,12 @@ def _rejected(entry: RosterEntry, review: PanelReview, profile: Profile, problem
         row["lifetime_disagreed"] = (review, where)
         return
     if not profile.rules["review"]:
-        problems.notice("opinion-not-used", f"{entry.name}（{entry.id}）的审定意见为“{review.opinion}”；规则“{profile.name}”"
-                        "不据审定意见否决，领导小组评议只按比例计入得分。如需调整，请填入决定调整表。", **where)
+        problems.notice(
+            "opinion-not-used",
+            f"{entry.name}（{entry.id}）的审定意见为“{review.opinion}”；规则“{profile.name}”"
+            "不据审定意见否决，领导小组评议只按比例计入得分。如需调整，请填入决定调整表。",
+            **where,
+        )
         return
     row["否决情形"] = f"领导小组审定意见：{review.opinion}" + (f"（{review.note}）" if review.note else "")
     row["veto_source"] = str(review.source.at(review.opinion_ref))
@@ -244,12 +301,20 @@ def _report_lifetime_disagreements(rows: list[dict], decisions: list, problems: 
         note = f"（{review.note}）" if review.note else ""
         who = f"{row['名称']}（{row['编号']}）"
         if any(_names_subject(d, row) for d in decisions):
-            problems.notice("lifetime-review-rejected", f"终身五星对象{who}的领导小组审定意见为“{review.opinion}”{note}；"
-                            "决定调整表中已有对该对象的党委研究决定，按决定执行。", **where)
+            problems.notice(
+                "lifetime-review-rejected",
+                f"终身五星对象{who}的领导小组审定意见为“{review.opinion}”{note}；"
+                "决定调整表中已有对该对象的党委研究决定，按决定执行。",
+                **where,
+            )
         else:
-            problems.error("lifetime-review-rejected", f"{who}是终身五星对象，领导小组审定意见为“{review.opinion}”{note}："
-                           "终身五星对象审定不同意，请党委研究决定。现仍按五星（终身）列出；党委研究后请在决定调整表中"
-                           "填写该对象的编号、决定等次（“不列入星级”或“五星”）、理由和会议名称。", **where)
+            problems.error(
+                "lifetime-review-rejected",
+                f"{who}是终身五星对象，领导小组审定意见为“{review.opinion}”{note}："
+                "终身五星对象审定不同意，请党委研究决定。现仍按五星（终身）列出；党委研究后请在决定调整表中"
+                "填写该对象的编号、决定等次（“不列入星级”或“五星”）、理由和会议名称。",
+                **where,
+            )
 
 
 def _names_subject(decision, row: dict) -> bool:
@@ -269,11 +334,16 @@ def _report_unreviewed(roster: list[RosterEntry], panels: dict, profile: Profile
             by_unit.setdefault(entry.unit, []).append(entry)
     for unit, entries in by_unit.items():
         names = "、".join(f"{e.name}（{e.id}）" for e in entries[:10]) + ("等" if len(entries) > 10 else "")
-        problems.notice("panel-review-missing", f"{unit}有 {len(entries)} 个评定对象没有领导小组审定意见（{names}），"
-                        "按同意处理。如领导小组未审定，请补报领导小组评议表。", subject=unit)
+        problems.notice(
+            "panel-review-missing",
+            f"{unit}有 {len(entries)} 个评定对象没有领导小组审定意见（{names}），"
+            "按同意处理。如领导小组未审定，请补报领导小组评议表。",
+            subject=unit,
+        )
 
 
 # --- targets (reported, not enforced) -------------------------------------------------------
+
 
 @dataclass
 class TargetRow:
@@ -292,8 +362,10 @@ class TargetRow:
     def text(self) -> str:
         grade = self.at_least if self.at_least.startswith("五") else f"{self.at_least}及以上"
         actual = f"{self.reached}/{self.n}，占 {fmt_percent(self.share)}" if self.share is not None else "无已评定对象"
-        return (f"{self.unit}{self.category}{grade}：{actual}；三年目标 {fmt_percent(self.target, 0)}"
-                f"（{'已达到' if self.met else '未达到'}）")
+        return (
+            f"{self.unit}{self.category}{grade}：{actual}；三年目标 {fmt_percent(self.target, 0)}"
+            f"（{'已达到' if self.met else '未达到'}）"
+        )
 
 
 def target_report(subjects: pd.DataFrame, profile: Profile) -> list[TargetRow]:
@@ -313,21 +385,32 @@ def target_report(subjects: pd.DataFrame, profile: Profile) -> list[TargetRow]:
             graded = [g for g in group["等次"] if g in profile.grades]
             reached = sum(1 for g in graded if grade_rank(g, profile) >= threshold)
             share = Fraction(reached, len(graded)) if graded else None
-            rows.append(TargetRow(unit, target["category"], target["at_least"], target["share"], len(graded), reached,
-                                  share, share is not None and share >= Fraction(target["share"])))
+            rows.append(
+                TargetRow(
+                    unit,
+                    target["category"],
+                    target["at_least"],
+                    target["share"],
+                    len(graded),
+                    reached,
+                    share,
+                    share is not None and share >= Fraction(target["share"]),
+                )
+            )
     return rows
 
 
-def last_star_ratings(roster: list[RosterEntry], history: History | None, profile: Profile,
-                      problems: Problems) -> dict[str, LastGrade]:
+def last_star_ratings(
+    roster: list[RosterEntry], history: History | None, profile: Profile, problems: Problems
+) -> dict[str, LastGrade]:
     """Star profiles (xingji-*): each subject's last rating, the ledger's grade else the roster's 上次星级.
 
     A kept 不列入星级 is a rating of no star (rank 0); a kept 不参评 or 未评定 is no rating, so the
     roster's 上次星级 (if typed) is used. The one-step rule (第五条) reads the rank via `grade_rank`.
     """
+
     def normalise(typed: str) -> str | None:
         rank = parse_stars(typed)
         return None if rank is None or rank >= len(profile.grades) else profile.grades[len(profile.grades) - 1 - rank]
 
     return last_grades(roster, history, profile, problems, normalise, label="上次星级")
-

@@ -43,19 +43,35 @@ ROSTER = [  # 编号, 名称, 乡镇, 类型, 党员人数, 书记, 上年等次
 SIX = ["党组织带头人", "工作思路", "工作制度", "活动阵地", "保障机制", "工作业绩"]
 SEVEN = SIX + ["群众评价"]
 SELF = {  # 附件2 自评得分 (seven indicators) and 自评等次
-    "QX01": ([14, 9, 9.5, 8, 9, 18, 23], "较好"), "QX02": ([15, 9, 9, 9, 10, 19, 24], "好"),
-    "QX03": ([12, 7, 8, 7, 8, 14, 20], "一般"), "BH01": ([13, 8, 8, 9, 9, 16, 22], "较好"),
+    "QX01": ([14, 9, 9.5, 8, 9, 18, 23], "较好"),
+    "QX02": ([15, 9, 9, 9, 10, 19, 24], "好"),
+    "QX03": ([12, 7, 8, 7, 8, 14, 20], "一般"),
+    "BH01": ([13, 8, 8, 9, 9, 16, 22], "较好"),
     "BH02": ([15, 10, 9, 9, 9, 19, 24.5], "好"),
 }
 SCORES = {  # 附件4: the six indicators the town scores (群众评价 left blank: fenji computes it)
-    "QX01": [13, 8, 7.5, 8, 8, 16], "QX02": [14, 9, 9, 9, 10, 18], "QX03": [10, 6, 7, 6, 7, 12],
-    "BH01": [12, 8, 8, 8, 9, 15], "BH02": [15, 10, 9, 9, 9, 19],
+    "QX01": [13, 8, 7.5, 8, 8, 16],
+    "QX02": [14, 9, 9, 9, 10, 18],
+    "QX03": [10, 6, 7, 6, 7, 12],
+    "BH01": [12, 8, 8, 8, 9, 15],
+    "BH02": [15, 10, 9, 9, 9, 19],
 }
 VETO = {"BH01": "发生群体性上访事件"}
 NOTES = {"QX03": "班子调整中"}
-DECISION = ("QX02", "白岩村党支部", "一般", "年度考核中发现党费收缴不规范，经党委会研究调整", "清溪镇党委会议纪要〔2027〕5号")
-DATES = {"填报日期": "2027年3月28日", "测评日期": "2027年3月30日", "统计日期": "2027年4月2日", "评定日期": "2027年4月8日",
-         "评议日期": "2027年1月10日"}
+DECISION = (
+    "QX02",
+    "白岩村党支部",
+    "一般",
+    "年度考核中发现党费收缴不规范，经党委会研究调整",
+    "清溪镇党委会议纪要〔2027〕5号",
+)
+DATES = {
+    "填报日期": "2027年3月28日",
+    "测评日期": "2027年3月30日",
+    "统计日期": "2027年4月2日",
+    "评定日期": "2027年4月8日",
+    "评议日期": "2027年1月10日",
+}
 OPTIONS = ["满意", "基本满意", "不满意", "不了解"]
 CATEGORIES = ["党员", "群众代表", "村民小组长", "入党积极分子", "其他"]
 ITEMS = ["领导班子", "党员队伍", "工作机制", "工作业绩", "群众反映", "总体评价"]
@@ -68,7 +84,7 @@ STAR_ROSTER = [  # 编号, 姓名, 类别, 所属党支部/村民组, 入党时�
     ("DA003", "梁家富", "群众", "第3村民组", "", "二星", ""),
     ("DA004", "何志平", "群众", "第3村民组", "", "无", "3"),
 ]
-DASHUI_CATEGORIES = {"DA002": "一般党员"}   # under xingji-dashui one person is 一般党员 (no panel items)
+DASHUI_CATEGORIES = {"DA002": "一般党员"}  # under xingji-dashui one person is 一般党员 (no panel items)
 
 
 def ballots(ident: str, count: int | None = None) -> list[list[str]]:
@@ -100,6 +116,7 @@ def ten_star_mark(ident: str, star: str) -> str:
 
 # --- the inputs a county would have -------------------------------------------------------------
 
+
 def write_roster(path: Path) -> Path:
     book = Workbook()
     ws = book.active
@@ -128,6 +145,7 @@ def write_star_roster(path: Path, categories: dict[str, str] | None = None) -> P
 
 # --- the fill plan: what a program types into the written forms ---------------------------------
 
+
 class After(str):
     """Text typed after the label a `标签：` cell keeps (`评议日期：` → `评议日期：2027年1月10日`)."""
 
@@ -138,7 +156,7 @@ def values(form, ballots_issued: int = 0) -> dict:
     returned = ballots_issued - 1 if ballots_issued else None
     plan = _plan(form.kind, form.subject or form.unit, form.cells, returned)
     found = {k: v for k, v in plan.items() if k in form.cells}
-    for (row, column) in form.cells:
+    for row, column in form.cells:
         label = next((d for d in DATES if str(column).startswith(d)), None)
         if row == "" and label:
             found[(row, column)] = After(DATES[label])
@@ -148,8 +166,11 @@ def values(form, ballots_issued: int = 0) -> dict:
 def _plan(kind: str, subject: str, cells: dict, returned: int | None) -> dict:
     if kind == "self_eval":
         scores, grade = SELF[subject]
-        return {**{(n, "自评得分"): v for n, v in zip(SEVEN, scores)}, ("", "自评等次"): grade,
-                ("工作思路", "扣分说明"): "年度计划未及时报送"}
+        return {
+            **{(n, "自评得分"): v for n, v in zip(SEVEN, scores)},
+            ("", "自评等次"): grade,
+            ("工作思路", "扣分说明"): "年度计划未及时报送",
+        }
     if kind == "ballots":
         return _ballot_values(subject, returned)
     if kind == "summary":
@@ -210,7 +231,9 @@ def fill(result) -> None:
     ignores the data validation), through the form's map of input cells. Under --ballots N one
     ballot of each branch is not returned: N - 1 rows are typed."""
     for form in result.forms:
-        if form.kind in ("ballot_pdf", "roster", "star_roster") or (form.kind == "decisions" and result.profile.name != "dingji"):
+        if form.kind in ("ballot_pdf", "roster", "star_roster") or (
+            form.kind == "decisions" and result.profile.name != "dingji"
+        ):
             continue
         type_into(form.path, form.cells, values(form, result.ballots))
 
@@ -226,10 +249,20 @@ def type_into(path: Path, cells: dict, typed: dict) -> None:
 
 # --- generation ---------------------------------------------------------------------------------
 
+
 def soffice(sources: list[Path], target: str, outdir: Path, profile: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
-    command = ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-               "--convert-to", target, "--outdir", str(outdir), *map(str, sources)]
+    command = [
+        "soffice",
+        "--headless",
+        "--norestore",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        *map(str, sources),
+    ]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
     for source in sources:
         if not (outdir / f"{source.stem}.{target}").exists():
@@ -238,6 +271,7 @@ def soffice(sources: list[Path], target: str, outdir: Path, profile: Path) -> No
 
 def main() -> None:
     from fenji.api import forms
+
     if shutil.which("soffice") is None:
         sys.exit("LibreOffice (soffice) is needed to write the .xls round-trip files.")
     write_roster(HERE / "roster.xlsx")
