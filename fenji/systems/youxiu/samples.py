@@ -83,7 +83,7 @@ def _members(prefix: str, branches: list[str], count: int, probationary: int, rn
                 "编号": ident,
                 "姓名": name,
                 "性别": rng.choice("男女"),
-                "所属党支部": branches[(n - 1) % len(branches)],
+                "所属党支部": branches[(n - 1) * len(branches) // count],
                 "党员类别": "预备党员" if n > count - probationary else "正式党员",
                 "入党时间": f"{rng.randint(1978, 2022)}年{rng.randint(1, 12)}月",
                 "不符合条件情形": INELIGIBLE_CODES.get(ident, ""),
