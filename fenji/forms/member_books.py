@@ -45,7 +45,7 @@ def member_roster_book(general: str, year: int, members: Sequence, codes: dict[s
             align=LEFT,
         )
         s.entry(r, 8, (m.id, "备注"), "note", lambda: text_guard("备注", "可不填。"), align=LEFT)
-    s.note(4 + len(members), f"不符合条件情形：{shown}。此栏只供内部审核，不公示。")
+    s.note(4 + len(members), f"说明：不符合条件情形填写序号——{shown}。此栏只供内部审核，不公示。")
     s.finish("3:3")
     return form
 

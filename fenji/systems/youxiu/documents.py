@@ -277,7 +277,12 @@ def plan_youxiu(outcome, options, env, root: Path) -> Plan:
         folder = root / safe_name(unit)
         stem = f"{safe_name(unit)}{options.year}年度{KIND}"
         add_single(
-            plan, env, outcome, "youxiu_table.html", election_table_doc(outcome, options, unit), folder / f"{stem}汇总表.pdf"
+            plan,
+            env,
+            outcome,
+            "youxiu_table.html",
+            election_table_doc(outcome, options, unit),
+            folder / f"{stem}汇总表.pdf",
         )
         certificates = certificates_doc(outcome, options, unit)
         if certificates.items:  # no one elected (yet): nothing to make public, no decision, no certificates
