@@ -320,3 +320,21 @@ def test_blank_forms_through_libreoffice_xls_and_back(written, tmp_path):
     assert (got.loc["QS01", "等次"], got.loc["QS01", "得分"], got.loc["QS01", "实到"]) == ("优秀党员", "20", "26")
     assert (got.loc["QS12", "等次"], got.loc["QS12", "说明"]) == ("未当选", "未过半数")  # 12 of 26
     assert result.exit_code == api.EXIT_OK
+
+
+REFERENCES = {
+    "member_roster": ("优秀党员_党员名册_blank.xlsx", 3),
+    "member_appraisal": ("优秀党员_民主评议党员测评汇总表_blank.xlsx", 4),
+    "recommendation": ("优秀党员_推荐表_blank.xlsx", 3),
+    "election_votes": ("优秀党员_评选票数汇总表_blank.xlsx", 4),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REFERENCES))
+def test_layout_as_the_reference_form(written, kind):
+    """Cell by cell as the blank reference form (labels compared by their words, fenji adds the names)."""
+    from test_forms import REFERENCE, layout_differences
+
+    name, rows = REFERENCES[kind]
+    form = next(f for f in written.forms if f.kind == kind)
+    assert layout_differences(REFERENCE / name, form.path, rows) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fenji.forms.writer import (
-    GAP,
     LEFT,
     Form,
     _new,
@@ -21,10 +20,12 @@ CANDIDATE_ROWS = 20
 
 def member_roster_book(general: str, year: int, members: Sequence, codes: dict[str, str]) -> Form:
     """党员名册 of one 党总支: 编号 姓名 性别 所属党支部 党员类别 入党时间 不符合条件情形 备注."""
-    form, s = _new("member_roster", "党员名册", (10, 10, 6, 16, 12, 14, 22, 14))
+    form, s = _new("member_roster", "党员名册", (10, 10, 6, 22, 10, 12, 24, 24))
     s.title(1, "党员名册")
-    s.label(2, 1, 8, f"党总支：{general}{GAP}年度：{year}")
+    s.label(2, 1, 4, f"党总支：{general}")
+    s.label(2, 5, 8, f"年度：{year}")
     s.headers(3, ["编号", "姓名", "性别", "所属党支部", "党员类别", "入党时间", "不符合条件情形", "备注"])
+    s.ws.row_dimensions[3].height = 30
     shown = "；".join(f"{c} {reason}" for c, reason in codes.items())
     for r, m in enumerate(members, start=4):
         s.value(r, 1, m.id)
@@ -52,7 +53,7 @@ def member_roster_book(general: str, year: int, members: Sequence, codes: dict[s
 
 def member_appraisal_book(branch: str, members: Sequence) -> Form:
     """民主评议党员测评汇总表 of one 党支部: 编号 姓名, 评议票数 over 优秀 合格 基本合格 不合格, 备注."""
-    form, s = _new("member_appraisal", "测评汇总", (10, 10, 9, 9, 9, 9, 16))
+    form, s = _new("member_appraisal", "测评汇总", (10, 10, 8, 8, 9, 8, 18))
     s.title(1, "民主评议党员测评汇总表")
     s.label(2, 1, 3, f"党支部：{branch}")
     s.label(2, 4, 7, "评议日期：", key="评议日期", example="2027年12月10日")
@@ -62,6 +63,7 @@ def member_appraisal_book(branch: str, members: Sequence) -> Form:
     options = ["优秀", "合格", "基本合格", "不合格"]
     for c, option in enumerate(options, start=3):
         s.header(4, c, option)
+    s.ws.row_dimensions[3].height = s.ws.row_dimensions[4].height = 30
     for r, m in enumerate(members, start=5):
         s.value(r, 1, m.id)
         s.value(r, 2, m.name)
@@ -75,11 +77,12 @@ def member_appraisal_book(branch: str, members: Sequence) -> Form:
 
 def recommendation_book(general: str, rows: int = CANDIDATE_ROWS) -> Form:
     """优秀党员推荐表 of one 党总支, free rows: 编号 姓名 所属党支部 推荐理由 总支审核意见 (同意/不同意) 备注."""
-    form, s = _new("recommendation", "推荐表", (10, 10, 16, 36, 12, 14))
+    form, s = _new("recommendation", "推荐表", (10, 10, 22, 40, 12, 16))
     s.title(1, "优秀党员推荐表")
     s.label(2, 1, 3, f"党总支：{general}")
     s.label(2, 4, 6, "推荐日期：", key="推荐日期", example="2027年12月15日")
     s.headers(3, ["编号", "姓名", "所属党支部", "推荐理由", "总支审核意见", "备注"])
+    s.ws.row_dimensions[3].height = 30
     for n in range(1, rows + 1):
         r = 3 + n
         s.entry(r, 1, (n, "编号"), "id", lambda: text_guard("编号", "填写党员名册中的编号。"))
@@ -95,13 +98,14 @@ def recommendation_book(general: str, rows: int = CANDIDATE_ROWS) -> Form:
 
 def election_votes_book(general: str, rows: int = CANDIDATE_ROWS) -> Form:
     """优秀党员评选票数汇总表 of one 党员大会: 应到, 实到, then 编号 姓名 赞成 不赞成 弃权 备注 per candidate."""
-    form, s = _new("election_votes", "票数汇总", (10, 10, 10, 10, 10, 16))
+    form, s = _new("election_votes", "票数汇总", (10, 10, 8, 8, 8, 18))
     s.title(1, "优秀党员评选票数汇总表")
     s.label(2, 1, 3, f"党总支：{general}")
     s.label(2, 4, 6, "会议日期：", key="会议日期", example="2027年12月28日")
     s.label(3, 1, 3, "应到人数：", key="应到人数", example="48")
     s.label(3, 4, 6, "实到人数：", key="实到人数", example="41")
     s.headers(4, ["编号", "姓名", "赞成", "不赞成", "弃权", "备注"])
+    s.ws.row_dimensions[4].height = 30
     for n in range(1, rows + 1):
         r = 4 + n
         s.entry(r, 1, (n, "编号"), "id", lambda: text_guard("编号", "填写党员名册中的编号。"))
