@@ -338,3 +338,15 @@ def test_layout_as_the_reference_form(written, kind):
     name, rows = REFERENCES[kind]
     form = next(f for f in written.forms if f.kind == kind)
     assert layout_differences(REFERENCE / name, form.path, rows) == []
+
+
+def test_two_certificates_per_page(tmp_path):
+    text = (ROOT / "fenji/systems/youxiu/youxiu.toml").read_text(encoding="utf-8")
+    custom = tmp_path / "two.toml"
+    custom.write_text(text.replace("certificates_per_page = 1", "certificates_per_page = 2"), encoding="utf-8")
+    api.run(api.RunOptions(SAMPLES / "youxiu", custom, 2027, tmp_path / "out", db=tmp_path / "fenji.db"))
+    certificates = documents_of(tmp_path / "out", "荣誉证书")[0]
+    info = subprocess.run(["pdfinfo", str(certificates)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           3" in info and "595.276 x 841.89" in info  # 5 certificates, two per A4 portrait page
+    pages = pdf_text(certificates).split("\f")
+    assert ["".join(p.split()).count("荣誉证书") for p in pages[:3]] == [2, 2, 1]

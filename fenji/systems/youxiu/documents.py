@@ -146,6 +146,7 @@ class CertificatesDoc:
 
     meta: DocMeta
     items: list[Certificate] = field(default_factory=list)
+    per_page: int = 1  # 1: A4 landscape each; 2: two A5 landscape certificates on one A4 portrait page
 
 
 def _share(profile) -> object:
@@ -268,7 +269,8 @@ def certificates_doc(outcome, options, unit: str) -> CertificatesDoc:
         for r in rows_of(outcome.graded.subjects, unit)
         if r["等次"] == ELECTED
     ]
-    return CertificatesDoc(doc_meta(f"{unit}{options.year}年度优秀党员荣誉证书", issuer, day), items)
+    meta = doc_meta(f"{unit}{options.year}年度优秀党员荣誉证书", issuer, day)
+    return CertificatesDoc(meta, items, outcome.profile.rules["certificates_per_page"])
 
 
 def plan_youxiu(outcome, options, env, root: Path) -> Plan:

@@ -47,6 +47,7 @@ SCHEMA = {
             "pass_share": ((int, float, str), False, "50%"),
             "count_base": (str, False, "全体党员"),
             "ineligibility": (dict, False, {}),
+            "certificates_per_page": (int, False, 1),
         },
         False,
         {},
@@ -69,6 +70,11 @@ def check_profile(checked: dict, grades: list[str], quotas: list, where: str) ->
         raise ProfileError(
             f"规则配置 {where} 的 `youxiu.count_base` 应为 {' 或 '.join(COUNT_BASES)}，实际为 {section['count_base']!r}。"
         )
+    if section["certificates_per_page"] not in (1, 2):
+        raise ProfileError(
+            f"规则配置 {where} 的 `youxiu.certificates_per_page` 应为 1（每页一张，A4 横向）或 2（每页两张），"
+            f"实际为 {section['certificates_per_page']!r}。"
+        )
     codes = {str(k).strip(): str(v).strip() for k, v in section["ineligibility"].items()}
     if not all(codes) or not all(codes.values()):
         raise ProfileError(f"规则配置 {where} 的 `youxiu.ineligibility` 中有空的序号或情形。")
@@ -81,6 +87,7 @@ def check_profile(checked: dict, grades: list[str], quotas: list, where: str) ->
         "probationary_eligible": section["probationary_eligible"],
         "count_base": section["count_base"],
         "ineligibility": codes,
+        "certificates_per_page": section["certificates_per_page"],
     }
 
 
