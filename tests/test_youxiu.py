@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import tomllib
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from fenji import api
 from fenji.core.arith import most_allowed
@@ -350,3 +350,26 @@ def test_two_certificates_per_page(tmp_path):
     assert "Pages:           3" in info and "595.276 x 841.89" in info  # 5 certificates, two per A4 portrait page
     pages = pdf_text(certificates).split("\f")
     assert ["".join(p.split()).count("荣誉证书") for p in pages[:3]] == [2, 2, 1]
+
+
+def test_moved_header_reordered_columns_and_an_inserted_column(tmp_path):
+    """The 票数汇总表 retyped by a clerk: two rows above the title, 弃权 before 赞成, an empty column
+    inserted: read as before, the results unchanged."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "youxiu", inbox)
+    path = inbox / TOWN / "青山村党总支优秀党员评选票数汇总表.xlsx"
+    rows = [list(r) for r in load_workbook(path).active.iter_rows(values_only=True)]
+    book = Workbook()
+    ws = book.active
+    order = [0, 1, 4, 3, None, 2, 5]  # 编号 姓名 弃权 不赞成 (empty) 赞成 备注
+    ws.append(["青山镇党委组织办"])
+    ws.append([])
+    for r in rows:
+        ws.append([r[i] if i is not None else None for i in order] if r[0] != "优秀党员评选票数汇总表" else r)
+    book.save(path)
+    api.run(api.RunOptions(inbox, "youxiu", 2027, tmp_path / "out", db=tmp_path / "fenji.db", documents=False))
+    api.run(
+        api.RunOptions(SAMPLES / "youxiu", "youxiu", 2027, tmp_path / "plain", db=tmp_path / "p.db", documents=False)
+    )
+    moved, plain = results_of(tmp_path / "out"), results_of(tmp_path / "plain")
+    pd.testing.assert_frame_equal(moved.drop(columns=["数据来源"]), plain.drop(columns=["数据来源"]))
