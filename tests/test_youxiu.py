@@ -373,3 +373,19 @@ def test_moved_header_reordered_columns_and_an_inserted_column(tmp_path):
     )
     moved, plain = results_of(tmp_path / "out"), results_of(tmp_path / "plain")
     pd.testing.assert_frame_equal(moved.drop(columns=["数据来源"]), plain.drop(columns=["数据来源"]))
+
+
+def test_votes_for_someone_not_recommended_are_reported(tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "youxiu", inbox)
+    path = inbox / TOWN / "青山村党总支优秀党员评选票数汇总表.xlsx"
+    book = load_workbook(path)
+    ws = book.active
+    ws.insert_rows(5)
+    for col, value in enumerate(["QS02", "", 20, 5, 1], start=1):
+        ws.cell(row=5, column=col, value=value)
+    book.save(path)
+    result = api.run(api.RunOptions(inbox, "youxiu", 2027, tmp_path / "out", db=tmp_path / "fenji.db", documents=False))
+    found = [p for p in result.problems if p.code == "votes-without-recommendation"]
+    assert [(p.subject, p.cell) for p in found] == [("QS02", "A5")]
+    assert "QS02" not in results_of(tmp_path / "out").index

@@ -211,6 +211,7 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         "计分",
         WARNING,
         ("meeting-no-quorum", "党员大会实到人数未超过应到人数的规定比例，评选无效；该大会的候选人未评定。"),
+        ("votes-without-recommendation", "评选票数汇总表中的人不在推荐表中；票数未使用。"),
     )
 )
 

@@ -123,6 +123,7 @@ def score_youxiu(results: list[FileResult], profile: Profile, problems: Problems
     recommended = one("recommendation", "优秀党员推荐表")
     votes = one("election_votes", "优秀党员评选票数汇总表")
     _report_meetings(votes.values(), profile, problems)
+    _report_not_recommended(votes, recommended, problems)
     last = last_grades([m for m in members if m.id in recommended], history, profile, problems, lambda _: None)
     rows = []
     for member in members:  # roster order: results list candidates as the 总支 lists its members
@@ -243,6 +244,22 @@ def _report_meetings(votes, profile: Profile, problems: Problems) -> None:
             file=vote.source.file,
             sheet=vote.source.sheet,
             subject=vote.unit,
+        )
+
+
+def _report_not_recommended(votes: dict, recommended: dict, problems: Problems) -> None:
+    """A 票数汇总表 row for a member no 推荐表 lists: the votes are not used (only candidates are elected)."""
+    for ident, vote in votes.items():
+        if ident in recommended:
+            continue
+        problems.warning(
+            "votes-without-recommendation",
+            f"{vote.name or ident}（{ident}）在评选票数汇总表中有票数，但不在任何优秀党员推荐表中，票数未使用。"
+            "请补报推荐表，或核对编号。",
+            file=vote.source.file,
+            sheet=vote.source.sheet,
+            cell=vote.source.cell,
+            subject=ident,
         )
 
 
