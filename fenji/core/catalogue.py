@@ -194,6 +194,25 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         WARNING,
         ("ledger-read-failed", "未能读取台账；汇总报告不列上年比较（规则需要上年结果的系统则停止运行）。"),
     )
+    # --- 优秀党员评选 (rules.md §6) -----------------------------------------------------------------
+    + _entries(
+        "校验",
+        ERROR,
+        ("attendance-invalid", "评选票数汇总表的应到、实到人数未填、不是整数或实到多于应到；该大会的候选人未评定。"),
+        ("votes-exceed-present", "一名候选人的赞成、不赞成、弃权票合计多于实到人数。"),
+    )
+    + _entries(
+        "校验", WARNING, ("appraisal-empty", "民主评议党员测评汇总表中一名党员的评议票数全部为空或 0，视为未评议。")
+    )
+    + _entries(
+        "计分", ERROR, ("candidate-ineligible", "推荐的候选人不符合优秀党员推荐条件（原因只在内部材料中列出）。")
+    )
+    + _entries(
+        "计分",
+        WARNING,
+        ("meeting-no-quorum", "党员大会实到人数未超过应到人数的规定比例，评选无效；该大会的候选人未评定。"),
+        ("votes-without-recommendation", "评选票数汇总表中的人不在推荐表中；票数未使用。"),
+    )
 )
 
 BY_CODE = {entry.code: entry for entry in CATALOGUE}

@@ -13,8 +13,12 @@ from fenji.core.validate import Form
 from fenji.forms import (
     ballots,
     decisions,
+    election_votes,
+    member_appraisal,
+    member_roster,
     panel,
     public_votes,
+    recommendation,
     roster,
     score_sheet,
     self_eval,
@@ -35,6 +39,10 @@ FORMS: tuple[Form, ...] = (
     panel.FORM,
     ten_stars.FORM,
     roster.FORM,
+    member_roster.FORM,
+    member_appraisal.FORM,
+    recommendation.FORM,
+    election_votes.FORM,
 )
 FORM_BY_KIND = {form.kind: form for form in FORMS}
 SPECS = tuple(form.spec for form in FORMS)

@@ -125,7 +125,9 @@ class RosterError(FatalError):
 
 
 def _roster_form(profile: Profile) -> tuple[str, str]:
-    """(kind, label) of the roster the profile's system reads: the 评定对象名册 or the 党组织名册."""
+    """(kind, label) of the roster the profile's system reads: the 党员名册, the 评定对象名册 or the 党组织名册."""
+    if "member_roster" in profile.reads:
+        return "member_roster", "党员名册"
     return ("star_roster", "评定对象名册") if "star_roster" in profile.reads else ("roster", "党组织名册")
 
 

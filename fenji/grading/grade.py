@@ -7,6 +7,7 @@ Order: bands → vetoes and cross-conditions → quotas → committee decisions.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -251,7 +252,7 @@ def _quotas(frame: pd.DataFrame, profile: Profile, problems: Problems, adjustmen
 
 
 def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, adjustments) -> QuotaCheck:
-    n = len(index)
+    n = _quota_base(frame, index)
     allowed = most_allowed(quota.share, n)
     members = sorted(
         (i for i in index if frame.at[i, "等次"] == quota.grade),
@@ -284,6 +285,16 @@ def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, 
     _report_pending(frame, check, unit, category, problems)
     check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     return check
+
+
+def _quota_base(frame, index: list) -> int:
+    """The N a share is taken of: the scope's graded subjects, unless the scorer gives the base itself
+    (`quota_base`: youxiu's cap is 20 % of the 党总支's 党员总数, not of its candidates)."""
+    if "quota_base" in frame and index:
+        base = frame.at[index[0], "quota_base"]
+        if isinstance(base, numbers.Integral) and not isinstance(base, bool):
+            return int(base)
+    return len(index)
 
 
 def _tied_at(frame, ordered: list, cut: int, profile) -> set:

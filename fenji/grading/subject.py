@@ -44,6 +44,7 @@ SUBJECT_COLUMNS: tuple[SubjectColumn, ...] = (
     SubjectColumn("lifetime", (bool,), False, "the top grade for life (终身五星), outside the quotas"),
     SubjectColumn("previous_rank", (int, float, _NONE), False, "last rating's rank from the bottom, for `one_step`"),
     SubjectColumn("quota_exempt", (bool,), False, "not counted in the quotas"),
+    SubjectColumn("quota_base", (object,), False, "the N a quota's share is taken of, when not the graded count"),
     SubjectColumn("自评等次", (str,), False, "the subject's own grade (附件2), for 自评偏差"),
     SubjectColumn("自评得分", (Decimal, _NONE), False, "the subject's own total, for 自评偏差"),
 )
