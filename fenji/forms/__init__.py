@@ -12,6 +12,7 @@ from __future__ import annotations
 from fenji.core.validate import Form
 from fenji.forms import (
     ballots,
+    cadre_roster,
     decisions,
     panel,
     public_votes,
@@ -21,6 +22,8 @@ from fenji.forms import (
     star_roster,
     summary,
     ten_stars,
+    trust_ballots,
+    trust_summary,
 )
 
 # in the order titles are tried: a sheet is the first form whose title keys it carries
@@ -35,6 +38,9 @@ FORMS: tuple[Form, ...] = (
     panel.FORM,
     ten_stars.FORM,
     roster.FORM,
+    trust_summary.FORM,
+    trust_ballots.FORM,
+    cadre_roster.FORM,
 )
 FORM_BY_KIND = {form.kind: form for form in FORMS}
 SPECS = tuple(form.spec for form in FORMS)

@@ -126,6 +126,8 @@ class RosterError(FatalError):
 
 def _roster_form(profile: Profile) -> tuple[str, str]:
     """(kind, label) of the roster the profile's system reads: the 评定对象名册 or the 党组织名册."""
+    if "cadre_roster" in profile.reads:
+        return "cadre_roster", "两委班子成员名册"
     return ("star_roster", "评定对象名册") if "star_roster" in profile.reads else ("roster", "党组织名册")
 
 
