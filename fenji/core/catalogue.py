@@ -212,6 +212,7 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
             "公信度调查汇总表缺少某些类别的分栏（警告），或没有任何类别的分栏（错误）。",
         ),
     )
+    + _entries("校验", WARNING, ("trust-no-ballots", "公信度调查表中没有任何选票行，不计为一次调查；按汇总表计算。"))
     + _entries("校验", NOTICE, ("trust-ballot-blank", "公信度调查表一栏有未填的票，按无效票计（每栏一条）。"))
     + _entries(
         "计分",

@@ -56,6 +56,9 @@ KIND_LABELS = {
     "public_votes": "民主评议计分表",
     "panel": "领导小组评议表",
     "ten_stars": "十星评定表",
+    "cadre_roster": "两委班子成员名册",
+    "trust_ballots": "公信度调查表",
+    "trust_summary": "公信度调查汇总表",
 }
 
 
@@ -394,7 +397,7 @@ def write_forms(
         profile,
         out,
         forms,
-        list(by_unit(entries)),
+        list(dict.fromkeys(p.unit for p in blank.planned)) or list(by_unit(entries)),  # the folders written
         len(entries),
         blank.ballots,
         blank.notes,

@@ -40,6 +40,15 @@ def trust_ballots(ctx: Context) -> None:
             name,
         )
         return
+    if not ctx.table.rows:  # no survey (rules.md §9): the village's 汇总表 is used instead
+        ctx.warning(
+            "trust-no-ballots",
+            f"“{name}”的公信度调查表（{ctx.result.rel}）中没有任何选票行，不计为一次调查；"
+            "按该村的公信度调查汇总表计算（也没有汇总表时，记为缺公信度调查）。如有选票，请逐行填写后重新报送。",
+            ctx.table.title_ref,
+            name,
+        )
+        return
     rules = ctx.profile.rules
     blanks: dict[int, int] = {}
     read = 0
