@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from fenji import api
 from fenji.core.arith import half_up
@@ -348,3 +348,33 @@ def test_libreoffice_xls_round_trip(tmp_path):
     rows = by_id(checked)
     assert rows["QX01-5"]["得分"] == "0.0%" and rows["QX02-1"]["得分"] == "100.0%"
     assert rows["QX02-班子"]["有效票"] == "12" and rows["QX02-4"]["等次"] == "甄别"
+
+
+# --- resubmissions and committee decisions -----------------------------------------------------
+
+
+def test_resubmitted_ballots_the_latest_wins(tmp_path):
+    members = {"清溪村": [("QX01-1", "王一", "书记")]}
+    folder = _village_folder(tmp_path, ["班子整体", "王一"], [["基层干部", "信任", "不信任"]] * 10, members)
+    later = samples.ballots_book("清溪村", 2027, ["班子整体", "王一"], [["基层干部", "信任", "信任"]] * 10)
+    ws = later.active
+    ws["D2"] = "调查日期：2027年12月20日"  # the first was dated 12月5日
+    later.save(folder / "调查表（重报）.xlsx")
+    result = api.run(api.RunOptions(folder, "gongxin", 2027, documents=False))
+    assert by_id(result)["QX01-1"]["得分"] == "100.0%"
+    assert [p.file for p in result.problems if p.code == "superseded"] == ["调查表.xlsx"]
+
+
+def test_a_committee_decision_sets_the_flag(tmp_path):
+    folder = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "gongxin", folder)
+    book = Workbook()
+    ws = book.active
+    ws.append(["温泉镇党委研究决定调整表"])
+    ws.append(["编号", "名称", "调整后等次", "理由", "会议及文号"])
+    ws.append(["QX01-5", "陈志明", "提醒谈话", "经核实，群众反映的问题已整改", "镇党委2027年第12次会议"])
+    book.save(folder / "决定调整表.xlsx")
+    result = api.run(api.RunOptions(folder, "gongxin", 2027, documents=False))
+    row = by_id(result)["QX01-5"]
+    assert (row["得分"], row["等次"]) == ("54.4%", "提醒谈话")
+    assert "经党委研究调整" in row["说明"]
