@@ -116,6 +116,16 @@ def test_year_on_year(graded):
     assert rows["QX02-4"]["上年得分"] == ""  # new this year
 
 
+def test_the_ledger_keeps_each_year_for_a_cadre_and_a_team(graded):
+    """`fenji history`: a cadre flagged two years running, a 班子's 公信度 year by year."""
+    db = graded[2].parent / "fenji.db"
+    cadre = [(r.year, r.score, r.grade) for r in api.history("QX01-5", db, "gongxin")]
+    assert cadre == [(2026, "73.7%", "提醒谈话"), (2027, "54.4%", "甄别")]
+    team = api.history("QX02-班子", db, "gongxin")
+    assert [(r.year, r.score) for r in team] == [(2026, "86.4%"), (2027, "74.6%")]
+    assert team[-1].details["公信度变化"] == "下降11.8个百分点" and team[-1].details["基层群众公信度"] == "74.2%"
+
+
 # --- arithmetic and flags -----------------------------------------------------------------------
 
 
