@@ -47,7 +47,7 @@ class TrustLine:
     rates: list[str]  # per category
     grade: str
     last: str
-    change: str
+    change: str  # empty without last year's figure
     note: str
     team: bool
 
@@ -187,7 +187,7 @@ def trust_table_doc(outcome, options, village: str) -> TrustTableDoc:
                 [_value(p, f"{c}公信度") for c in rules["categories"]],
                 str(r["等次"]),
                 " ".join(x for x in (str(p.get("上年得分") or ""), str(p.get("上年等次") or "")) if x) or DASH,
-                str(p.get("公信度变化") or "") or DASH,
+                str(p.get("公信度变化") or ""),
                 "；".join(x for x in (note_text(r), str(p.get("连续标记") or "")) if x),
                 str(r["类别"]) == "班子",
             )
