@@ -388,3 +388,12 @@ def test_a_committee_decision_sets_the_flag(tmp_path):
     row = by_id(result)["QX01-5"]
     assert (row["得分"], row["等次"]) == ("54.4%", "提醒谈话")
     assert "经党委研究调整" in row["说明"]
+
+
+def test_a_wrong_profile_names_gongxin_and_back():
+    wrong = api.run(api.RunOptions(SAMPLES / "gongxin", "dingji", 2027, documents=False))
+    assert wrong.exit_code == 2 and "请改用 --profile gongxin" in wrong.message
+    back = api.run(api.RunOptions(SAMPLES / "dingji", "gongxin", 2027, documents=False))
+    assert (
+        back.exit_code == 2 and "没有找到两委班子成员名册" in back.message and "请改用 --profile dingji" in back.message
+    )

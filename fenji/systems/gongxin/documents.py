@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from fenji.core import render
@@ -255,9 +256,8 @@ def _threshold_of(grade: str, profile):
     return profile.bands[grades.index(grade) - 1].low
 
 
-def _pct(text: str):
-    from decimal import Decimal
-
+def _pct(text: str) -> Decimal:
+    """`72.7%` (a printed rate) → Decimal('72.7')."""
     return Decimal(str(text).rstrip("%"))
 
 

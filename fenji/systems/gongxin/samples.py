@@ -79,7 +79,7 @@ def write_gongxin_samples(root: Path, seed: int = 2027) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         members = {v: [m for m in ms if NEW_IN.get(m[0], 0) <= year] for v, ms in VILLAGES.items()}
         cadre_roster_book(TOWN, year, members).save(folder / f"{TOWN}两委班子成员名册.xlsx")
-        tallies = {v: _tallies(year, v, ms, rng) for v, ms in members.items() if v != "新光社区"}
+        tallies = {v: _tallies(year, v, ms) for v, ms in members.items() if v != "新光社区"}
         ballots = _ballot_rows(tallies["清溪村"], rng)
         if year == YEARS[-1]:
             _mistakes(ballots)
@@ -105,7 +105,7 @@ def _deal(total: int, shares: tuple[int, ...]) -> list[int]:
     return counts
 
 
-def _tallies(year: int, village: str, members, rng: random.Random) -> dict:
+def _tallies(year: int, village: str, members) -> dict:
     """subject key (班子整体 or 编号) → category → option → count."""
     keys = [("班子整体", village)] + [(m[0], m[0]) for m in members]
     out = {}

@@ -149,7 +149,7 @@ def score_gongxin(results, profile: Profile, problems: Problems, history: Histor
         for m in members:
             rows.append(_row(m.id, m.name, village, m.town, m.post, tally, found.get(m.id), profile))
     for row in rows:
-        _last_year(row, kept.get(row["编号"]), profile)
+        _last_year(row, kept.get(row["编号"]))
     return Scored(pd.DataFrame(rows), [], collect(results, "decisions"), superseded=[])
 
 
@@ -293,7 +293,8 @@ def _row(ident, name, village, town, post, tally, subject, profile: Profile) -> 
 # --- year on year -----------------------------------------------------------------------------
 
 
-def _last_year(row: dict, record, profile: Profile) -> None:
+def _last_year(row: dict, record) -> None:
+    """Last year's printed 公信度 and flag from the ledger (same 编号, this profile)."""
     row["上年得分"] = record.score if record is not None else ""
     row["上年等次"] = record.grade if record is not None else ""
 
