@@ -274,7 +274,8 @@ def screening_doc(outcome, options, town: str) -> ScreeningDoc:
     for grade in profile.rules["flagged"][::-1]:  # 甄别 first
         flagged = sorted((r for r in records if r["等次"] == grade), key=_sort_key)
         threshold = _threshold_of(grade, profile)
-        rule = f"公信度不满{threshold}%" if threshold is not None else ""
+        low = profile.bands[profile.grades.index(grade)].low
+        rule = f"公信度{low}%至不满{threshold}%" if low > 0 else f"公信度不满{threshold}%"
         sections.append(
             (grade, rule, [_flag_line(n, r, printed[str(r["编号"])], profile) for n, r in enumerate(flagged, 1)])
         )
