@@ -87,6 +87,14 @@ def test_sample_flags_and_figures(graded):
     assert (rows["QX01-1"]["得分"], rows["QX02-1"]["得分"]) == ("93.1%", "89.7%")
 
 
+def test_run_json_counts_the_flags_per_town(graded):
+    import json
+
+    info = json.loads((graded[2] / "run.json").read_text(encoding="utf-8"))["公信度"]["温泉镇"]
+    assert info["班子"] == {"正常": 1, "提醒谈话": 1, "未评定": 1} and info["班子被标记"] == ["石桥村"]
+    assert info["成员"] == {"正常": 5, "提醒谈话": 2, "甄别": 1, "样本不足": 1, "未评定": 3}
+
+
 def test_sample_figures_are_exact(graded):
     """陈志明: 14 信任 + 17 基本信任 of 57 valid (信任 + 基本信任 + 不信任 26) = 54.385… → 54.4%."""
     row = by_id(graded[1])["QX01-5"]

@@ -51,7 +51,7 @@ class Gongxin:
         return score.result_values(row, profile)
 
     def run_info(self, outcome) -> dict:
-        return {}
+        return score.run_info(outcome)
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_gongxin(outcome, options, env, root)

@@ -368,3 +368,17 @@ def result_values(row: dict, profile: Profile) -> dict:
     for category in rules["categories"]:
         values[f"{category}公信度"] = fmt_percent((row.get("category_rates") or {}).get(category))
     return values
+
+
+def run_info(outcome) -> dict:
+    """run.json's `公信度`: per town, the flags of 班子 and members, and the villages whose 班子 is flagged."""
+    profile = outcome.profile
+    flagged = profile.rules["flagged"]
+    towns: dict[str, dict] = {}
+    for row in outcome.graded.subjects.to_dict("records"):
+        town = towns.setdefault(str(row["乡镇"]), {"班子": {}, "成员": {}, "班子被标记": []})
+        who = "班子" if row["类别"] == TEAM_POST else "成员"
+        town[who][row["等次"]] = town[who].get(row["等次"], 0) + 1
+        if who == "班子" and row["等次"] in flagged:
+            town["班子被标记"].append(str(row["单位"]))
+    return {"公信度": towns}
