@@ -178,7 +178,7 @@ def _profile_hint(files: list[InputFile], profile: Profile) -> str:
         with IsolatedReader(other, 1) as reader:  # untrusted files: read where a crash is one row
             read = reader.read(files[:PROFILE_HINT_FILES], lambda done, total: None)
         kinds = [kind for result in read for kind, records in result.records.items() if records]  # forms it used
-        if any(kind in ("roster", "star_roster") for kind in kinds):
+        if any(kind in ("roster", "star_roster", "cadre_roster") for kind in kinds):
             fits[name] = len(kinds)
     if not fits:
         return ""

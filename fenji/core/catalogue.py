@@ -213,6 +213,35 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         ("meeting-no-quorum", "党员大会实到人数未超过应到人数的规定比例，评选无效；该大会的候选人未评定。"),
         ("votes-without-recommendation", "评选票数汇总表中的人不在推荐表中；票数未使用。"),
     )
+    # --- gongxin (两委班子公信度调查): 两委名册, 公信度调查表, 公信度调查汇总表 -----------------------
+    + _entries(
+        "校验",
+        ERROR,
+        ("cadre-field-missing", "两委班子成员名册的一行缺少编号、姓名或所属村（社区）。"),
+        ("trust-village-missing", "公信度调查表或汇总表未填写“村（社区）：”。"),
+        ("trust-no-subjects", "公信度调查表没有班子整体或任何成员的栏目。"),
+        ("trust-option-unknown", "公信度调查票一栏的选项不是信任、基本信任、不信任、不了解之一，按无效票计。"),
+        ("trust-category-unknown", "公信度调查票的调查对象类别不是规定的类别；该票不计。"),
+    )
+    + _entries(
+        "校验",
+        (WARNING, ERROR),
+        (
+            "trust-category-columns-missing",
+            "公信度调查汇总表缺少某些类别的分栏（警告），或没有任何类别的分栏（错误）。",
+        ),
+    )
+    + _entries("校验", WARNING, ("trust-no-ballots", "公信度调查表中没有任何选票行，不计为一次调查；按汇总表计算。"))
+    + _entries("校验", NOTICE, ("trust-ballot-blank", "公信度调查表一栏有未填的票，按无效票计（每栏一条）。"))
+    + _entries(
+        "计分",
+        ERROR,
+        ("trust-village-unknown", "调查表或汇总表的村（社区）不在两委班子成员名册中。"),
+        ("trust-member-not-in-roster", "调查表的一栏（或汇总表的一行）不是该村两委名册中的成员；不计。"),
+        ("trust-member-ambiguous", "调查表一栏的姓名在该村两委名册中有多人同名，又没有写明编号。"),
+    )
+    + _entries("计分", WARNING, ("trust-member-missing", "调查表或汇总表中没有某位成员（或班子整体）的栏目；未评定。"))
+    + _entries("计分", NOTICE, ("trust-summary-ignored", "同一村既有调查表（选票）又有汇总表；按选票计算。"))
 )
 
 BY_CODE = {entry.code: entry for entry in CATALOGUE}

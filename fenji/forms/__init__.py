@@ -12,6 +12,7 @@ from __future__ import annotations
 from fenji.core.validate import Form
 from fenji.forms import (
     ballots,
+    cadre_roster,
     decisions,
     election_votes,
     member_appraisal,
@@ -25,6 +26,8 @@ from fenji.forms import (
     star_roster,
     summary,
     ten_stars,
+    trust_ballots,
+    trust_summary,
 )
 
 # in the order titles are tried: a sheet is the first form whose title keys it carries
@@ -43,6 +46,9 @@ FORMS: tuple[Form, ...] = (
     member_appraisal.FORM,
     recommendation.FORM,
     election_votes.FORM,
+    trust_summary.FORM,
+    trust_ballots.FORM,
+    cadre_roster.FORM,
 )
 FORM_BY_KIND = {form.kind: form for form in FORMS}
 SPECS = tuple(form.spec for form in FORMS)

@@ -56,6 +56,9 @@ KIND_LABELS = {
     "public_votes": "民主评议计分表",
     "panel": "领导小组评议表",
     "ten_stars": "十星评定表",
+    "cadre_roster": "两委班子成员名册",
+    "trust_ballots": "公信度调查表",
+    "trust_summary": "公信度调查汇总表",
 }
 
 
@@ -125,9 +128,12 @@ class RosterError(FatalError):
 
 
 def _roster_form(profile: Profile) -> tuple[str, str]:
-    """(kind, label) of the roster the profile's system reads: the 党员名册, the 评定对象名册 or the 党组织名册."""
+    """(kind, label) of the roster the profile's system reads: the 党员名册, the 两委班子成员名册, the 评定对象名册
+    or the 党组织名册."""
     if "member_roster" in profile.reads:
         return "member_roster", "党员名册"
+    if "cadre_roster" in profile.reads:
+        return "cadre_roster", "两委班子成员名册"
     return ("star_roster", "评定对象名册") if "star_roster" in profile.reads else ("roster", "党组织名册")
 
 
@@ -394,7 +400,7 @@ def write_forms(
         profile,
         out,
         forms,
-        list(by_unit(entries)),
+        list(dict.fromkeys(p.unit for p in blank.planned)) or list(by_unit(entries)),  # the folders written
         len(entries),
         blank.ballots,
         blank.notes,

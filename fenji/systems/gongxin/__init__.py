@@ -1,0 +1,66 @@
+"""gongxin — 村（社区）“两委”班子公信度调查 (seed 003 五之五; rules.md §7): 公信度 per 两委 member and
+per 班子, overall and per respondent category; flags 正常 / 提醒谈话 / 甄别 / 样本不足; everything
+internal (no public notice ever; the 甄别名单 goes to the 镇党委 only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fenji.forms.blank import BlankPlan
+from fenji.systems.gongxin import documents, samples, score
+
+
+class Gongxin:
+    name = "gongxin"
+    campaign = "公信度调查"
+    package = __name__
+    profiles = ("gongxin",)
+    forms = ("cadre_roster", "trust_ballots", "trust_summary", "decisions")
+    profile_schema = {
+        "gongxin": (
+            {
+                "categories": (list, False, ["基层干部", "党代表", "人大代表", "政协委员", "基层群众"]),
+                "options": (list, False, ["信任", "基本信任", "不信任", "不了解"]),
+                "trusted": (list, False, ["信任", "基本信任"]),
+                "distrusted": (list, False, ["不信任"]),
+                "min_valid": (int, False, 10),
+                "insufficient": (str, False, "样本不足"),
+                "weights": (dict, False, {}),
+            },
+            False,
+            {},
+        ),
+    }
+    tie_breaker_columns: frozenset[str] = frozenset()
+    star_levels = False
+    needs_history = False  # last year only feeds the comparison columns and the report
+
+    def check_profile(self, checked, grades, quotas, where) -> dict:
+        return score.check_profile(checked, grades, where)
+
+    def score(self, results, profile, problems, history):
+        return score.score_gongxin(results, profile, problems, history=history)
+
+    def after_grading(self, graded, profile):
+        return score.after_grading(graded, profile)
+
+    def result_columns(self, profile) -> list[str]:
+        return score.result_columns(profile)
+
+    def result_values(self, row, profile, common) -> dict:
+        return score.result_values(row, profile)
+
+    def run_info(self, outcome) -> dict:
+        return score.run_info(outcome)
+
+    def plan_documents(self, outcome, options, env, root: Path):
+        return documents.plan_gongxin(outcome, options, env, root)
+
+    def plan_blank_forms(self, profile, entries, out: Path, year: int, ballots: int) -> BlankPlan:
+        return documents.blank_forms(profile, entries, out, year, ballots, self.campaign)
+
+    def write_samples(self, root: Path) -> None:
+        samples.write_gongxin_samples(root)
+
+
+SYSTEM = Gongxin()
