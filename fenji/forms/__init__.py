@@ -19,6 +19,7 @@ from fenji.forms import (
     score_sheet,
     self_eval,
     star_roster,
+    star_score_sheet,
     summary,
     ten_stars,
 )
@@ -35,6 +36,7 @@ FORMS: tuple[Form, ...] = (
     panel.FORM,
     ten_stars.FORM,
     roster.FORM,
+    star_score_sheet.FORM,
 )
 FORM_BY_KIND = {form.kind: form for form in FORMS}
 SPECS = tuple(form.spec for form in FORMS)

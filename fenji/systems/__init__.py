@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 import tomllib
 
 from fenji.core.profiles import Profile, ProfileError, build_profile, check_required
-from fenji.systems import dingji, shengji, shixing, xingji
+from fenji.systems import dingji, shengji, shixing, wuhao, xingji
 
 if TYPE_CHECKING:
     from fenji.core.documents import Plan
@@ -80,6 +80,7 @@ SYSTEMS: tuple[System, ...] = (
     shengji.SYSTEM,
     xingji.SYSTEM,
     shixing.SYSTEM,
+    wuhao.SYSTEM,
 )
 BY_NAME = {system.name: system for system in SYSTEMS}
 

@@ -1,0 +1,2 @@
+def wuhao_plan(profile, entries, out, year, ballots, campaign):
+    return []
