@@ -314,7 +314,8 @@ def result_columns(profile: Profile) -> list[str]:
     return (
         ["领域", "满意率"]
         + criteria
-        + ["达标项", "整改目标", "软弱涣散", "否决情形", "服务型", "上次星级", "上次星级来源", "动态", "数据来源"]
+        + ["达标项", "整改目标", "软弱涣散", "否决情形", "服务型", "上次星级", "上次星级来源", "动态", "整改措施"]
+        + ["数据来源"]
     )
 
 
@@ -330,6 +331,7 @@ def result_values(row: dict, profile: Profile) -> dict:
     values["上次星级来源"] = row.get("上次星级来源") or ""
     values["动态"] = row.get("动态") or ""
     values["领域"] = row.get("领域") or ""
+    values["整改措施"] = row.get("整改措施") or ""
     return values
 
 
