@@ -56,6 +56,7 @@ KIND_LABELS = {
     "public_votes": "民主评议计分表",
     "panel": "领导小组评议表",
     "ten_stars": "十星评定表",
+    "star_score_sheet": "星级考评评分表",
 }
 
 
