@@ -414,6 +414,7 @@ def watch(
     rescan: float = typer.Option(
         30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。Seconds between full rescans of INBOX."
     ),
+    period: str = typer.Option("", "--period", help=PERIOD_HELP),
 ) -> None:
     """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
     Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
@@ -431,7 +432,9 @@ def watch(
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    options = api.RunOptions(inbox, profile, year, out, db=db, workers=workers, documents=not no_documents)
+    options = api.RunOptions(
+        inbox, profile, year, out, db=db, workers=workers, documents=not no_documents, period=period
+    )
     show = lambda event: out_console.print(
         event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False
     )

@@ -227,3 +227,17 @@ def test_the_blank_score_sheet_has_the_period_drop_down_and_reads_back(tmp_path:
     r = _by_id(result)
     assert [p.code for p in result.problems if p.level == "错误"] == []
     assert r.loc["QX01", "等次"] == "五星" and r.loc["QX04", "等次"] == "四星"  # 76 %: 群众反映好 not met
+
+
+def test_the_survey_good_is_tested_exactly_not_after_rounding(tmp_path: Path):
+    """满意率 79.98 % gives 群众反映好 15.996: printed so, and not 好 (rounded it would be 16.00)."""
+    from fenji.forms.samplebooks import Branch, summary_book
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(FIRST / "清溪镇", inbox)
+    branch = Branch("QX01", "清溪村党支部", "清溪镇", "农村", 30, "", "")
+    counts = {"满意": 3999, "基本满意": 0, "不满意": 1001, "不了解": 0}
+    summary_book("清溪镇", 2027, [(branch, counts, 5000, "")]).save(inbox / "清溪镇满意度测评汇总表.xlsx")
+    r = _by_id(_run(inbox, tmp_path / "out", tmp_path / "fenji.db", "年初"))
+    assert (r.loc["QX01", "满意率"], r.loc["QX01", "群众反映好"]) == ("80.0%", "15.996")
+    assert r.loc["QX01", "整改目标"] == "群众反映好" and r.loc["QX01", "等次"] == "四星"

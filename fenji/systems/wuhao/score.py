@@ -336,10 +336,11 @@ def result_values(row: dict, profile: Profile) -> dict:
 
 
 def _points(value) -> str:
-    """A criterion as printed: typed scores as typed, 群众反映好 (a Fraction) to two places, half up."""
+    """A criterion as printed: typed scores as typed, 群众反映好 (a Fraction) to four places, half up, so
+    that 15.996 (not 好: the test is on the exact value) never prints as 16."""
     if value is None or value != value:
         return ""
-    return fmt_number(half_up(value, 2)) if isinstance(value, Fraction) else fmt_number(value)
+    return fmt_number(half_up(value, 4)) if isinstance(value, Fraction) else fmt_number(value)
 
 
 def success_info(frame: pd.DataFrame, profile: Profile) -> dict:
