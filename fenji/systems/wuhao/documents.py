@@ -323,7 +323,7 @@ def archive_doc(outcome, options, unit: str) -> ArchiveDoc:
             ("编号", ident),
             ("党组织名称", str(r["名称"])),
             ("所属乡镇", unit),
-            ("领域", str(r.get("领域") or DASH)),
+            ("领域", (entry.sector if entry else "") or str(r.get("领域") or DASH)),
             ("党组织类型", (entry.kind if entry else "") or DASH),
             ("党员人数", str(entry.members) if entry and entry.members is not None else DASH),
             ("党组织书记", (entry.secretary if entry else "") or DASH),

@@ -146,7 +146,9 @@ def _town(folder: Path, town: str, period: str, organisations: dict, rng: random
         branch = Branch(ident, name, town, sector, rng.randint(15, 60), rng.choice("王李张刘陈杨赵黄") + "书记", "")
         branch.last_grade = last if period == PERIODS[0] else ""  # 年底 compares with the ledger's 年初
         branches.append(branch)
-    roster_book(town, YEAR, branches).save(folder / f"{town}党组织名册.xlsx")
+    roster = roster_book(town, YEAR, branches)
+    _add_sectors(roster, branches)
+    roster.save(folder / f"{town}党组织名册.xlsx")
     month = 3 if period == PERIODS[0] else 12
     rows = []
     for b in branches:
@@ -160,6 +162,18 @@ def _town(folder: Path, town: str, period: str, organisations: dict, rng: random
     summary_book(town, YEAR, rows).save(folder / f"{town}满意度测评汇总表.xlsx")
     sheet_rows = [(b, organisations[b.id][2][period]) for b in branches]
     score_sheet_book(town, period, date_text(YEAR, month, 20), sheet_rows).save(folder / f"{town}星级考评评分表.xlsx")
+
+
+KINDS = {"农村": "村党支部", "社区": "社区党支部", "机关": "机关党支部", "两新组织": "非公企业党支部"}
+
+
+def _add_sectors(book: Workbook, branches: list[Branch]) -> None:
+    """The roster's optional 领域 column (forms.md: §1's 名册 with 领域); 党组织类型 is the branch's kind."""
+    ws = book.active
+    ws.cell(row=3, column=8, value="领域")
+    for r, b in enumerate(branches, start=4):
+        ws.cell(row=r, column=8, value=b.kind)
+        ws.cell(row=r, column=4, value=KINDS[b.kind])
 
 
 def score_sheet_book(town: str, period: str, date: str, rows: list) -> Workbook:

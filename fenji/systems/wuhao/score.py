@@ -148,7 +148,7 @@ def _subject_row(entry: RosterEntry, record, tally, last: LastGrade | None, prof
         "单位": entry.unit,
         "类别": "",
         "党组织类型": entry.kind,
-        "领域": (record.sector if record else "") or entry.kind,
+        "领域": (record.sector if record else "") or entry.sector or entry.kind,
         "missing": [],
         "sources": {},
         "否决情形": record.veto if record else "",
