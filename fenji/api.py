@@ -72,6 +72,7 @@ class RunOptions:
     county: str = ""  # the county named on the 汇总报告 cover
     card_date: dt.date | None = None  # 五星卡 issue date (default: the documents' date, notice_date)
     executor: str | None = None  # dask://HOST:PORT or dask-local: read and render on Dask (fenji.core.executors)
+    period: str = ""  # --period 年初 | 年底 for a profile rated twice a year (its default when empty)
 
 
 @dataclass
@@ -135,13 +136,16 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
         _check_dates(options)
         profile = load_profile(options.profile)
         system = system_of(profile)
+        options.period = resolve_period(options.period, profile)
         files = _inputs(options, problems)
         results = read_all(files, profile, options.workers, options.progress, pool)
         for result in results:
             problems.extend(result.problems)
         check_year(results, options.year, problems)
         # every 汇总报告 shows last year's; the systems whose rules need it cannot run without it
-        history = load_history(options.db, profile, options.year, problems, required=system.needs_history)
+        history = load_history(
+            options.db, profile, options.year, problems, required=system.needs_history, period=options.period
+        )
         scored = system.score(results, profile, problems, history)
         graded = system.after_grading(grade(scored.subjects, profile, scored.decisions, problems), profile)
     except RosterMissing as exc:
@@ -160,6 +164,21 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
         _write(options, outcome, files, pool)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def resolve_period(period: str, profile: Profile) -> str:
+    """--period against the profile's `periods` (a profile rated twice a year): its default when not
+    given; FatalError for a period it does not have, or for --period with a yearly profile."""
+    periods = list(profile.rules.get("periods") or [])
+    if not periods:
+        if period:
+            raise FatalError(f"规则“{profile.title}”每年评定一次，不用 --period；请去掉 --period {period}。")
+        return ""
+    if not period:
+        return profile.rules.get("default_period") or periods[-1]
+    if period not in periods:
+        raise FatalError(f"--period 为“{period}”，应为 {' 或 '.join(periods)}。")
+    return period
 
 
 PROFILE_HINT_FILES = 200  # enough to know a folder's forms; the hint is only worked out when a run failed
@@ -298,6 +317,7 @@ def _write_ledger(options: RunOptions, outcome: RunResult, files: list[InputFile
         [(f.rel, f.sha256, forms.get(f.rel, [])) for f in files],
         __version__,
         outcome.exit_code,
+        period=options.period,
     )
     try:
         record_outcome(options.db or default_db(), run, outcome.graded.subjects, outcome.results)
@@ -312,6 +332,7 @@ def run_info(options: RunOptions, outcome: RunResult, files: list[InputFile]) ->
         "fenji_version": __version__,
         "profile": {"name": outcome.profile.name, "source": outcome.profile.source, "sha256": outcome.profile.sha256},
         "year": options.year,
+        **({"period": options.period} if options.period else {}),
         "finished": dt.datetime.now().isoformat(timespec="seconds"),
         "inputs": [{"path": f.rel, "sha256": f.sha256, "size": f.size, "forms": forms.get(f.rel, [])} for f in files],
         "counts": grade_counts(outcome.graded),
@@ -363,6 +384,7 @@ def demo(
             continue
         progress(name)
         _demo_last_year(samples, name, Path(out), workers)
+        _demo_first_period(samples, name, Path(out), workers)
         options = RunOptions(
             inbox,
             name,
@@ -394,6 +416,27 @@ def _demo_last_year(samples: Path, name: str, out: Path, workers: int) -> None:
                 documents=False,
             )
         )
+
+
+def _demo_first_period(samples: Path, name: str, out: Path, workers: int) -> None:
+    """A profile rated twice a year: `sample_workbooks/<profile>-<first period>/` is graded first, with
+    its documents, into the demo's ledger, so that the main run (the last period) compares with it."""
+    periods = list(load_profile(name).rules.get("periods") or [])
+    for period in periods[:-1]:
+        inbox = samples / f"{name}-{period}"
+        if inbox.is_dir():
+            run(
+                RunOptions(
+                    inbox,
+                    name,
+                    DEMO_YEAR,
+                    out / f"{name}-{period}",
+                    workers=workers,
+                    db=out / "fenji.db",
+                    notice_date=dt.date(DEMO_YEAR, 4, 10),
+                    period=period,
+                )
+            )
 
 
 def history(subject_id: str, db: str | Path | None = None, profile: str | None = None) -> list:

@@ -31,6 +31,7 @@ out_console = Console(soft_wrap=True)
 INBOX_HELP = "收件文件夹（递归查找工作簿）。Drop folder, searched recursively."
 PROFILE_HELP = "规则配置：内置名称（dingji 等）或 TOML 文件路径。Built-in profile name or path to a TOML file."
 YEAR_HELP = "评定年度。Grading year."
+PERIOD_HELP = "考评阶段：年初 或 年底（只用于一年考评两次的规则，如“五好”星级考评；默认年底）。Rating period, for profiles rated twice a year."
 DB_HELP = "台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."
 
 
@@ -100,6 +101,7 @@ def run(
         None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."
     ),
     workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
+    period: str = typer.Option("", "--period", help=PERIOD_HELP),
     templates: Path | None = typer.Option(
         None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."
     ),
@@ -168,6 +170,7 @@ def run(
         notice_issuer=issuer,
         county=county,
         executor=executor,
+        period=period,
     )
     result = _run_with_progress(api.run, options)
     _finish(result, show_problems=False)
@@ -188,9 +191,12 @@ def check(
         None, "--decisions", help="党委研究决定调整表。Committee decisions workbook."
     ),
     workers: int = typer.Option(api.default_workers(), "--workers", help="并行读取的进程数。Worker processes."),
+    period: str = typer.Option("", "--period", help=PERIOD_HELP),
 ) -> None:
     """只读取和校验，打印问题清单，不输出文件。Read and validate only; print the problem list."""
-    result = _run_with_progress(api.check, api.RunOptions(inbox, profile, year, decisions=decisions, workers=workers))
+    result = _run_with_progress(
+        api.check, api.RunOptions(inbox, profile, year, decisions=decisions, workers=workers, period=period)
+    )
     _finish(result, show_problems=True)
     raise typer.Exit(result.exit_code)
 
@@ -364,7 +370,11 @@ def history_command(
         out_console.print(f"台账中没有编号 {subject} 的记录。", highlight=False)
         raise typer.Exit(1)
     lines = ["年度\t规则\t单位\t名称\t得分\t等次\t说明"]  # tab-separated, as typed: scripts read it
-    lines += [f"{r.year}\t{r.profile}\t{r.unit}\t{r.name}\t{r.score}\t{r.grade}\t{'；'.join(r.markers)}" for r in rows]
+    # a profile rated twice a year shows its period with the year: 2027年初, 2027年底
+    lines += [
+        f"{r.year}{r.period}\t{r.profile}\t{r.unit}\t{r.name}\t{r.score}\t{r.grade}\t{'；'.join(r.markers)}"
+        for r in rows
+    ]
     typer.echo("\n".join(lines))
 
 
@@ -404,6 +414,7 @@ def watch(
     rescan: float = typer.Option(
         30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。Seconds between full rescans of INBOX."
     ),
+    period: str = typer.Option("", "--period", help=PERIOD_HELP),
 ) -> None:
     """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
     Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
@@ -421,7 +432,9 @@ def watch(
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    options = api.RunOptions(inbox, profile, year, out, db=db, workers=workers, documents=not no_documents)
+    options = api.RunOptions(
+        inbox, profile, year, out, db=db, workers=workers, documents=not no_documents, period=period
+    )
     show = lambda event: out_console.print(
         event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False
     )

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from fenji.api import DEMO_YEAR, RunOptions, run
-from fenji.systems import SYSTEMS, builtin_names
+from fenji.systems import SYSTEMS, builtin_names, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -23,9 +23,19 @@ OUTPUTS = ("results.csv", "problems.csv")
 
 
 def demo_runs(name: str) -> list[tuple[str, int]]:
-    """(sample folder, year) in the order the demo grades them."""
+    """(sample folder, year) in the order the demo grades them: last year's, this year's first
+    period (a profile rated twice a year: `<profile>-年初`), this year's."""
     runs = [(f"{name}-{DEMO_YEAR - 1}", DEMO_YEAR - 1)] if (SAMPLES / f"{name}-{DEMO_YEAR - 1}").is_dir() else []
+    runs += [(f"{name}-{p}", DEMO_YEAR) for p in _periods(name)[:-1] if (SAMPLES / f"{name}-{p}").is_dir()]
     return runs + [(name, DEMO_YEAR)]
+
+
+def _periods(name: str) -> list[str]:
+    return list(load_profile(name).rules.get("periods") or [])
+
+
+def _period_of(folder: str, name: str) -> str:
+    return next((p for p in _periods(name) if folder == f"{name}-{p}"), "")
 
 
 def grade_like_the_demo(name: str, out: Path) -> dict[str, Path]:
@@ -33,7 +43,8 @@ def grade_like_the_demo(name: str, out: Path) -> dict[str, Path]:
     folders = {}
     for folder, year in demo_runs(name):
         folders[folder] = out / folder
-        run(RunOptions(SAMPLES / folder, name, year, out / folder, db=out / "fenji.db", documents=False))
+        period = _period_of(folder, name)
+        run(RunOptions(SAMPLES / folder, name, year, out / folder, db=out / "fenji.db", documents=False, period=period))
     return folders
 
 

@@ -118,7 +118,7 @@ def test_a_ledger_of_the_older_schema_is_upgraded_by_migration(tmp_path: Path):
     with sqlite3.connect(db) as connection:
         names = [row[0] for row in connection.execute("SELECT name FROM migrations ORDER BY name")]
         columns = [row[1] for row in connection.execute("PRAGMA table_info(results)")]
-    assert names == ["001_runs_inputs_results", "002_result_details"] and "details" in columns
+    assert names == ["001_runs_inputs_results", "002_result_details", "003_run_period"] and "details" in columns
     history = load_history(db, load_profile("shengji"), 2027)
     assert history.kept["SB04"].grade == "后进"
     result = _run(SAMPLES / "shengji", 2027, db, tmp_path / "out")

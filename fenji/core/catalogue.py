@@ -242,6 +242,14 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
     )
     + _entries("计分", WARNING, ("trust-member-missing", "调查表或汇总表中没有某位成员（或班子整体）的栏目；未评定。"))
     + _entries("计分", NOTICE, ("trust-summary-ignored", "同一村既有调查表（选票）又有汇总表；按选票计算。"))
+    # --- wuhao (“五好”星级考评) -------------------------------------------------------------------
+    + _entries("校验", WARNING, ("yes-no-unknown", "“软弱涣散”或“服务型”的填写不是“是”或“否”；按留空处理。"))
+    + _entries(
+        "校验",
+        ERROR,
+        ("period-mismatch", "星级考评评分表的考评阶段与 --period 不一致（或未填写）；该表未使用。"),
+    )
+    + _entries("定级", WARNING, ("rating-down", "星级比上次考评减少（降位），列出失去的“好”或封顶、否决的原因。"))
 )
 
 BY_CODE = {entry.code: entry for entry in CATALOGUE}

@@ -28,6 +28,11 @@ class History:
     year: int
     kept: dict[str, SubjectRecord] = field(default_factory=dict)
     where: str = ""
+    # a profile rated twice a year (rules.md §8): `kept` is the previous rating, of `year` and `period`;
+    # `current` is this run's period and `earlier` every kept rating but this one (the archive's)
+    period: str = ""
+    current: str = ""
+    earlier: list[SubjectRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -39,8 +44,24 @@ class LastGrade:
     record: SubjectRecord | None = None
 
 
+def previous_rating(year: int, period: str, periods: list[str]) -> tuple[int, str]:
+    """The rating before (year, period): the year's earlier period, else last year's last one.
+
+    年底 → that year's 年初; 年初 → last year's 年底; a yearly profile ('') → last year.
+    """
+    if not period or period not in periods:
+        return year - 1, ""
+    index = periods.index(period)
+    return (year, periods[index - 1]) if index > 0 else (year - 1, periods[-1])
+
+
 def load_history(
-    db: str | Path | None, profile: Profile, year: int, problems: Problems | None = None, required: bool = True
+    db: str | Path | None,
+    profile: Profile,
+    year: int,
+    problems: Problems | None = None,
+    required: bool = True,
+    period: str = "",
 ) -> History:
     """Last year's results of `profile` from the ledger at `db` (default fenji.db), if it exists.
 
@@ -51,17 +72,23 @@ def load_history(
     at all (LedgerUnreachable), which stops every profile.
     """
     target = db or ledger_module.default_db()
+    before, before_period = previous_rating(year, period, list(profile.rules.get("periods") or []))
     if not ledger_module.exists(target):
-        return History(year - 1, {}, str(target))
+        return History(before, {}, str(target), before_period, period)
     try:
         with ledger_module.Ledger(target) as ledger:
-            return History(year - 1, ledger.results(profile.name, year - 1), ledger.where)
+            history = History(
+                before, ledger.results(profile.name, before, before_period), ledger.where, before_period, period
+            )
+            if period:
+                history.earlier = [r for r in ledger.all_results(profile.name) if (r.year, r.period) != (year, period)]
+            return history
     except ledger_module.LedgerError as exc:
         # a server that cannot be reached stops every profile: the run could not keep its results either
         if problems is None or required or isinstance(exc, ledger_module.LedgerUnreachable):
             raise
         problems.warning("ledger-read-failed", f"未能读取台账，汇总报告中不列上年比较：{exc}")
-        return History(year - 1, {}, str(target))
+        return History(before, {}, str(target), before_period, period)
 
 
 def last_grades(

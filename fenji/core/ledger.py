@@ -14,7 +14,7 @@ the results table's lock, so that writers follow one another (SQLite: BEGIN IMME
 
 Per run: the profile (name and sha256), the year, every input (path, sha256, forms). Per subject:
 final score, grade, markers, source cells and the profile's own columns. Results are keyed by
-(profile, year, unit, subject): re-running a year for a unit replaces that unit's results of that
+(profile, year, period, unit, subject), the period being '' except for a profile rated twice a year: re-running a year for a unit replaces that unit's results of that
 year, while the `runs` table keeps every run; another year adds. One run is one transaction.
 """
 
@@ -90,9 +90,38 @@ MIGRATION_2 = [
     "CREATE INDEX results_by_subject ON results (subject_id, profile, year)",
 ]
 
+MIGRATION_3 = [
+    # wuhao rates twice a year (--period 年初 | 年底): a run and its results are keyed by
+    # (profile, year, period); '' for the profiles that rate once a year. A primary key cannot be
+    # altered in SQLite, so the results table is rebuilt (the same statements work on PostgreSQL).
+    "ALTER TABLE runs ADD COLUMN period TEXT NOT NULL DEFAULT ''",
+    """CREATE TABLE results_by_period (
+        profile TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        period TEXT NOT NULL DEFAULT '',
+        unit TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        score TEXT NOT NULL,
+        grade TEXT NOT NULL,
+        markers TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (profile, year, period, unit, subject_id))""",
+    "INSERT INTO results_by_period (profile, year, period, unit, subject_id, run_id, name, category, score, grade, "
+    "markers, sources, details) SELECT profile, year, '', unit, subject_id, run_id, name, category, score, grade, "
+    "markers, sources, details FROM results",
+    "DROP TABLE results",
+    "ALTER TABLE results_by_period RENAME TO results",
+    "CREATE INDEX results_by_subject ON results (subject_id, profile, year, period)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("001_runs_inputs_results", MIGRATION_1),
     ("002_result_details", MIGRATION_2),
+    ("003_run_period", MIGRATION_3),
 ]
 
 MIGRATIONS_TABLE = "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
@@ -117,6 +146,7 @@ class RunRecord:
     fenji_version: str = ""
     exit_status: int = 0
     finished: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
+    period: str = ""  # 年初 / 年底 for a profile rated twice a year (wuhao), else empty
 
 
 @dataclass
@@ -135,6 +165,7 @@ class SubjectRecord:
     year: int = 0
     profile: str = ""
     run_id: int = 0
+    period: str = ""
 
 
 # --- connections ----------------------------------------------------------------------------
@@ -447,8 +478,8 @@ class Ledger:
         with self.store.transaction() as db:
             self.store.lock_results(db)
             run_id = db.insert(
-                "INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status, units) "
-                "VALUES (:profile, :sha, :year, :finished, :version, :status, :units)",
+                "INSERT INTO runs (profile, profile_sha256, year, finished, fenji_version, exit_status, units, period) "
+                "VALUES (:profile, :sha, :year, :finished, :version, :status, :units, :period)",
                 {
                     "profile": run.profile,
                     "sha": run.profile_sha256,
@@ -457,6 +488,7 @@ class Ledger:
                     "version": run.fenji_version,
                     "status": run.exit_status,
                     "units": _dump(units),
+                    "period": run.period,
                 },
             )
             for path, sha256, forms in run.inputs:
@@ -466,8 +498,9 @@ class Ledger:
                 )
             for unit in units:
                 db.execute(
-                    "DELETE FROM results WHERE profile = :profile AND year = :year AND unit = :unit",
-                    {"profile": run.profile, "year": run.year, "unit": unit},
+                    "DELETE FROM results WHERE profile = :profile AND year = :year AND period = :period "
+                    "AND unit = :unit",
+                    {"profile": run.profile, "year": run.year, "period": run.period, "unit": unit},
                 )
             for subject in subjects:
                 db.execute(_INSERT_RESULT, _result_params(run, run_id, subject))
@@ -475,27 +508,36 @@ class Ledger:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def results(self, profile: str, year: int) -> dict[str, SubjectRecord]:
-        """The kept results of one profile and year, by subject id."""
+    def results(self, profile: str, year: int, period: str = "") -> dict[str, SubjectRecord]:
+        """The kept results of one profile, year and period ('' for a yearly profile), by subject id."""
         rows = self._select(
-            "WHERE r.profile = :profile AND r.year = :year ORDER BY r.unit, r.subject_id",
-            {"profile": profile, "year": year},
+            "WHERE r.profile = :profile AND r.year = :year AND r.period = :period ORDER BY r.unit, r.subject_id",
+            {"profile": profile, "year": year, "period": period},
         )
         return {row.id: row for row in rows}
+
+    def all_results(self, profile: str) -> list[SubjectRecord]:
+        """Every kept result of one profile, oldest rating first (wuhao's archive shows them all)."""
+        return self._select(
+            "WHERE r.profile = :profile ORDER BY r.year, r.period, r.unit, r.subject_id", {"profile": profile}
+        )
 
     def history(self, subject_id: str, profile: str | None = None) -> list[SubjectRecord]:
         """One subject's results over the years (every profile unless one is named), oldest first."""
         where = "WHERE r.subject_id = :id" + (" AND r.profile = :profile" if profile else "")
-        return self._select(where + " ORDER BY r.year, r.profile, r.unit", {"id": subject_id, "profile": profile or ""})
+        # 年初 sorts before 年底 (U+521D < U+5E95), and '' (a yearly profile) before both
+        return self._select(
+            where + " ORDER BY r.year, r.period, r.profile, r.unit", {"id": subject_id, "profile": profile or ""}
+        )
 
     def runs(self) -> list[dict]:
         """Every run kept, oldest first: id, profile, sha256, year, finished, exit status, input count."""
         with self.store.transaction() as db:
             rows = db.execute(
                 "SELECT r.id, r.profile, r.profile_sha256, r.year, r.finished, r.exit_status, "
-                "(SELECT COUNT(*) FROM inputs i WHERE i.run_id = r.id) FROM runs r ORDER BY r.id"
+                "(SELECT COUNT(*) FROM inputs i WHERE i.run_id = r.id), r.period FROM runs r ORDER BY r.id"
             )
-        keys = ("id", "profile", "profile_sha256", "year", "finished", "exit_status", "inputs")
+        keys = ("id", "profile", "profile_sha256", "year", "finished", "exit_status", "inputs", "period")
         return [dict(zip(keys, row)) for row in rows]
 
     def inputs(self, run_id: int) -> list[tuple[str, str, list[str]]]:
@@ -508,7 +550,7 @@ class Ledger:
     def _select(self, where: str, params: dict) -> list[SubjectRecord]:
         sql = (
             "SELECT r.subject_id, r.name, r.unit, r.category, r.score, r.grade, r.markers, r.sources, r.details, "
-            "r.year, r.profile, r.run_id FROM results r " + where
+            "r.year, r.profile, r.run_id, r.period FROM results r " + where
         )
         with self.store.transaction() as db:
             rows = db.execute(sql, params)
@@ -526,14 +568,15 @@ class Ledger:
                 int(year),
                 profile,
                 int(run_id),
+                period,
             )
-            for ident, name, unit, category, score, grade, markers, sources, details, year, profile, run_id in rows
+            for ident, name, unit, category, score, grade, markers, sources, details, year, profile, run_id, period in rows
         ]
 
 
 _INSERT_RESULT = (
-    "INSERT INTO results (profile, year, unit, subject_id, run_id, name, category, score, grade, markers, "
-    "sources, details) VALUES (:profile, :year, :unit, :id, :run, :name, :category, :score, :grade, "
+    "INSERT INTO results (profile, year, period, unit, subject_id, run_id, name, category, score, grade, markers, "
+    "sources, details) VALUES (:profile, :year, :period, :unit, :id, :run, :name, :category, :score, :grade, "
     ":markers, :sources, :details)"
 )
 
@@ -542,6 +585,7 @@ def _result_params(run: RunRecord, run_id: int, s: SubjectRecord) -> dict:
     return {
         "profile": run.profile,
         "year": run.year,
+        "period": run.period,
         "unit": s.unit,
         "id": s.id,
         "run": run_id,

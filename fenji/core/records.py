@@ -35,6 +35,7 @@ class RosterEntry:
     joined: dt.date | None = None
     ineligible: str = ""  # star profiles: 不参评情形 code(s)
     note: str = ""
+    sector: str = ""  # optional 领域 column (农村, 社区, 机关, 两新组织), for the five-goods rating
 
 
 @dataclass

@@ -24,6 +24,7 @@ from fenji.forms import (
     score_sheet,
     self_eval,
     star_roster,
+    star_score_sheet,
     summary,
     ten_stars,
     trust_ballots,
@@ -49,6 +50,7 @@ FORMS: tuple[Form, ...] = (
     trust_summary.FORM,
     trust_ballots.FORM,
     cadre_roster.FORM,
+    star_score_sheet.FORM,
 )
 FORM_BY_KIND = {form.kind: form for form in FORMS}
 SPECS = tuple(form.spec for form in FORMS)

@@ -59,6 +59,7 @@ KIND_LABELS = {
     "cadre_roster": "两委班子成员名册",
     "trust_ballots": "公信度调查表",
     "trust_summary": "公信度调查汇总表",
+    "star_score_sheet": "星级考评评分表",
 }
 
 

@@ -51,6 +51,7 @@ def _roster_entry(ctx: Context, row: Row, default_unit: str) -> RosterEntry | No
         members=members,
         secretary=text(row.cells.get("党组织书记")),
         last_grade=text(row.cells.get("上年等次")),
+        sector=text(row.cells.get("领域")),
     )
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 import tomllib
 
 from fenji.core.profiles import Profile, ProfileError, build_profile, check_required
-from fenji.systems import dingji, gongxin, shengji, shixing, xingji, youxiu
+from fenji.systems import dingji, gongxin, shengji, shixing, wuhao, xingji, youxiu
 
 if TYPE_CHECKING:
     from fenji.core.documents import Plan
@@ -82,6 +82,7 @@ SYSTEMS: tuple[System, ...] = (
     shixing.SYSTEM,
     youxiu.SYSTEM,
     gongxin.SYSTEM,
+    wuhao.SYSTEM,
 )
 BY_NAME = {system.name: system for system in SYSTEMS}
 
