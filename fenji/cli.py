@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fenji import api
 from fenji.core.problems import FatalError
+from fenji.core.returns import missing_summary
 
 app = typer.Typer(
     add_completion=False,
@@ -129,6 +130,9 @@ def run(
         help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
         "Issue date of the five-star cards (default: the notice date).",
     ),
+    due: str | None = typer.Option(
+        None, "--due", help="报送截止日期 YYYY-MM-DD：此后仍缺报的注明逾期（收件进度、催报）。Deadline for the returns."
+    ),
     executor: str | None = typer.Option(
         None,
         "--executor",
@@ -137,12 +141,13 @@ def run(
 ) -> None:
     """读取、校验、定级并输出结果和文书。Read, validate, grade, and write results and documents."""
     try:
-        start, end, issued = (
+        start, end, issued, deadline = (
             _date(option, text)
             for option, text in (
                 ("--notice-date", notice_date),
                 ("--notice-end", notice_end),
                 ("--card-date", card_date),
+                ("--due", due),
             )
         )
     except ValueError as exc:
@@ -168,12 +173,13 @@ def run(
         notice_issuer=issuer,
         county=county,
         executor=executor,
+        due=deadline,
     )
     result = _run_with_progress(api.run, options)
     _finish(result, show_problems=False)
     if result.exit_code != api.EXIT_NOTHING_GRADED:
         out_console.print(
-            f"结果已写入 {out}（results.csv、results.xlsx、problems.csv、run.json"
+            f"结果已写入 {out}（results.csv、results.xlsx、problems.csv、returns.csv、run.json"
             f"{'、documents/' if result.documents else ''}）。"
         )
     raise typer.Exit(result.exit_code)
@@ -223,6 +229,9 @@ def _finish(result: api.RunResult, show_problems: bool) -> None:
         out_console.print(f"问题清单：错误 {errors} 条，警告 {warnings} 条，提示 {result.problems.count('提示')} 条。")
         for line in notable_lines([result]):
             out_console.print(f"[yellow]{escape(line)}[/]", highlight=False)
+        missing = missing_summary(result.returns)
+        if missing:
+            out_console.print(f"[yellow]{escape(missing)}[/]", highlight=False)
     _summary(result)
     if result.exit_code == api.EXIT_NEEDS_ATTENTION:
         out_console.print("[yellow]有需要处理的问题（错误、未评定或待定），请查看问题清单。[/]")
@@ -404,6 +413,9 @@ def watch(
     rescan: float = typer.Option(
         30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。Seconds between full rescans of INBOX."
     ),
+    due: str | None = typer.Option(
+        None, "--due", help="报送截止日期 YYYY-MM-DD：此后仍缺报的注明逾期（收件进度、催报）。Deadline for the returns."
+    ),
 ) -> None:
     """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
     Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
@@ -421,7 +433,14 @@ def watch(
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    options = api.RunOptions(inbox, profile, year, out, db=db, workers=workers, documents=not no_documents)
+    try:
+        deadline = _date("--due", due)
+    except ValueError as exc:
+        console.print(f"[bold red]日期不对：[/]{escape(str(exc))}", highlight=False)
+        raise typer.Exit(2)
+    options = api.RunOptions(
+        inbox, profile, year, out, db=db, workers=workers, documents=not no_documents, due=deadline
+    )
     show = lambda event: out_console.print(
         event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False
     )
