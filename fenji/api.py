@@ -472,3 +472,20 @@ def watch(
         stop or threading.Event()
     )
     return EXIT_OK
+
+
+# --- the office's read-only page ------------------------------------------------------------
+
+
+def serve_check(out: Path, host: str = "127.0.0.1", password: str | None = None) -> None:
+    """What `serve` refuses before it starts (fenji.web.ServeRefused: a missing OUT, a non-local host without a password)."""
+    from fenji.web import check_start
+
+    check_start(Path(out), host, password)
+
+
+def serve(out: Path, host: str = "127.0.0.1", port: int = 8000, password: str | None = None) -> None:
+    """`fenji serve OUT`: the read-only page of OUT (fenji.web) until interrupted."""
+    from fenji.web import serve as run_server
+
+    run_server(Path(out), host, port, password)

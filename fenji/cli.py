@@ -452,6 +452,31 @@ def watch(
     raise typer.Exit(code)
 
 
+@app.command()
+def serve(
+    out: Path = typer.Argument(..., help="fenji run / fenji watch 的输出文件夹。The output folder to show."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="监听地址（默认只允许本机访问）；其他地址须加 --password。Address to bind."
+    ),
+    port: int = typer.Option(8000, "--port", help="端口。Port."),
+    password: str | None = typer.Option(
+        None, "--password", envvar="FENJI_PASSWORD", help="访问密码（HTTP 基本认证）。Password (HTTP basic auth)."
+    ),
+) -> None:
+    """只读网页：收件进度、问题清单、结果和文书下载，每次刷新读取最新结果。Read-only page of OUT."""
+    from fenji.web import ServeRefused
+
+    try:
+        api.serve_check(out, host, password)
+    except ServeRefused as exc:
+        console.print(f"[bold red]无法启动：[/]{escape(str(exc))}", highlight=False)
+        raise typer.Exit(2)
+    shown = "本机" if host in ("127.0.0.1", "localhost", "::1") else host
+    out_console.print(f"请用浏览器打开 http://{host}:{port}/ （{shown}；按 Ctrl-C 停止）。", highlight=False)
+    api.serve(out, host, port, password)
+    raise typer.Exit(0)
+
+
 # --- the command line's own words: Chinese errors, help that wraps Chinese, flags shown as flags --------
 
 CLICK_ERRORS = sys.modules[typer.BadParameter.__module__]  # click, or the copy a recent Typer carries
