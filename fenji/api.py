@@ -285,9 +285,11 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool
     try:
         if options.documents:
             from fenji.core.documents import write_documents
+            from fenji.core.returns_documents import with_returns
 
             system = system_of(outcome.profile)
-            written = write_documents(outcome, options, pending, system.plan_documents, templates_of(system), pool)
+            planner = with_returns(system.plan_documents)  # the system's documents, then 收件进度 and 催报
+            written = write_documents(outcome, options, pending, planner, templates_of(system), pool)
             outcome.documents = [out / path.relative_to(pending) for path in written]
         _write_ledger(options, outcome, files)
         write_csv(outcome.results, pending / "results.csv")

@@ -16,6 +16,7 @@ import pytest
 from fenji.api import RunOptions, check, run
 from fenji.core.documents import Plan, write_documents
 from fenji.core.returns import COLUMNS
+from fenji.core.returns_documents import with_returns
 from fenji.systems import builtin_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,9 @@ def test_progress_pdf_and_reminder_per_unit_with_gaps(tmp_path: Path, name: str)
     due = dt.date.today() - dt.timedelta(days=3)
     options = RunOptions(SAMPLES / name, name, 2027, tmp_path, db=tmp_path / "fenji.db", due=due)
     outcome = check(options)
-    written = write_documents(outcome, options, tmp_path, lambda *args: Plan(), ROOT / "fenji" / "core" / "templates")
+    written = write_documents(
+        outcome, options, tmp_path, with_returns(lambda *args: Plan()), ROOT / "fenji" / "core" / "templates"
+    )
     unit = PROFILES_WITH_GAPS[name]
     assert written == [tmp_path / "documents" / unit / "收件进度.pdf"]
     missing = [r for r in outcome.returns if r.status == "缺报"]

@@ -17,6 +17,7 @@ import pytest
 
 from fenji.api import RunOptions, check, run
 from fenji.core.documents import Plan, write_documents
+from fenji.core.returns_documents import with_returns
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -77,7 +78,7 @@ def graded(served):
     assert status == 200 and "输出文件夹中还没有结果" in body.decode()
     options = RunOptions(SAMPLES / "dingji", "dingji", 2027, out, db=out / "fenji.db", documents=False)
     run(options)
-    write_documents(check(options), options, out, lambda *args: Plan(), TEMPLATES)
+    write_documents(check(options), options, out, with_returns(lambda *args: Plan()), TEMPLATES)
     outside = out.parent / "secret.pdf"
     outside.write_text("outside OUT")
     (out / "documents" / "白河镇" / "link.pdf").symlink_to(outside)

@@ -737,9 +737,6 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
     try:
         _font_problems(outcome)
         plan = planner(outcome, options, env, staging)
-        from fenji.core.returns_documents import add_returns_documents  # it builds on this module
-
-        add_returns_documents(plan, env, outcome, options, staging)
         _glyph_problems(outcome, [job.html for job in plan.jobs])
         workers = options.workers if len(outcome.graded.subjects) >= POOL_MIN_SUBJECTS else 1
         if pool is not None:  # a fenji.core.executors.DaskPool: batches of jobs on the cluster

@@ -90,3 +90,14 @@ def add_returns_documents(plan: Plan, env, outcome, options, root: Path) -> None
             progress_doc(outcome, options, unit, missing, today),
             folder / PROGRESS_PDF,
         )
+
+
+def with_returns(planner):
+    """A system's `plan_documents` followed by the shared 收件进度 documents."""
+
+    def plan(outcome, options, env, root: Path) -> Plan:
+        planned = planner(outcome, options, env, root)
+        add_returns_documents(planned, env, outcome, options, root)
+        return planned
+
+    return plan
