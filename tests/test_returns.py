@@ -146,3 +146,32 @@ def test_cli_summary_counts_missing_returns_per_unit(tmp_path: Path):
     )
     assert done.returncode == 1
     assert "缺报 2 份：白河镇 2 份" in done.stdout
+
+
+def test_a_rerun_renders_only_the_documents_that_changed(tmp_path: Path):
+    """One file comes back in 白河镇: the documents whose HTML changed (its 收件进度, the run-wide report)
+    are laid out again; 清溪镇's PDFs are the previous generation's (the same files, hard-linked)."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "dingji", inbox)
+    late = inbox / "白河镇" / "村级报送" / "附件2-沙坝村党支部自评表.xlsx"
+    held = tmp_path / late.name
+    shutil.move(late, held)
+    options = RunOptions(inbox, "dingji", 2027, tmp_path / "out", db=tmp_path / "fenji.db")
+    options.notice_date = dt.date(2027, 4, 10)
+    first = run(options)
+    assert first.render_stats.reused == 0
+    documents = tmp_path / "out" / "documents"
+    before = {p.relative_to(documents): p.stat().st_ino for p in documents.rglob("*.pdf")}
+    shutil.move(held, late)
+    second = run(options)
+    after = {p.relative_to(documents): p.stat().st_ino for p in documents.rglob("*.pdf")}
+    qingxi = {p for p in after if p.parts[0] == "清溪镇"}
+    assert qingxi and all(after[p] == before[p] for p in qingxi)  # kept, not laid out again
+    progress = Path("白河镇") / "收件进度.pdf"  # 沙坝村 still owes its 评分定级表 row, no longer its 自评表
+    assert after[progress] != before[progress]
+    text = subprocess.run(["pdftotext", str(documents / progress), "-"], capture_output=True, text=True).stdout
+    assert "BH09" in text and text.count("自评表（附件2）") == 1  # 石门村 (BH02) still owes its own
+    assert after[Path("汇总报告.pdf")] != before[Path("汇总报告.pdf")]
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert second.render_stats.reused == len(after) - len(changed) >= len(qingxi)
+    assert set(after) == {p.relative_to(documents) for p in second.documents}
