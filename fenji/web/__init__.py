@@ -130,10 +130,11 @@ def page_data(out: Path, level: str = "", unit: str = "") -> dict:
     returns = _csv(out / "returns.csv")
     problems = _csv(out / "problems.csv")
     results = _csv(out / "results.csv")
+    units_of = _subject_units(results + returns)
     shown = [
         p
         for p in problems
-        if (not level or p.get("级别") == level) and (not unit or _problem_unit(p, returns, results) == unit)
+        if (not level or p.get("级别") == level) and (not unit or _problem_unit(p, units_of) == unit)
     ]
     units = sorted({r.get("单位", "") for r in results} | {r.get("单位", "") for r in returns})
     progress = progress_by_unit(returns)
@@ -158,12 +159,20 @@ def page_data(out: Path, level: str = "", unit: str = "") -> dict:
     }
 
 
-def _problem_unit(problem: dict, returns: list[dict], results: list[dict]) -> str:
+def _subject_units(rows: list[dict]) -> dict[str, str]:
+    units: dict[str, str] = {}
+    for row in rows:
+        for key in (row.get("名称", ""), row.get("编号", "")):  # an 编号 wins over a namesake's name
+            if key:
+                units[key] = row.get("单位", "")
+    return units
+
+
+def _problem_unit(problem: dict, units_of: dict[str, str]) -> str:
     """A problem's unit: its subject's, else the first folder of its file (the town's folder)."""
     subject = problem.get("对象", "")
-    for row in results:
-        if subject and subject in (row.get("编号"), row.get("名称")):
-            return row.get("单位", "")
+    if subject in units_of:
+        return units_of[subject]
     return problem.get("文件", "").split("/")[0] if "/" in problem.get("文件", "") else ""
 
 
