@@ -37,6 +37,7 @@ from fenji.core.problems import EXIT_NEEDS_ATTENTION, EXIT_NOTHING_GRADED, EXIT_
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult
 from fenji.core.results import grade_counts, results_table
+from fenji.core.returns import returns_frame
 from fenji.grading.grade import PENDING, UNGRADED, Graded, grade
 from fenji.grading.subject import Scored
 from fenji.systems import builtin_names, load_profile, system_of, templates_of
@@ -73,6 +74,7 @@ class RunOptions:
     card_date: dt.date | None = None  # 五星卡 issue date (default: the documents' date, notice_date)
     executor: str | None = None  # dask://HOST:PORT or dask-local: read and render on Dask (fenji.core.executors)
     period: str = ""  # --period 年初 | 年底 for a profile rated twice a year (its default when empty)
+    due: dt.date | None = None  # --due: the last day to return the forms; missing returns after it are 逾期
 
 
 @dataclass
@@ -89,6 +91,7 @@ class RunResult:
     seconds: float = 0.0
     history: object = None  # fenji.core.history.History: last year's ledger results (every profile's report)
     render_stats: object = None  # fenji.core.documents.RenderStats of the documents written (files, pages, seconds)
+    returns: list = field(default_factory=list)  # fenji.core.returns.Return: 收件进度, one per subject and form
 
 
 def check(options: RunOptions) -> RunResult:
@@ -148,6 +151,7 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
         )
         scored = system.score(results, profile, problems, history)
         graded = system.after_grading(grade(scored.subjects, profile, scored.decisions, problems), profile)
+        returns = _returns(options, system, profile, scored, results, problems)
     except RosterMissing as exc:
         return RunResult(
             EXIT_NOTHING_GRADED,
@@ -160,6 +164,7 @@ def _stages(options: RunOptions, write: bool, pool: executors.DaskPool | None) -
     table = results_table(graded, profile, system.result_columns(profile), system.result_values)
     outcome = RunResult(_exit_code(problems, graded), profile, problems, table, graded, scored, results)
     outcome.history = history
+    outcome.returns = returns
     if write and options.out is not None:
         _write(options, outcome, files, pool)
     outcome.seconds = time.monotonic() - started
@@ -179,6 +184,17 @@ def resolve_period(period: str, profile: Profile) -> str:
     if period not in periods:
         raise FatalError(f"--period 为“{period}”，应为 {' 或 '.join(periods)}。")
     return period
+
+
+def _returns(options: RunOptions, system, profile: Profile, scored: Scored, results, problems: Problems) -> list:
+    """收件进度: the system's needs of every roster subject, their state, and a `missing-return` error
+    for each form not yet back (so that problems.csv is the clerk's whole to-do list)."""
+    from fenji.core.returns import report_missing, returns_of
+
+    decided = {d.id for d in scored.decisions if d.id} | {d.name for d in scored.decisions if d.name}
+    rows = returns_of(system.needed_returns(profile, scored.roster, results), results, problems, decided)
+    report_missing(rows, problems, options.due, dt.date.today())
+    return rows
 
 
 PROFILE_HINT_FILES = 200  # enough to know a folder's forms; the hint is only worked out when a run failed
@@ -288,9 +304,11 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool
     try:
         if options.documents:
             from fenji.core.documents import write_documents
+            from fenji.core.returns_documents import with_returns
 
             system = system_of(outcome.profile)
-            written = write_documents(outcome, options, pending, system.plan_documents, templates_of(system), pool)
+            planner = with_returns(system.plan_documents)  # the system's documents, then 收件进度 and 催报
+            written = write_documents(outcome, options, pending, planner, templates_of(system), pool)
             outcome.documents = [out / path.relative_to(pending) for path in written]
         _write_ledger(options, outcome, files)
         write_csv(outcome.results, pending / "results.csv")
@@ -298,6 +316,7 @@ def _write(options: RunOptions, outcome: RunResult, files: list[InputFile], pool
             outcome.results, "单位", pending / "results.xlsx", f"{options.year}年度{outcome.profile.title}结果"
         )
         write_problems(outcome.problems.sorted(), pending / "problems.csv")
+        write_csv(returns_frame(outcome.returns), pending / "returns.csv")
         write_json(run_info(options, outcome, files), pending / "run.json")
     except BaseException:
         shutil.rmtree(pending, ignore_errors=True)
@@ -498,3 +517,20 @@ def watch(
         stop or threading.Event()
     )
     return EXIT_OK
+
+
+# --- the office's read-only page ------------------------------------------------------------
+
+
+def serve_check(out: Path, host: str = "127.0.0.1", password: str | None = None) -> None:
+    """What `serve` refuses before it starts (fenji.web.ServeRefused: a missing OUT, a non-local host without a password)."""
+    from fenji.web import check_start
+
+    check_start(Path(out), host, password)
+
+
+def serve(out: Path, host: str = "127.0.0.1", port: int = 8000, password: str | None = None) -> None:
+    """`fenji serve OUT`: the read-only page of OUT (fenji.web) until interrupted."""
+    from fenji.web import serve as run_server
+
+    run_server(Path(out), host, port, password)

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fenji import api
 from fenji.core.problems import FatalError
+from fenji.core.returns import missing_summary
 
 app = typer.Typer(
     add_completion=False,
@@ -131,6 +132,9 @@ def run(
         help="五星卡发卡日期 YYYY-MM-DD（默认同 --notice-date），有效期自该日起半年。"
         "Issue date of the five-star cards (default: the notice date).",
     ),
+    due: str | None = typer.Option(
+        None, "--due", help="报送截止日期 YYYY-MM-DD：此后仍缺报的注明逾期（收件进度、催报）。Deadline for the returns."
+    ),
     executor: str | None = typer.Option(
         None,
         "--executor",
@@ -139,12 +143,13 @@ def run(
 ) -> None:
     """读取、校验、定级并输出结果和文书。Read, validate, grade, and write results and documents."""
     try:
-        start, end, issued = (
+        start, end, issued, deadline = (
             _date(option, text)
             for option, text in (
                 ("--notice-date", notice_date),
                 ("--notice-end", notice_end),
                 ("--card-date", card_date),
+                ("--due", due),
             )
         )
     except ValueError as exc:
@@ -171,12 +176,13 @@ def run(
         county=county,
         executor=executor,
         period=period,
+        due=deadline,
     )
     result = _run_with_progress(api.run, options)
     _finish(result, show_problems=False)
     if result.exit_code != api.EXIT_NOTHING_GRADED:
         out_console.print(
-            f"结果已写入 {out}（results.csv、results.xlsx、problems.csv、run.json"
+            f"结果已写入 {out}（results.csv、results.xlsx、problems.csv、returns.csv、run.json"
             f"{'、documents/' if result.documents else ''}）。"
         )
     raise typer.Exit(result.exit_code)
@@ -229,6 +235,9 @@ def _finish(result: api.RunResult, show_problems: bool) -> None:
         out_console.print(f"问题清单：错误 {errors} 条，警告 {warnings} 条，提示 {result.problems.count('提示')} 条。")
         for line in notable_lines([result]):
             out_console.print(f"[yellow]{escape(line)}[/]", highlight=False)
+        missing = missing_summary(result.returns)
+        if missing:
+            out_console.print(f"[yellow]{escape(missing)}[/]", highlight=False)
     _summary(result)
     if result.exit_code == api.EXIT_NEEDS_ATTENTION:
         out_console.print("[yellow]有需要处理的问题（错误、未评定或待定），请查看问题清单。[/]")
@@ -415,6 +424,9 @@ def watch(
         30.0, "--rescan", min=1.0, help="每隔多少秒全面检查一次收件文件夹。Seconds between full rescans of INBOX."
     ),
     period: str = typer.Option("", "--period", help=PERIOD_HELP),
+    due: str | None = typer.Option(
+        None, "--due", help="报送截止日期 YYYY-MM-DD：此后仍缺报的注明逾期（收件进度、催报）。Deadline for the returns."
+    ),
 ) -> None:
     """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
     Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
@@ -432,8 +444,21 @@ def watch(
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    try:
+        deadline = _date("--due", due)
+    except ValueError as exc:
+        console.print(f"[bold red]日期不对：[/]{escape(str(exc))}", highlight=False)
+        raise typer.Exit(2)
     options = api.RunOptions(
-        inbox, profile, year, out, db=db, workers=workers, documents=not no_documents, period=period
+        inbox,
+        profile,
+        year,
+        out,
+        db=db,
+        workers=workers,
+        documents=not no_documents,
+        period=period,
+        due=deadline,
     )
     show = lambda event: out_console.print(
         event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False
@@ -444,6 +469,31 @@ def watch(
         console.print(f"[bold red]无法开始监视：[/]{exc}")
         raise typer.Exit(2)
     raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    out: Path = typer.Argument(..., help="fenji run / fenji watch 的输出文件夹。The output folder to show."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="监听地址（默认只允许本机访问）；其他地址须加 --password。Address to bind."
+    ),
+    port: int = typer.Option(8000, "--port", help="端口。Port."),
+    password: str | None = typer.Option(
+        None, "--password", envvar="FENJI_PASSWORD", help="访问密码（HTTP 基本认证）。Password (HTTP basic auth)."
+    ),
+) -> None:
+    """只读网页：收件进度、问题清单、结果和文书下载，每次刷新读取最新结果。Read-only page of OUT."""
+    from fenji.web import ServeRefused
+
+    try:
+        api.serve_check(out, host, password)
+    except ServeRefused as exc:
+        console.print(f"[bold red]无法启动：[/]{escape(str(exc))}", highlight=False)
+        raise typer.Exit(2)
+    shown = "本机" if host in ("127.0.0.1", "localhost", "::1") else host
+    out_console.print(f"请用浏览器打开 http://{host}:{port}/ （{shown}；按 Ctrl-C 停止）。", highlight=False)
+    api.serve(out, host, port, password)
+    raise typer.Exit(0)
 
 
 # --- the command line's own words: Chinese errors, help that wraps Chinese, flags shown as flags --------

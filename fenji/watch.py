@@ -50,7 +50,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from fenji import __version__
-from fenji.core.catalogue import COMMITTEE_CODES
+from fenji.core.catalogue import ACCEPTED_CODES
 from fenji.core.discover import IGNORED_DIRS, WORKBOOK_SUFFIXES, is_lock_or_temp, sha256_file
 from fenji.core.outputs import OutputLocked, atomic_path, output_lock, prepare_out_or_fail, write_json
 from fenji.core.problems import ERROR, EXIT_NOTHING_GRADED, WARNING, FatalError, Problem
@@ -873,7 +873,7 @@ def repeat_note(rel: str, earlier: str, problems: list[Problem] | None = None) -
 
 def _has_errors(problems: list[Problem]) -> bool:
     """Errors that send a file back: not those the committee settles (the village cannot fix them)."""
-    return any(p.level == ERROR and p.code not in COMMITTEE_CODES for p in problems)
+    return any(p.level == ERROR and p.code not in ACCEPTED_CODES for p in problems)
 
 
 def _where(problem: Problem) -> str:

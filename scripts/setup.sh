@@ -28,8 +28,9 @@ fi
 # recommends: ~56 packages, ~270 MB, ~15 s from a mirror. The demo does not need it.
 # PostgreSQL's server programs (initdb, pg_ctl, postgres): tests/pg.py starts a throw-away server of
 # its own in a temporary folder (tests/test_ledger_pg.py); the system cluster is not used.
+# Chromium: tests/test_serve.py reads `fenji serve`'s page in a real headless browser (--dump-dom).
 BARE_PACKAGES=()
-[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui postgresql)
+[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui postgresql chromium)
 bare=()
 for pkg in "${BARE_PACKAGES[@]+"${BARE_PACKAGES[@]}"}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || bare+=("$pkg")
@@ -52,7 +53,7 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
   step_done
 fi
-if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed, sqlalchemy, psycopg" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed, sqlalchemy, psycopg, starlette, uvicorn" >/dev/null 2>&1 \
    || [[ pyproject.toml -nt .venv/.fenji-installed ]]; then
   step "安装 Python 依赖（pip install -e '.[test]'，首次约 1 分钟，期间不显示进度）"
   # (the local mirror configuration of some machines prints one harmless warning per package)

@@ -19,7 +19,9 @@ from fenji.systems import SYSTEMS, builtin_names, load_profile
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
 GOLDEN = ROOT / "tests" / "golden" / "demo"
-OUTPUTS = ("results.csv", "problems.csv")
+OUTPUTS = ("results.csv", "problems.csv", "returns.csv")
+# a form without a date field is dated by its file's modification time, which a checkout does not keep
+UNSTABLE = {"returns.csv": ["日期"]}
 
 
 def demo_runs(name: str) -> list[tuple[str, int]]:
@@ -49,7 +51,8 @@ def grade_like_the_demo(name: str, out: Path) -> dict[str, Path]:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame.drop(columns=UNSTABLE.get(path.name, []))
 
 
 @pytest.mark.parametrize("name", builtin_names())

@@ -41,8 +41,9 @@ def run_check(inbox: Path):
 
 
 def file_problems(result) -> list:
-    """Problems that name a file (what reading and checking the inputs found), ignoring grading notes."""
-    return [p for p in result.problems if p.file]
+    """Problems that name a file (what reading and checking the inputs found), ignoring grading notes and
+    the forms not yet returned (the towns here send no 自评表: tests/test_returns.py)."""
+    return [p for p in result.problems if p.file and p.code != "missing-return"]
 
 
 def by_id(result) -> dict[str, dict]:
@@ -478,7 +479,7 @@ def test_town_from_genuine_xls_is_graded_the_same(tmp_path):
     mismatches = found(result.problems, "total-mismatch")
     assert sorted(p.cell for p in mismatches) == ["K6", "K7", "K8", "K9"]
     assert {p.level for p in mismatches} == {WARNING}
-    assert [p for p in result.problems if p.level == ERROR] == []
+    assert [p for p in result.problems if p.level == ERROR and p.code != "missing-return"] == []
 
 
 def test_names_match_after_normalisation(tmp_path):

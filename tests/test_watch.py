@@ -599,3 +599,25 @@ def test_restart_after_a_stop_processes_only_what_is_new(tmp_path: Path):
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert len(info["inputs"]) == 4
     assert {"新田村党支部", "杨柳村党支部"} <= {name for name, row in results(out).items() if row["自评得分"]}
+
+
+def returns_of(out: Path) -> dict[tuple[str, str], str]:
+    with open(out / "returns.csv", encoding="utf-8-sig", newline="") as handle:
+        return {(row["名称"], row["表"]): row["状态"] for row in csv.DictReader(handle)}
+
+
+def test_returns_are_refreshed_after_each_batch_and_never_send_the_roster_back(tmp_path: Path):
+    """The forms still to come are errors (missing-return) at the roster's rows, but the roster is right:
+    it is accepted; returns.csv follows each batch."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    seed(inbox, SELF_XINTIAN)
+    with Running(inbox, out) as w:
+        w.wait("定级")
+        progress = returns_of(out)
+        assert progress[("新田村党支部", "自评表（附件2）")] == "已收"
+        assert progress[("杨柳村党支部", "自评表（附件2）")] == "缺报"
+        drop(TOWN / "村级报送" / SELF_YANGLIU, inbox / VILLAGE / SELF_YANGLIU)
+        w.wait("接收", "杨柳村")
+        w.wait("定级", count=2)
+    assert returns_of(out)[("杨柳村党支部", "自评表（附件2）")] == "已收"
+    assert accepted(inbox, "清溪镇党组织名册.xlsx") and not returned(inbox, "清溪镇党组织名册.xlsx")

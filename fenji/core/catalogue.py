@@ -20,11 +20,14 @@ class ProblemCode:
     stage: str  # where it arises: 收件, 读表, 校验, 计分, 定级, 文书, 台账
     meaning: str
     committee: bool = False  # an error for the committee (党委) to settle: the village's file is right
+    chase: bool = False  # an error about a form not yet returned: the files that came are right
 
 
-def _entries(stage: str, levels, *pairs: tuple[str, str], committee: bool = False) -> list[ProblemCode]:
+def _entries(
+    stage: str, levels, *pairs: tuple[str, str], committee: bool = False, chase: bool = False
+) -> list[ProblemCode]:
     levels = levels if isinstance(levels, tuple) else (levels,)
-    return [ProblemCode(code, levels, stage, meaning, committee) for code, meaning in pairs]
+    return [ProblemCode(code, levels, stage, meaning, committee, chase) for code, meaning in pairs]
 
 
 CATALOGUE: tuple[ProblemCode, ...] = tuple(
@@ -44,6 +47,16 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         "收件",
         (NOTICE, ERROR),
         ("not-a-workbook", "不是 Excel 工作簿：扩展名不是 .xlsx/.xls 的文件跳过（提示）；扩展名是但内容不是（错误）。"),
+    )
+    + _entries(
+        "收件",
+        ERROR,
+        (
+            "missing-return",
+            "名册中的对象尚未报送所需的表（或其中的一行），见 returns.csv 和各单位的收件进度.pdf、催报.txt；"
+            "给出 --due 时注明是否逾期（不退回已报送的表）。",
+        ),
+        chase=True,
     )
     # --- 读表: opening a workbook, within the per-file limits -------------------------------------
     + _entries(
@@ -256,6 +269,8 @@ BY_CODE = {entry.code: entry for entry in CATALOGUE}
 # errors for the committee (党委), not for the village that sent the file: `fenji watch` accepts the
 # file (the error stays in the run's problem list) instead of sending it back
 COMMITTEE_CODES = frozenset(entry.code for entry in CATALOGUE if entry.committee)
+# errors `fenji watch` never sends a file back for: the committee's, and the forms still to chase
+ACCEPTED_CODES = COMMITTEE_CODES | frozenset(entry.code for entry in CATALOGUE if entry.chase)
 
 
 def problems_markdown() -> str:

@@ -301,7 +301,9 @@ def units_of(frame) -> list[str]:
 
 
 def rows_of(frame, unit: str) -> list[dict]:
-    return [row for row in frame.to_dict("records") if str(row["单位"]) == unit]
+    # the unit's rows first, then to dicts: each unit's documents ask, and the whole frame each time was
+    # most of planning a county's documents
+    return frame[frame["单位"].astype(str) == unit].to_dict("records")
 
 
 def note_text(row: dict) -> str:
@@ -714,6 +716,70 @@ class RenderStats:
     files: int = 0
     pages: int = 0
     seconds: float = 0.0
+    reused: int = 0  # PDFs taken over from the previous generation (their HTML had not changed)
+
+
+# --- re-rendering only what changed ------------------------------------------------------------
+# A PDF is a function of its HTML (fonts and dates are in it) and the PDF variant: a job whose HTML is
+# what the previous generation rendered keeps that generation's PDFs (hard links: a generation is never
+# modified, only replaced). In `fenji watch`, one returned file changes its unit's documents and the
+# run-wide report; the other units' PDFs are not laid out again.
+
+RENDER_KEYS = ".rendered.json"  # hidden: not a document, not served
+
+
+def _job_key(job: render.Job, variant: str | None) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(job.html.encode("utf-8"))
+    digest.update(repr((variant, __version__, [(part.title, part.anchor) for part in job.parts])).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _load_render_keys(previous: Path | None) -> dict:
+    import json
+
+    try:
+        return json.loads((previous / RENDER_KEYS).read_text(encoding="utf-8")) if previous else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def reuse_unchanged(jobs: list[render.Job], previous: Path | None, staging: Path, variant: str | None):
+    """(jobs to render, (path, pages) kept from `previous`, job key per part path) for this plan."""
+    known = _load_render_keys(previous)
+    fresh, kept, keys = [], [], {}
+    for job in jobs:
+        key = _job_key(job, variant)
+        rels = [part.path.relative_to(staging).as_posix() for part in job.parts]
+        keys.update({rel: key for rel in rels})
+        olds = [known.get(rel) for rel in rels]
+        if not rels or any(
+            old is None or old[0] != key or not (previous / rel).is_file() for rel, old in zip(rels, olds)
+        ):
+            fresh.append(job)
+            continue
+        for part, rel, old in zip(job.parts, rels, olds):
+            part.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(previous / rel, part.path)
+            except OSError:  # another file system, or links not allowed: a copy
+                shutil.copy2(previous / rel, part.path)
+            kept.append((part.path, old[1]))
+    return fresh, kept, keys
+
+
+def save_render_keys(staging: Path, keys: dict, written: list[tuple[Path, int]]) -> None:
+    import json
+
+    pages = {path.relative_to(staging).as_posix(): count for path, count in written}
+    entries = {rel: [key, pages[rel]] for rel, key in keys.items() if rel in pages}
+    (staging / RENDER_KEYS).write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+
+
+def _in_plan_order(jobs: list[render.Job], written: list[tuple[Path, int]]) -> list[tuple[Path, int]]:
+    by_path = dict(written)
+    return [(part.path, by_path[part.path]) for job in jobs for part in job.parts if part.path in by_path]
 
 
 Planner = Callable[..., Plan]  # (outcome, options, env, root) → Plan: a system's plan_documents
@@ -739,10 +805,14 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
         plan = planner(outcome, options, env, staging)
         _glyph_problems(outcome, [job.html for job in plan.jobs])
         workers = options.workers if len(outcome.graded.subjects) >= POOL_MIN_SUBJECTS else 1
+        previous = Path(options.out) / "documents" if options.out is not None else None
+        fresh, kept, keys = reuse_unchanged(plan.jobs, previous, staging, options.pdf_variant)
         if pool is not None:  # a fenji.core.executors.DaskPool: batches of jobs on the cluster
-            written = pool.render(plan.jobs, options.pdf_variant)
+            rendered = pool.render(fresh, options.pdf_variant)
         else:
-            written = render.run_jobs(plan.jobs, options.pdf_variant, workers)
+            rendered = render.run_jobs(fresh, options.pdf_variant, workers)
+        written = _in_plan_order(plan.jobs, rendered + kept)
+        save_render_keys(staging, keys, written)
         if options.html:
             for path, html in plan.html.items():
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -751,7 +821,9 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    outcome.render_stats = RenderStats(len(written), sum(pages for _, pages in written), time.monotonic() - started)
+    outcome.render_stats = RenderStats(
+        len(written), sum(pages for _, pages in written), time.monotonic() - started, len(kept)
+    )
     return [out / "documents" / path.relative_to(staging) for path, _ in written]
 
 

@@ -139,7 +139,7 @@ def replace_dir(new: Path, target: Path) -> None:
 
 # --- one run's outputs as one generation: written aside, then swapped in by a journal ----------
 
-OUTPUT_NAMES = ("documents", "results.csv", "results.xlsx", "problems.csv", "run.json")  # run.json last
+OUTPUT_NAMES = ("documents", "results.csv", "results.xlsx", "problems.csv", "returns.csv", "run.json")  # run.json last
 COMPLETE = ".complete"
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fenji.core.history import History
     from fenji.core.problems import Problems
     from fenji.core.records import FileResult, RosterEntry
+    from fenji.core.returns import Need
     from fenji.forms.blank import BlankPlan
     from fenji.grading.grade import Graded
     from fenji.grading.subject import Scored
@@ -59,6 +60,10 @@ class System(Protocol):
 
     def result_values(self, row: dict, profile: Profile, common: dict) -> dict:
         """One subject's values of `result_columns`; `common` are the values every system shares."""
+
+    def needed_returns(self, profile: Profile, roster: list[RosterEntry], results: list[FileResult]) -> list[Need]:
+        """收件进度: one `Need` per roster subject and form it needs, with the records that brought it;
+        usually one line: `roster_needs(roster, results, [forms of fenji.forms.returns])`."""
 
     def run_info(self, outcome) -> dict:
         """Extra keys of run.json (shengji: 提升率 and 转化率); most systems return {}."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fenji.core.returns import roster_needs
 from fenji.forms import COMMON_FORMS
 from fenji.forms.blank import BlankPlan, branch_plan
+from fenji.forms.returns import SCORE_ROW, SELF_EVAL, SURVEY
 from fenji.systems.dingji import documents, samples, score
 
 
@@ -43,6 +45,9 @@ class Dingji:
 
     def run_info(self, outcome) -> dict:
         return {}
+
+    def needed_returns(self, profile, roster, results) -> list:
+        return roster_needs(roster, results, [SELF_EVAL, SURVEY, SCORE_ROW])
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_dingji(outcome, options, env, root)

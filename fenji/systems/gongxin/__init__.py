@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fenji.core.problems import Problems
+from fenji.core.records import RosterEntry
+from fenji.core.returns import roster_needs
 from fenji.forms.blank import BlankPlan
+from fenji.forms.returns import TRUST_SURVEY
 from fenji.systems.gongxin import documents, samples, score
 
 
@@ -52,6 +56,18 @@ class Gongxin:
 
     def run_info(self, outcome) -> dict:
         return score.run_info(outcome)
+
+    def needed_returns(self, profile, roster, results) -> list:
+        """Each village's 班子 (as one subject): its 调查表 or its 汇总表."""
+        villages: dict[str, list] = {}
+        for cadre in score.build_cadres(results, Problems()):  # (its problems were reported when scoring)
+            villages.setdefault(cadre.unit, []).append(cadre)
+        teams = [
+            RosterEntry(score.team_id(members), score.TEAM_NAME, village, members[0].source)
+            for village, members in villages.items()
+        ]
+        by_village = {team.unit: team for team in teams}
+        return roster_needs(teams, results, [TRUST_SURVEY], lambda tally: by_village.get(tally.village))
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_gongxin(outcome, options, env, root)

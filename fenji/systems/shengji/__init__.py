@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fenji.core.profiles import NUMBER
+from fenji.core.returns import roster_needs
 from fenji.forms import COMMON_FORMS
 from fenji.forms.blank import BlankPlan, branch_plan
+from fenji.forms.returns import SCORE_ROW, SURVEY
 from fenji.systems.shengji import documents, rates, samples, score
 
 SCORE_TITLE = "村党组织分类升级上级党组织评分定级表"  # its 附件4's title (not the reference one)
@@ -60,6 +62,9 @@ class Shengji:
 
     def run_info(self, outcome) -> dict:
         return rates.rates_info(outcome)
+
+    def needed_returns(self, profile, roster, results) -> list:
+        return roster_needs(roster, results, [SURVEY, SCORE_ROW])
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_shengji(outcome, options, env, root)

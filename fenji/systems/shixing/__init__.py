@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fenji.core.returns import roster_needs
 from fenji.forms import COMMON_FORMS
 from fenji.forms.blank import BlankPlan, ten_stars_plan
+from fenji.forms.returns import TEN_STAR_ROW
 from fenji.systems.shixing import documents, samples, score
 
 
@@ -49,6 +51,9 @@ class Shixing:
 
     def run_info(self, outcome) -> dict:
         return {}
+
+    def needed_returns(self, profile, roster, results) -> list:
+        return roster_needs(roster, results, [TEN_STAR_ROW])
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_shixing(outcome, options, env, root)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fenji.core.returns import roster_needs
 from fenji.forms import COMMON_FORMS
 from fenji.forms.blank import BlankPlan
+from fenji.forms.returns import STAR_SCORE_ROW, SURVEY
 from fenji.systems.wuhao import documents, forms, samples, score
 
 
@@ -40,6 +42,9 @@ class Wuhao:
     def run_info(self, outcome) -> dict:
         frame, profile = outcome.graded.subjects, outcome.profile
         return {"晋位升级率": score.success_info(frame, profile), "服务型": score.service_info(frame, profile)}
+
+    def needed_returns(self, profile, roster, results) -> list:
+        return roster_needs(roster, results, [STAR_SCORE_ROW, SURVEY])
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_wuhao(outcome, options, env, root)

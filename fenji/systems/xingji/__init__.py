@@ -8,8 +8,10 @@ from pathlib import Path
 
 from fenji.core.arith import fmt_decimal
 from fenji.core.results import whole
+from fenji.core.returns import roster_needs
 from fenji.forms import COMMON_FORMS
 from fenji.forms.blank import BlankPlan, star_plan
+from fenji.forms.returns import PANEL_ROW, PUBLIC_VOTES_ROW
 from fenji.systems.xingji import documents, profile, samples, score
 
 # 不参评情形 is sensitive personal information; results.csv is an internal file, never a 公示
@@ -53,6 +55,14 @@ class Xingji:
 
     def run_info(self, outcome) -> dict:
         return {}
+
+    def needed_returns(self, profile, roster, results) -> list:
+        """Every eligible person or household: its 民主评议 row; its 领导小组 row where the profile requires one."""
+        rules = profile.rules
+        forms = [PUBLIC_VOTES_ROW] + ([PANEL_ROW] if rules["review"] and rules["panel_required"] else [])
+        lookup = score.VillageLookup(roster)
+        eligible = [entry for entry in roster if not entry.ineligible]
+        return roster_needs(eligible, results, forms, lambda record: lookup.find(record)[0])
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_star_documents(outcome, options, env, root)

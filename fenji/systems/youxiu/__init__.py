@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fenji.core.returns import roster_needs
 from fenji.forms.blank import BlankPlan
+from fenji.forms.returns import APPRAISAL_ROW, ELECTION_VOTES_ROW, RECOMMENDATION_ROW
 from fenji.systems.youxiu import blank, documents, samples, score
 
 
@@ -37,6 +39,12 @@ class Youxiu:
 
     def run_info(self, outcome) -> dict:
         return score.run_info(outcome)
+
+    def needed_returns(self, profile, roster, results) -> list:
+        """The recommended candidates (a 推荐表 row): each needs its 民主评议 row and its 票数汇总表 row.
+        Members nobody recommended owe nothing."""
+        recommended = [need.subject for need in roster_needs(roster, results, [RECOMMENDATION_ROW]) if need.records]
+        return roster_needs(recommended, results, [APPRAISAL_ROW, ELECTION_VOTES_ROW])
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_youxiu(outcome, options, env, root)
