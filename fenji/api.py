@@ -389,6 +389,9 @@ def sample_folder() -> Path:
 
 
 DEMO_YEAR = 2027
+# the demo's 公示 print where to object, marked as samples ({unit}: the town or village)
+DEMO_PHONE = "0000-0000000（示例）"
+DEMO_ADDRESS = "{unit}党群服务中心（示例）"
 
 
 def demo(
@@ -412,6 +415,8 @@ def demo(
             workers=workers,
             db=Path(out) / "fenji.db",
             notice_date=dt.date(DEMO_YEAR, 4, 10),
+            notice_phone=DEMO_PHONE,
+            notice_address=DEMO_ADDRESS,
         )
         runs.append((name, run(options)))
     if not runs:

@@ -115,13 +115,17 @@ def test_previous_documents_replaced_and_no_temporary_folder_left(done):
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".documents")]
 
 
-def test_notice_lists_every_branch_with_its_grade(done, rows):
+def test_notice_lists_every_settled_branch_with_its_grade(done, rows):
+    """Settled grades are listed; 未评定 / 待定 are counted in a sentence, never named (issue 18 item 2)."""
     _, folder = done
     lines = text(town_file(folder, "结果公示")).splitlines()
     for row in rows:
         line = next((l for l in lines if re.search(rf"\s{re.escape(row['名称'])}\s", l + " ")), None)
-        assert line is not None, row["名称"]
-        assert line.split()[-1] == row["等次"], line
+        if row["等次"] in ("未评定", "待定"):
+            assert line is None, line
+        else:
+            assert line is not None, row["名称"]
+            assert line.split()[-1] == row["等次"], line
 
 
 def test_notice_text_period_channels_issuer(done):
@@ -191,13 +195,19 @@ def test_names_from_workbooks_print_literally(done):
     assert flat(letter).count(f"{ODD}：") == 1
 
 
-def test_ungraded_branch_appears_with_its_reason(done):
+def test_ungraded_branch_counted_not_named_on_the_notice(done):
+    """Issue 18 items 2 and 10: the 公示 counts the 未评定 branch without naming it, says no 待定 where
+    there is none, and its letter does not ask the branch for the town's own 上级评分."""
     result, folder = done
-    assert f"{MISSING} 未评定" in re.sub(r" +", " ", text(town_file(folder, "结果公示")))
-    assert "另行公示" in flat(town_file(folder, "结果公示"))
+    notice = flat(town_file(folder, "结果公示"))
+    assert MISSING not in notice
+    assert "清溪镇14个党组织2027年度定级结果已经确定" in notice  # 15 in the roster, 14 listed
+    assert "另有1个党组织的定级结果尚未确定（未评定1个），确定后另行公示" in notice
+    assert "待定" not in notice
     assert "缺上级评分" in flat(town_file(folder, "评分定级表"))
-    letter = next(p for p in result.documents if p.name.startswith("QX15"))
-    assert "因缺上级评分，你单位2027年度分类定级暂未评定等次" in flat(letter)
+    letter = flat(next(p for p in result.documents if p.name.startswith("QX15")))
+    assert "你单位2027年度分类定级暂未评定等次。上级评分尚未完成，由清溪镇党委补齐" in letter
+    assert "补报" not in letter
     report = flat(folder / "汇总报告.pdf")
     assert f"{MISSING}QX15—未评定缺上级评分" in report and "未评定1个，占6.7%" in report
 
@@ -215,6 +225,8 @@ def test_letters_show_scores_self_evaluation_and_requirements(done):
     decided = flat(letters["QX05"])
     assert "经党委研究（清溪镇党委会议纪要〔2027〕5号）" in decided and "集体经济年度考核全县第一" in decided
     assert "整改要求" in flat(letters["QX08"])  # 一般
+    assert "下一步工作" in first.split("合计")[1]  # 较好: a next step after the table (issue 18 item 10)
+    assert "下一步工作" not in flat(letters["QX08"])  # 一般: 整改要求 instead
 
 
 def test_each_letter_is_numbered_from_one(done):
@@ -250,7 +262,7 @@ def test_report_statistics_quotas_adjustments_and_cases(done):
     _, folder = done
     report = flat(folder / "汇总报告.pdf")
     assert "好1个，占6.7%" in report  # 15 branches in the town
-    assert "好不超过20%14最多2个1✓符合" in report and "较差不低于10%14至少2个2✓符合" in report
+    assert "好不超过20%14最多2个1√符合" in report and "较差不低于10%14至少2个2√符合" in report
     for kind in ("一票否决", "按比例调整", "经党委研究调整"):
         assert kind in report
     assert VETO in report and "清溪镇党委会议纪要〔2027〕5号" in report

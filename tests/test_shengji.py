@@ -257,7 +257,7 @@ def test_report_shows_the_rates_against_targets_and_who_is_behind_them(documents
     _, folder = documents
     report = flat(folder / "汇总报告.pdf")
     assert "分类升级提升率和转化率" in report and "取自台账（2026年的运行结果）" in report
-    assert "1/4（25.0%）10%以上✓达到" in report and "2/2（100.0%）100%✓达到" in report
+    assert "1/4（25.0%）10%以上√达到" in report and "2/2（100.0%）100%√达到" in report
     assert "青杠村党支部（先进）" in report and "柏杨村党支部（中间）" in report
     assert "满意率为90.0%" in report  # 水井村: 临界 by its 满意率, with the reason
 

@@ -756,11 +756,13 @@ def test_notice_marks_decisions_and_lifetime_titles_card_dates(tmp_path: Path):
     assert "decision-breaks-quota" in codes(result)  # N = 8: 15 % → 1; C1 and C2 make 2
     documents = out / "documents" / "大水村"
     notice = pdf_text(documents / "大水村2027年度星级评定结果公示.pdf").replace(" ", "").replace("\n", "")
-    assert "陈决定（经党委研究调整）" in notice and "穆老党（终身）" in notice
+    # issue 18 item 5: no adjustment note on a public notice (a village has no 党委); 终身 stays
+    assert "陈决定" in notice and "经党委研究调整" not in notice and "穆老党（终身）" in notice
     assert "纪要" not in notice and "群众公认" not in notice  # the decision's reason stays in the file
     assert "2027年1月5日" in notice
     cards = pdf_text(documents / "大水村2027年度五星卡.pdf").replace(" ", "")
-    assert cards.count("2027年1月15日") == 3 and cards.count("2027年7月14日") == 3  # the lifetime card too
+    # issue 18 item 9: the lifetime card says 终身, not a half-year date
+    assert cards.count("2027年1月15日") == 3 and cards.count("2027年7月14日") == 2 and "有效期：终身" in cards
     assert "党员干部（终身五星）" in cards and "长期" not in cards
 
 
@@ -800,7 +802,7 @@ def test_sample_notices_show_no_scores_no_ineligible_person_and_no_reason(tmp_pa
                 assert name not in text, (unit, name)
         starred = village_rows[village_rows["等次"] == "五星"]
         cards = pdf_text(path.parent / f"{unit}2027年度五星卡.pdf").replace(" ", "")
-        assert cards.count("有效期至：2027年7月14日") == len(starred) > 0
+        assert cards.count("有效期至：2027年7月14日") + cards.count("有效期：终身") == len(starred) > 0
     report = pdf_text(out / "documents" / "汇总报告.pdf").replace(" ", "")
     assert "三年目标完成情况" in report  # documents.md: shares vs 3-year targets
     expected = (

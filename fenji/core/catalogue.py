@@ -200,6 +200,7 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         ("font-fallback", "文书所需的字体没有安装，用替代字体排版。"),
         ("font-subsetter", "缺少字体子集化组件，生成 PDF 会很慢。"),
         ("glyph-missing", "有字符没有任何已安装的字体包含，PDF 中将显示为方框。"),
+        ("missing-contact", "结果公示没有受理异议的联系电话和地址。"),
     )
     + _entries("台账", ERROR, ("ledger-write-failed", "结果未能写入台账。"))
     + _entries(

@@ -123,7 +123,7 @@ class StatRow:
 
 @dataclass
 class QuotaRow:
-    """One quota in one unit: the rule, the base, allowed vs actual, ✓ or ✗."""
+    """One quota in one unit: the rule, the base, allowed vs actual, √ or ×."""
 
     unit: str
     rule: str
@@ -435,20 +435,36 @@ def _survey_total(totals: Counter, options_list, profile) -> SurveyLine:
 # --- 结果公示 ---------------------------------------------------------------------------------
 
 
-def notice_terms(profile: Profile, options, unit: str) -> dict:
+def notice_terms(profile: Profile, options, unit: str, problems=None) -> dict:
     """The fields every 公示 object ends with: its period, where to object, who signs it — run
-    settings (--notice-date/-end, --phone, --address, --issuer) over the profile's [notice]."""
+    settings (--notice-date/-end, --phone, --address, --issuer) over the profile's [notice].
+    With `problems`, a notice that would print without a phone and an address is a `missing-contact`
+    warning (once per run): the public would not know where to object."""
     start = doc_date(options)
     end = options.notice_end or start + dt.timedelta(days=profile.notice["period_days"] - 1)
     issuer = issuer_of(profile, options, unit)
+    phone = (options.notice_phone or profile.notice["phone"]).replace("{unit}", unit)
+    address = options.notice_address.replace("{unit}", unit)
+    if problems is not None and not phone and not address:
+        _missing_contact(problems, unit)
     return dict(
         period_start=render.cn_date(start),
         period_end=render.cn_date(end),
         issuer=issuer,
-        phone=options.notice_phone or profile.notice["phone"],
-        address=options.notice_address,
+        phone=phone,
+        address=address,
         hotline_12380=bool(profile.notice["hotline_12380"]),
         signature=Signature(issuer, render.cn_date(start)),
+    )
+
+
+def _missing_contact(problems, unit: str) -> None:
+    if any(p.code == "missing-contact" for p in problems.items):
+        return
+    problems.warning(
+        "missing-contact",
+        f"结果公示（如{unit}）没有印受理异议的联系电话和地址，群众无从反映。"
+        "请运行时加 --phone 和 --address（可写 {unit} 代表乡镇或村），或在规则配置的 [notice] 中填写 phone。",
     )
 
 
@@ -490,7 +506,7 @@ def report_doc(outcome, options) -> ReportDoc:
         profile_name=profile.name,
         profile_title=profile.title,
         date=render.cn_date(day),
-        data_as_of=_data_as_of(outcome),
+        data_as_of=render.cn_date(day),  # the documents' date: a file's mtime (a copy's date) is not the data's
         version=__version__,
         problem_counts=_problem_counts(outcome),
         grades=grades,
@@ -523,8 +539,13 @@ def _last_year(outcome, options, grades: list[str]) -> dict:
     return last_year_section(outcome, options, grades)
 
 
+PLACEHOLDER_ISSUER = "（发文机关）"  # a line the clerk fills in: fenji does not invent a joint issuing body
+
+
 def _scope(outcome, options, units: list[str]) -> tuple[str, str]:
-    """What the report covers and who issues it: the county when given, else the unit(s)."""
+    """What the report covers and who issues it: the county's 组织部 when --county is given; one unit's
+    body for a one-unit run; for several units --issuer when it names one body (no {unit}), else the
+    placeholder line — several towns or villages have no common 党委 to sign for them."""
     profile = outcome.profile
     if options.county:
         return options.county, f"中共{options.county}委员会组织部"
@@ -532,10 +553,10 @@ def _scope(outcome, options, units: list[str]) -> tuple[str, str]:
         return units[0], issuer_of(profile, options, units[0])
     named = "、".join(units[:3])
     more = len(units) > 3
-    return (
-        named + (f"等 {len(units)} 个{profile.unit}" if more else ""),
-        f"{named}{'等' if more else ''}党委",
-    )  # `清溪镇、白河镇党委`: the towns issue it jointly
+    scope = named + (f"等 {len(units)} 个{profile.unit}" if more else "")
+    if options.notice_issuer and "{unit}" not in options.notice_issuer:
+        return scope, options.notice_issuer
+    return scope, PLACEHOLDER_ISSUER
 
 
 def _count(frame, unit: str, grade: str) -> int:
@@ -567,7 +588,7 @@ def _quota_row(check, frame) -> QuotaRow:
         f"{word} {check.allowed} 个",
         check.actual,
         check.ok,
-        "✓ 符合" if check.ok else "✗ 不符合",
+        "√ 符合" if check.ok else "× 不符合",  # √ and × are both in the body font (✓ and ✗ came from two)
         "、".join(str(names.get(s, s)) for s in check.moved),
         "、".join(str(names.get(s, s)) for s in check.pending),
     )
@@ -639,11 +660,6 @@ def _year_on_year(records: list[dict], profile: Profile, grades: list[str]) -> d
     if len(known) > len(now):
         summary += f"，本年未定 {len(known) - len(now)} 个"
     return {"change_grades": grades, "changes": rows, "change_summary": summary + "。"}
-
-
-def _data_as_of(outcome) -> str:
-    times = [f.mtime for f in outcome.files if f.mtime]
-    return render.cn_date(dt.date.fromtimestamp(max(times))) if times else DASH
 
 
 def _problem_counts(outcome) -> str:
@@ -849,6 +865,7 @@ class GroupedNoticeDoc:
     summary: str
     groups: list[NoticeGroup]
     unsettled: int
+    unsettled_text: str  # 待定 1 个、未评定 2 个: only the kinds there are
     period_start: str
     period_end: str
     issuer: str
@@ -861,7 +878,7 @@ class GroupedNoticeDoc:
 def grouped_notice_doc(outcome, options, unit: str) -> GroupedNoticeDoc:
     """The town's notice: grades and names only; 未评定 / 待定 are counted, not named."""
     profile, year = outcome.profile, options.year
-    terms = notice_terms(profile, options, unit)
+    terms = notice_terms(profile, options, unit, outcome.problems)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = rows_of(outcome.graded.subjects, unit)
     counts = Counter(r["等次"] for r in rows)
@@ -874,12 +891,28 @@ def grouped_notice_doc(outcome, options, unit: str) -> GroupedNoticeDoc:
         year,
         profile.title,
         profile.subject,
-        len(rows),
+        sum(counts[g] for g in profile.grades),  # the sentence counts what the list shows
         summary,
         groups,
         counts[PENDING] + counts[UNGRADED],
+        unsettled_text(counts),
         **terms,
     )
+
+
+def unsettled_text(counts: Counter, measure: str = "个") -> str:
+    """`待定1个、未评定2个`: the unsettled kinds a notice counts (not names), only those there are."""
+    return "、".join(f"{g}{counts[g]}{measure}" for g in (PENDING, UNGRADED) if counts[g])
+
+
+def split_missing(missing, town_parts) -> tuple[str, str]:
+    """What a 未评定 subject lacks, split into what it must 补报 itself and what the issuing body
+    produces (`town_parts`, e.g. 缺上级评分): a letter does not ask a branch for the town's own work.
+    The town's part is named as a thing (`上级评分`), not as a lack."""
+    missing = list(missing or [])
+    own = [m for m in missing if m not in town_parts]
+    town = [m.removeprefix("缺").removesuffix("不完整") for m in missing if m in town_parts]
+    return "、".join(own), "、".join(dict.fromkeys(town))
 
 
 def status_of(grade: str) -> str:

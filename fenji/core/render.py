@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import multiprocessing
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -62,6 +63,7 @@ def environment(user_folder: Path | None = None, folders: list[Path] = ()) -> ji
         lstrip_blocks=True,
     )
     env.globals["fonts"] = font_faces()
+    env.filters["keep_quotes"] = keep_quotes
     return env
 
 
@@ -72,6 +74,40 @@ def render_html(env: jinja2.Environment, template: str, doc) -> str:
 
 OPENING, CLOSING = "（「『“《〔【", "）」』”》〕】，。、；：！？"
 GOOD_BREAKS = ("年度", "关于", "）", "〕")
+# words a title line never splits (村党/组织, 村级组/织, 党员干部群/众 read as misprints)
+KEEP_WORDS = (
+    "村（社区）",
+    "村党组织",
+    "党员干部群众",
+    "党组织",
+    "党支部",
+    "党总支",
+    "村级组织",
+    "党员干部",
+    "群众",
+    "社区",
+    "组织部门",
+    "分类定级",
+    "分类升级",
+    "星级评定",
+    "创建评定",
+    "满意度",
+    "测评",
+    "汇总表",
+    "汇总报告",
+    "评分定级表",
+    "结果",
+    "名单",
+    "公示",
+    "通知书",
+)
+QUOTED = re.compile(r"“[^”<>]{1,12}”")
+
+
+def keep_quotes(value) -> Markup:
+    """A Jinja filter: short quoted terms (“一般”, “十星”) never broken across lines (a no-break span)."""
+    html = str(escape(value))
+    return Markup(QUOTED.sub(lambda m: f'<span class="nowrap">{m.group()}</span>', html))
 
 
 def _em(ch: str) -> float:
@@ -84,7 +120,18 @@ def _breakable(text: str, i: int) -> bool:
     if after in CLOSING or before in OPENING or (_em(before) < 1 and _em(after) < 1):
         return False
     depth = sum(1 if ch in "（「『“《〔【" else -1 if ch in "）」』”》〕】" else 0 for ch in text[:i])
-    return depth <= 0
+    return depth <= 0 and not _inside_word(text, i)
+
+
+def _inside_word(text: str, i: int) -> bool:
+    """Does a break before text[i] split one of KEEP_WORDS?"""
+    for word in KEEP_WORDS:
+        start = text.find(word, max(0, i - len(word) + 1))
+        while start != -1 and start < i:
+            if start < i < start + len(word):
+                return True
+            start = text.find(word, start + 1)
+    return False
 
 
 def balance_lines(text: str, width: float = 20) -> list[str]:

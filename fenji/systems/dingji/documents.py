@@ -42,13 +42,17 @@ from fenji.core.documents import (
     rows_of,
     safe_name,
     score_text,
+    split_missing,
     survey_doc,
     units_of,
+    unsettled_text,
 )
 from fenji.core.profiles import Profile
-from fenji.grading.grade import M_SELF, NOT_PARTICIPATING, PENDING, UNGRADED
+from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
+from fenji.grading.grade import M_SELF, PENDING, UNGRADED
 
 KIND = "分类定级"  # the word in file names: <单位><年度>年度分类定级评分定级表.pdf
+TOWN_PARTS = (MISSING_SCORES, INCOMPLETE_SCORES)  # the town's own scoring: a 未评定 letter does not ask for it
 
 
 @dataclass
@@ -113,7 +117,8 @@ class NoticeDoc:
     summary: str  # 好 2 个、较好 7 个……
     show_scores: bool
     rows: list[NoticeLine]
-    unsettled: int  # 待定 / 未评定: listed, results announced later
+    unsettled: int  # 待定 / 未评定: counted, not listed; results announced later
+    unsettled_text: str  # 待定1个、未评定2个
     period_start: str
     period_end: str
     issuer: str
@@ -155,7 +160,8 @@ class Letter:
     self_total: str
     self_grade: str
     self_deviation: bool
-    missing: str
+    missing: str  # what the branch itself must 补报
+    town_missing: str  # what the town produces itself (上级评分): not asked of the branch
     changes: list[str]
     rectify: bool
     lowest: bool
@@ -227,11 +233,12 @@ def _score_notes(profile: Profile) -> list[str]:
 def notice_doc(outcome, options, unit: str) -> NoticeDoc:
     """The unit's public notice: names and grades only (scores when the profile says so)."""
     profile, year = outcome.profile, options.year
-    terms = notice_terms(profile, options, unit)
+    terms = notice_terms(profile, options, unit, outcome.problems)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = rows_of(outcome.graded.subjects, unit)
-    order = {grade: n for n, grade in enumerate(profile.grades + [PENDING, UNGRADED, NOT_PARTICIPATING])}
-    ranked = sorted(rows, key=lambda r: order.get(r["等次"], len(order)))
+    order = {grade: n for n, grade in enumerate(profile.grades)}
+    # only settled grades are listed: 待定 / 未评定 are counted in a sentence, 不参评 not at all
+    ranked = sorted((r for r in rows if r["等次"] in order), key=lambda r: order[r["等次"]])
     show = bool(profile.notice["show_scores"])
     lines = [
         NoticeLine(n, str(r["名称"]), str(r["等次"]), score_text(r["得分"], profile.decimals) if show else "")
@@ -247,11 +254,12 @@ def notice_doc(outcome, options, unit: str) -> NoticeDoc:
         year,
         profile.title,
         profile.subject,
-        len(rows),
+        len(lines),
         summary,
         show,
         lines,
         unsettled,
+        unsettled_text(counts),
         **terms,
     )
 
@@ -285,6 +293,7 @@ def _letter(n: int, row: dict, outcome, options, unit: str, by_source: dict, cha
     status = {UNGRADED: "ungraded", PENDING: "pending"}.get(grade, "graded")
     lower = profile.grades[len(profile.grades) // 2 :]
     markers = list(row.get("markers") or [])
+    own_missing, town_missing = split_missing(row.get("missing"), TOWN_PARTS)
     return Letter(
         anchor=f"letter-{n}",
         id=str(row["编号"]),
@@ -304,7 +313,8 @@ def _letter(n: int, row: dict, outcome, options, unit: str, by_source: dict, cha
         self_total=score_text(row.get("自评得分"), profile.decimals),
         self_grade=str(row.get("自评等次") or ""),
         self_deviation=M_SELF in markers,
-        missing="、".join(row.get("missing") or []),
+        missing=own_missing,
+        town_missing=town_missing,
         changes=[change_sentence(c) for c in changes],
         rectify=status == "graded" and grade in lower,
         lowest=grade == profile.lowest_grade,

@@ -36,11 +36,13 @@ from fenji.core.documents import (
     report_doc,
     rows_of,
     safe_name,
+    split_missing,
     status_of,
     survey_doc,
     units_of,
 )
 from fenji.core.profiles import Profile
+from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
 from fenji.systems.shengji.rates import year_on_year
 
 KIND = "分类升级"  # the word in file names
@@ -103,9 +105,11 @@ class ShengjiLetter:
     rate_class: str
     last: str
     goal: str
-    missing: str
+    missing: str  # what the organisation itself must 补报
     changes: list[str]
     signature: Signature
+    town_missing: str = ""  # what the town produces itself (上级评分): not asked of the organisation
+    measures: str = "转化措施"  # 巩固提升措施 for the top class: a 先进 organisation has nothing to 转化
 
 
 @dataclass
@@ -215,6 +219,7 @@ def shengji_letters(outcome, options, unit: str) -> list[ShengjiLetter]:
     letters = []
     for n, r in enumerate(rows_of(outcome.graded.subjects, unit)):
         grade = str(r["等次"])
+        own_missing, town_missing = split_missing(r.get("missing"), (MISSING_SCORES, INCOMPLETE_SCORES))
         letters.append(
             ShengjiLetter(
                 f"letter-{n}",
@@ -231,9 +236,11 @@ def shengji_letters(outcome, options, unit: str) -> list[ShengjiLetter]:
                 r.get("满意率等次") or DASH,
                 str(r.get("上年等次") or ""),
                 goal(grade, profile),
-                "、".join(r.get("missing") or []),
+                own_missing,
                 changes.get(r["编号"], []),
                 signature,
+                town_missing,
+                "巩固提升措施" if grade == profile.grades[0] else "转化措施",
             )
         )
     return letters
@@ -247,7 +254,7 @@ def rate_lines(outcome) -> list[RateLine]:
     """Each town's (and the total's) 提升率 and 转化率 with the organisations behind them."""
     lines = []
     for rate in year_on_year(outcome.graded.subjects, outcome.profile, outcome.history):
-        mark = "—（无上年数据）" if rate.ok is None else "✓ 达到" if rate.ok else "✗ 未达到"
+        mark = "—（无上年数据）" if rate.ok is None else "√ 达到" if rate.ok else "× 未达到"
         lines.append(
             RateLine(
                 rate.unit,

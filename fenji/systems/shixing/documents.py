@@ -39,7 +39,7 @@ KIND = "十星创建"  # the word in file names
 
 @dataclass
 class TenStarLine:
-    """One village's row of the 十星评定汇总表: each star ✓ / ✗, the count, the grade, last year's."""
+    """One village's row of the 十星评定汇总表: each star √ / ×, the count, the grade, last year's."""
 
     number: int
     id: str
@@ -141,7 +141,7 @@ class ShixingReportDoc(ReportDoc):
 
 
 def _mark(value) -> str:
-    return {"达标": "✓", "未达标": "✗"}.get(str(value or ""), DASH)
+    return {"达标": "√", "未达标": "×"}.get(str(value or ""), DASH)
 
 
 def ten_star_table_doc(outcome, options, unit: str) -> TenStarTableDoc:
@@ -168,7 +168,7 @@ def ten_star_table_doc(outcome, options, unit: str) -> TenStarTableDoc:
     met = [str(sum(1 for r in rows if r.get(s) == "达标")) for s in stars]
     title = f"{unit}{year}年度村级组织十星评定汇总表"
     notes = [
-        "✓ 为达标，✗ 为未达标；星数为达标的星的个数，“N星”即“N星村”。未达标的星为下年度创建目标。",
+        "√ 为达标，× 为未达标；星数为达标的星的个数，“N星”即“N星村”。未达标的星为下年度创建目标。",
         "“未评定”为缺少评定或评定表填写不全，请乡镇补报后重新运行。",
     ]
     return TenStarTableDoc(

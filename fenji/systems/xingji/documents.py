@@ -40,7 +40,7 @@ from fenji.core.documents import (
     units_of,
 )
 from fenji.core.profiles import Profile
-from fenji.grading.grade import M_DECISION, M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
+from fenji.grading.grade import M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
 from fenji.systems.xingji.score import target_report
 
 KIND = "星级评定"  # <单位><年度>年度星级评定汇总表.pdf, …星级评定结果公示.pdf
@@ -71,6 +71,7 @@ class StarNoticeDoc:
     summary: str  # 五星 3 名（户）、四星 9 名（户）……
     groups: list[StarGroup]
     starred: int
+    categories: str  # 党员干部、一般党员、群众、服务行业: the categories with a starred subject
     unsettled: int  # 待定 / 未评定: their results are announced later (no names)
     period_start: str
     period_end: str
@@ -133,6 +134,7 @@ class Card:
     valid_until: str
     benefits: list[str]
     issuer: str
+    name_label: str = "姓　　名"  # 名　　称 for a business (服务行业)
 
 
 @dataclass
@@ -160,26 +162,40 @@ def _groups_by_id(outcome) -> dict[str, str]:
 
 
 def _shown_names(rows: list[dict], groups: dict[str, str]) -> dict[str, str]:
-    """Names as printed: where two subjects of the village share a name, their village group is added
-    (their 编号 where the group is shared too), so that the board shows who is meant."""
+    """Names as printed: where two subjects of the village share a name, the first qualifier that tells
+    them apart is added — their village group, their category, both — never their internal 编号;
+    namesakes alike in all of these are told apart as 甲、乙 … in roster order."""
     names = Counter(str(r["名称"]) for r in rows)
-    pairs = Counter((str(r["名称"]), groups.get(r["编号"], "")) for r in rows)
-    shown = {}
+    qualifiers = [
+        lambda r: groups.get(r["编号"], ""),
+        lambda r: str(r.get("类别") or ""),
+        lambda r: groups.get(r["编号"], "") + str(r.get("类别") or ""),
+    ]
+    shown, ordinal = {}, Counter()
     for r in rows:
-        name, group = str(r["名称"]), groups.get(r["编号"], "")
-        label = "" if names[name] == 1 else group if group and pairs[(name, group)] == 1 else str(r["编号"])
+        name = str(r["名称"])
+        label = ""
+        if names[name] > 1:
+            namesakes = [o for o in rows if str(o["名称"]) == name]
+            for qualify in qualifiers:
+                if qualify(r) and sum(1 for o in namesakes if qualify(o) == qualify(r)) == 1:
+                    label = qualify(r)
+                    break
+            else:
+                ordinal[name] += 1
+                label = "甲乙丙丁戊己庚辛壬癸"[(ordinal[name] - 1) % 10]
         shown[r["编号"]] = f"{name}（{label}）" if label else name
     return shown
 
 
 # --- 结果公示 ---------------------------------------------------------------------------------
 
-PUBLIC_MARKS = {M_LIFETIME: "终身", M_DECISION: M_DECISION}  # markers the board may see, as printed
+PUBLIC_MARKS = {M_LIFETIME: "终身"}  # markers the board may see, as printed
 
 
 def _public_marks(row: dict) -> str:
-    """`（终身）`, `（经党委研究调整）`: a committee decision is printed wherever the grade is (rules.md §0);
-    no other marker (限晋一级, 超比例调整 …) and never a reason."""
+    """`（终身）` only: adjustment notes (经党委研究调整, 限晋一级, 超比例调整 …) and reasons stay on the
+    internal 汇总表 — a public notice announces results, and a village has no 党委 to name."""
     marks = [PUBLIC_MARKS[m] for m in dict.fromkeys(row.get("markers") or []) if m in PUBLIC_MARKS]
     return f"（{'，'.join(marks)}）" if marks else ""
 
@@ -194,7 +210,7 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     """The village's notice: starred subjects by star and category; nobody else, no reasons, and no scores
     unless the profile's `notice.show_scores`."""
     profile, year = outcome.profile, options.year
-    terms = notice_terms(profile, options, unit)
+    terms = notice_terms(profile, options, unit, outcome.problems)
     title = f"关于{unit}{year}年度{profile.title}结果的公示"
     rows = rows_of(outcome.graded.subjects, unit)
     names = _shown_names(rows, _groups_by_id(outcome))
@@ -217,6 +233,7 @@ def star_notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
         summary,
         groups,
         sum(counts[g] for g in stars),
+        "、".join(c for c in profile.rules["categories"] if any(g.category == c for g in groups)),
         counts[PENDING] + counts[UNGRADED],
         **terms,
     )
@@ -318,27 +335,34 @@ def cards_doc(outcome, options, unit: str) -> CardsDoc | None:
     issued, issuer = getattr(options, "card_date", None) or doc_date(options), issuer_of(profile, options, unit)
     valid = render.cn_date(card_valid_until(issued, stars["card_months"]))
     top = profile.grades[0]
-    # A lifetime title (终身五星) is for life; its card's benefits run half a year like everyone's.
     cards = [
-        Card(
-            f"{unit}“五带头”{stars['card_title']}",
-            str(r["名称"]),
-            str(r["编号"]),
-            str(r["类别"]) + ("（终身五星）" if M_LIFETIME in (r.get("markers") or []) else ""),
-            unit,
-            render.cn_date(issued),
-            valid,
-            list(stars["card_benefits"]),
-            issuer,
-        )
-        for r in rows_of(outcome.graded.subjects, unit)
-        if r["等次"] == top
+        _card(r, unit, stars, issued, valid, issuer) for r in rows_of(outcome.graded.subjects, unit) if r["等次"] == top
     ]
     if not cards:
         return None
     title = f"{unit}{options.year}年度{stars['card_title']}"
     pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
     return CardsDoc(doc_meta(title, issuer, issued), pages)
+
+
+def _card(row: dict, unit: str, stars: dict, issued: dt.date, valid: str, issuer: str) -> Card:
+    """A lifetime five-star (终身五星) holds the title for life: the card says 终身, not a half-year date.
+    A business (stars.business_categories) gets a card naming it, with the business benefits only."""
+    lifetime = M_LIFETIME in (row.get("markers") or [])
+    category = str(row["类别"])
+    business = category in stars["business_categories"]
+    return Card(
+        f"{unit}“五带头”{stars['card_title']}",
+        str(row["名称"]),
+        str(row["编号"]),
+        category + ("（终身五星）" if lifetime else ""),
+        unit,
+        render.cn_date(issued),
+        "终身" if lifetime else valid,
+        list(stars["business_card_benefits"] if business else stars["card_benefits"]),
+        issuer,
+        "名　　称" if business else "姓　　名",
+    )
 
 
 # --- 汇总报告 ---------------------------------------------------------------------------------
@@ -352,7 +376,7 @@ class TargetLine:
     category: str
     goal: str  # 四星及以上 70%
     actual: str  # 5/22（22.7%）
-    mark: str  # ✓ 达到 / ✗ 未达到
+    mark: str  # √ 达到 / × 未达到
 
 
 @dataclass
@@ -369,7 +393,7 @@ def target_lines(outcome) -> list[TargetLine]:
     for t in target_report(outcome.graded.subjects, outcome.profile):
         grade = t.at_least if t.at_least == outcome.profile.grades[0] else f"{t.at_least}及以上"
         actual = f"{t.reached}/{t.n}（{fmt_percent(t.share)}）" if t.share is not None else DASH
-        mark = "—（无已评定对象）" if t.share is None else "✓ 达到" if t.met else "✗ 未达到"
+        mark = "—（无已评定对象）" if t.share is None else "√ 达到" if t.met else "× 未达到"
         lines.append(TargetLine(t.unit, t.category, f"{grade} {fmt_percent(t.target, 0)}", actual, mark))
     order = {unit: n for n, unit in enumerate(units_of(outcome.graded.subjects))}
     return sorted(lines, key=lambda line: order.get(line.unit, len(order)))  # stable: by village, then as listed

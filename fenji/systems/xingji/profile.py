@@ -31,6 +31,10 @@ _STARS = {
     "card_months": (int, False, 6),
     "card_title": (str, False, "五星卡"),
     "card_benefits": (list, False, []),
+    # categories that are businesses (服务行业): their card says 名称, not 姓名, and lists only
+    # business_card_benefits (the household ones — 体检, 子女补助 — do not apply to a shop)
+    "business_categories": (list, False, []),
+    "business_card_benefits": (list, False, []),
 }
 SCHEMA = {"stars": (_STARS, False, {})}
 TIE_BREAKER_COLUMNS = frozenset({"群众评议", "领导小组评议"})  # subject columns a star profile may rank ties by
@@ -68,6 +72,11 @@ def check_stars(checked: dict, grades: list[str], quotas: list[Quota], where: st
             )
     if section["card_months"] < 1:
         raise ProfileError(f"规则配置 {where} 的 `stars.card_months` 应至少为 1（五星卡有效月数）。")
+    for business in section["business_categories"]:
+        if str(business) not in categories:
+            raise ProfileError(
+                f"规则配置 {where} 的 `stars.business_categories` 中的 {business!r} 不是 stars.categories 中的类别。"
+            )
     return {**section, "categories": categories}
 
 

@@ -1,0 +1,244 @@
+"""What a county reviewer sent back on the demo's PDFs (issue 18), read back from real runs of the
+sample county: pdftotext over whole files and page by page (`-f N -l N`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fenji.api import DEMO_ADDRESS, DEMO_PHONE, RunOptions, run
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
+DAY = dt.date(2027, 4, 10)
+
+
+def poppler(tool: str, *args: str) -> str:
+    """Run a poppler tool; a machine without poppler-utils fails here, loudly, never skips."""
+    assert shutil.which(tool), f"{tool} 未安装：请安装 poppler-utils（apt-get install poppler-utils）"
+    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def flat(pdf: Path) -> str:
+    return re.sub(r"\s+", "", poppler("pdftotext", "-raw", str(pdf), "-"))
+
+
+def page(pdf: Path, n: int) -> str:
+    """Page n's text alone, without white space."""
+    return re.sub(r"\s+", "", poppler("pdftotext", "-f", str(n), "-l", str(n), "-raw", str(pdf), "-"))
+
+
+def pages(pdf: Path) -> int:
+    return int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", str(pdf)), re.M).group(1))
+
+
+def _run(tmp_path_factory, profile: str, **options):
+    out = tmp_path_factory.mktemp(profile) / "out"
+    result = run(RunOptions(SAMPLES / profile, profile, 2027, out, notice_date=DAY, workers=1, **options))
+    return result, out / "documents"
+
+
+@pytest.fixture(scope="module")
+def dingji(tmp_path_factory):
+    """The sample towns, run as a clerk would who gave no contact and no county."""
+    return _run(tmp_path_factory, "dingji")
+
+
+@pytest.fixture(scope="module")
+def dashui(tmp_path_factory):
+    return _run(tmp_path_factory, "xingji-dashui", notice_phone=DEMO_PHONE, notice_address=DEMO_ADDRESS)
+
+
+@pytest.fixture(scope="module")
+def shengji(tmp_path_factory):
+    return _run(tmp_path_factory, "shengji", notice_phone=DEMO_PHONE, notice_address=DEMO_ADDRESS, county="某某县")
+
+
+# --- item 1: where to object ---------------------------------------------------------------
+
+
+def test_notice_without_contact_is_a_missing_contact_warning(dingji):
+    result, _ = dingji
+    found = [p for p in result.problems.items if p.code == "missing-contact"]
+    assert len(found) == 1 and found[0].level == "警告"
+    assert "--phone" in found[0].message and "--address" in found[0].message
+
+
+def test_notice_with_contact_prints_phone_and_address_and_no_warning(shengji):
+    result, folder = shengji
+    assert not [p for p in result.problems.items if p.code == "missing-contact"]
+    first = page(folder / "石板乡" / "石板乡2027年度分类升级结果公示.pdf", 1)
+    assert "联系电话：0000-0000000（示例）" in first and "地址：石板乡党群服务中心（示例）" in first
+
+
+# --- item 2: the count sentences ------------------------------------------------------------
+
+
+def test_count_sentence_agrees_with_the_list_and_no_pending_where_none(dingji):
+    result, folder = dingji
+    frame = result.results
+    bh = frame[frame["单位"] == "白河镇"]
+    graded = bh[bh["等次"].isin(["好", "较好", "一般", "较差"])]
+    notice = flat(folder / "白河镇" / "白河镇2027年度分类定级结果公示.pdf")
+    assert f"白河镇{len(graded)}个党组织2027年度定级结果已经确定" in notice
+    ungraded = bh[bh["等次"] == "未评定"]
+    assert len(ungraded) and f"另有{len(ungraded)}个党组织的定级结果尚未确定（未评定{len(ungraded)}个）" in notice
+    assert "待定" not in notice
+    for name in ungraded["名称"]:
+        assert name not in notice
+    annex = notice[notice.index("序号") :]
+    assert sum(1 for name in graded["名称"] if name in annex) == len(graded)
+
+
+def test_grouped_notice_counts_only_the_listed(shengji):
+    result, folder = shengji
+    frame = result.results
+    sb = frame[frame["单位"] == "石板乡"]
+    listed = sb[sb["等次"].isin(["先进", "中间", "后进"])]
+    notice = flat(folder / "石板乡" / "石板乡2027年度分类升级结果公示.pdf")
+    assert f"石板乡{len(listed)}个党组织2027年度分类结果已经确定" in notice
+    assert "待定" not in notice
+
+
+# --- item 5: the star notice ----------------------------------------------------------------
+
+
+def test_star_notice_has_no_ids_no_adjustment_notes_and_names_every_category(dashui):
+    result, folder = dashui
+    frame = result.results
+    for village in ("大水村", "石门村"):
+        notice = flat(folder / village / f"{village}2027年度星级评定结果公示.pdf")
+        assert not re.search(r"（[A-Z]{2}\d+）", notice), village
+        for subject_id in frame["编号"]:
+            assert f"（{subject_id}）" not in notice
+        assert "经党委研究调整" not in notice and "党委研究" not in notice
+    shimen = flat(folder / "石门村" / "石门村2027年度星级评定结果公示.pdf")
+    assert "共评出星级党员干部、群众、一般党员、服务行业" in shimen
+
+
+# --- item 6: who issues the report, its cover -----------------------------------------------
+
+
+def test_multi_unit_report_issued_by_a_placeholder_and_a_plain_cover(dingji):
+    _, folder = dingji
+    report = folder / "汇总报告.pdf"
+    cover = page(report, 1)
+    assert "清溪镇、白河镇党委" not in flat(report)
+    assert "（发文机关）" in cover
+    assert "fenji" not in cover and "生成工具" not in cover and "（dingji）" not in cover and "问题清单" not in cover
+    assert "数据截至：2027年4月10日" in cover and cover.endswith("2027年4月10日")
+    second = page(report, 2)
+    assert "一、总体情况" in second and "—1—" in second  # no blank page 2; the report is numbered from 1
+    assert "—2—" in page(report, 3)
+
+
+def test_report_with_county_issued_by_its_organisation_department(shengji):
+    _, folder = shengji
+    report = folder / "汇总报告.pdf"
+    assert "中共某某县委员会组织部" in page(report, 1)
+    body = "".join(page(report, n) for n in range(2, pages(report) + 1))
+    assert "中共某某县委员会组织部2027年4月10日" in body  # the signature after the report's last section
+
+
+# --- item 9: cards --------------------------------------------------------------------------
+
+
+def test_lifetime_cards_say_lifetime_and_a_business_card_names_the_business(dashui):
+    result, folder = dashui
+    cards = flat(folder / "大水村" / "大水村2027年度五星卡.pdf")
+    frame = result.results
+    five = frame[(frame["单位"] == "大水村") & (frame["等次"] == "五星")]
+    lifetime = cards.count("（终身五星）")
+    assert lifetime >= 1
+    assert cards.count("有效期：终身") == lifetime and cards.count("有效期至：") == len(five) - lifetime
+    shimen = poppler("pdftotext", "-raw", str(folder / "石门村" / "石门村2027年度五星卡.pdf"), "-")
+    business = next(part for part in shimen.split("“五带头”五星卡") if "服务行业" in part)
+    assert "便民超市" in business and "名 称" in re.sub(r"\s+", " ", business.replace("　", " "))
+    assert "姓" not in business and "体检" not in business and "子女" not in business and "持卡人" not in business
+
+
+# --- item 10: letters -----------------------------------------------------------------------
+
+
+def test_top_class_letter_has_no_transformation_and_marks_come_from_one_font(shengji):
+    result, folder = shengji
+    frame = result.results
+    top = frame[frame["等次"] == "先进"].iloc[0]
+    letter = next((folder / str(top["单位"]) / "通知书").glob(f"{top['编号']}*.pdf"))
+    assert "转化措施" not in flat(letter) and "巩固提升措施" in flat(letter)
+    report = flat(folder / "汇总报告.pdf")
+    assert "√达到" in report and "✓" not in report and "✗" not in report
+
+
+# --- item 3: no page holds only the 落款, only notes or only a total row -----------------------
+
+
+def _lonely(page_text: str) -> str:
+    """Why a page holds nothing a reader needs on its own: the 落款 alone, notes alone, a 合计 row alone."""
+    lines = [line.strip() for line in page_text.splitlines() if line.strip()]
+    lines = [line for line in lines if not re.fullmatch(r"—\s*\d+\s*—", line) and line != "沿虚线剪下"]
+    if not lines:
+        return "blank"
+    joined = re.sub(r"\s+", "", "".join(lines))
+    if len(lines) <= 3 and re.fullmatch(r".{2,30}\d{4}年\d{1,2}月\d{1,2}日", joined):
+        return "落款 only"
+    if re.match(r"\d+\.", lines[0]):
+        return "notes only"  # a page whose first line is a numbered note: the table ended on the page before
+    if lines[0].startswith("合计") and len(lines) <= 2:
+        return "total only"
+    return ""
+
+
+@pytest.mark.parametrize("run_name", ["dingji", "shengji", "dashui"])
+def test_no_page_holds_only_a_signature_notes_or_a_total(run_name, request):
+    _, folder = request.getfixturevalue(run_name)
+    found = []
+    for pdf in sorted(folder.rglob("*.pdf")):
+        for n in range(1, pages(pdf) + 1):
+            text = poppler("pdftotext", "-f", str(n), "-l", str(n), "-raw", str(pdf), "-")
+            why = _lonely(text)
+            if why and not (why == "blank" and n == 1):
+                found.append((pdf.relative_to(folder).as_posix(), n, why))
+    assert not found
+
+
+# --- item 4: word-aware line breaks ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title, lines",
+    [
+        ("关于石板乡2027年度村党组织分类升级结果的公示", ["关于石板乡2027年度", "村党组织分类升级结果的公示"]),
+        (
+            "关于三台乡2027年度村级组织“十星”创建评定结果的公示",
+            ["关于三台乡2027年度村级组织", "“十星”创建评定结果的公示"],
+        ),
+        (
+            "关于大安村2027年度党员干部群众“五带头”星级评定结果的公示",
+            ["关于大安村2027年度党员干部群众", "“五带头”星级评定结果的公示"],
+        ),
+        (
+            "清溪镇、白河镇2027年度村（社区）党支部分类定级汇总报告",
+            ["清溪镇、白河镇2027年度", "村（社区）党支部分类定级汇总报告"],
+        ),
+    ],
+)
+def test_titles_break_between_words(title, lines):
+    from fenji.core.render import balance_lines
+
+    assert balance_lines(title) == lines
+
+
+def test_body_lines_keep_quoted_terms_12380_and_the_annex_name_whole(dingji, shengji):
+    for folder in (dingji[1], shengji[1]):
+        for pdf in sorted(folder.glob("*/*结果公示.pdf")) + sorted(folder.glob("*/通知书/*.pdf")):
+            for line in poppler("pdftotext", "-layout", str(pdf), "-").splitlines():
+                assert line.count("“") == line.count("”"), (pdf.name, line)  # “一般” never “一/般”
+                assert not line.rstrip().endswith("组织部"), (pdf.name, line)  # 组织部门“12380” kept
+                assert line.strip() not in ("单", "名单"), (pdf.name, line)
