@@ -58,16 +58,16 @@ class Gongxin:
         return score.run_info(outcome)
 
     def needed_returns(self, profile, roster, results) -> list:
-        """Each village's 班子 (as one subject): its 调查表 or its 汇总表."""
+        """Each village's 班子 (one subject, under its town, so that the town's 收件进度 and 催报 list its
+        villages): its 调查表 or its 汇总表."""
         villages: dict[str, list] = {}
         for cadre in score.build_cadres(results, Problems()):  # (its problems were reported when scoring)
             villages.setdefault(cadre.unit, []).append(cadre)
-        teams = [
-            RosterEntry(score.team_id(members), score.TEAM_NAME, village, members[0].source)
+        teams = {
+            village: RosterEntry(score.team_id(members), f"{village}“两委”班子", members[0].town, members[0].source)
             for village, members in villages.items()
-        ]
-        by_village = {team.unit: team for team in teams}
-        return roster_needs(teams, results, [TRUST_SURVEY], lambda tally: by_village.get(tally.village))
+        }
+        return roster_needs(list(teams.values()), results, [TRUST_SURVEY], lambda tally: teams.get(tally.village))
 
     def plan_documents(self, outcome, options, env, root: Path):
         return documents.plan_gongxin(outcome, options, env, root)
