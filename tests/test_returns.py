@@ -22,7 +22,14 @@ from fenji.systems import builtin_names
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
 SURVEY = "满意度测评表（附件3）或测评汇总表中的一行"
-PROFILES_WITH_GAPS = {"dingji": "白河镇", "shengji": "石板乡", "shixing": "三台乡", "xingji-daan": "新寨村"}
+PROFILES_WITH_GAPS = {
+    "dingji": "白河镇",
+    "shengji": "石板乡",
+    "shixing": "三台乡",
+    "xingji-daan": "新寨村",
+    "gongxin": "温泉镇",
+    "wuhao": "白河镇",
+}
 
 
 def _returns(out: Path) -> pd.DataFrame:
@@ -115,9 +122,10 @@ def test_progress_pdf_and_reminder_per_unit_with_gaps(tmp_path: Path, name: str)
         outcome, options, tmp_path, with_returns(lambda *args: Plan()), ROOT / "fenji" / "core" / "templates"
     )
     unit = PROFILES_WITH_GAPS[name]
-    assert written == [tmp_path / "documents" / unit / "收件进度.pdf"]
+    units = list(dict.fromkeys(r.unit for r in outcome.returns))
+    assert sorted(written) == sorted(tmp_path / "documents" / u / "收件进度.pdf" for u in units)
     missing = [r for r in outcome.returns if r.status == "缺报"]
-    text = subprocess.run(["pdftotext", "-layout", str(written[0]), "-"], capture_output=True, text=True).stdout
+    text = _pdf_text(tmp_path / "documents" / unit / "收件进度.pdf")
     assert "收件进度" in text and missing[0].id in text and missing[0].form[:4] in text and "已逾期 3 天" in text
     reminder = (tmp_path / "documents" / unit / "催报.txt").read_text(encoding="utf-8")
     assert reminder.splitlines()[1] == "请以下村（社区）尽快报送：" and missing[0].name in reminder
@@ -148,9 +156,29 @@ def test_cli_summary_counts_missing_returns_per_unit(tmp_path: Path):
     assert "缺报 2 份：白河镇 2 份" in done.stdout
 
 
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("name", sorted(set(builtin_names()) - set(PROFILES_WITH_GAPS)))
+def test_a_unit_with_every_form_in_gets_a_progress_pdf_saying_so_and_no_reminder(tmp_path: Path, name: str):
+    """收件进度.pdf for every unit, so a clerk can file that all is in; 催报.txt only where something is owed."""
+    options = RunOptions(SAMPLES / name, name, 2027, tmp_path, db=tmp_path / "fenji.db")
+    outcome = check(options)
+    assert outcome.returns and all(r.status != "缺报" for r in outcome.returns)
+    written = write_documents(
+        outcome, options, tmp_path, with_returns(lambda *args: Plan()), ROOT / "fenji" / "core" / "templates"
+    )
+    assert written and all(path.name == "收件进度.pdf" for path in written)
+    for path in written:
+        text = "".join(_pdf_text(path).split())
+        assert "已全部收齐" in text and "全部收齐，没有缺报的表" in text, path
+        assert not (path.parent / "催报.txt").exists()
+
+
 def test_a_rerun_renders_only_the_documents_that_changed(tmp_path: Path):
-    """One file comes back in 白河镇: the documents whose HTML changed (its 收件进度, the run-wide report)
-    are laid out again; 清溪镇's PDFs are the previous generation's (the same files, hard-linked)."""
+    """One file comes back in 白河镇: the documents whose HTML changed (its 收件进度; the run-wide report
+    when it reads differently) are laid out again; 清溪镇's PDFs are the previous generation's (the same files, hard-linked)."""
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLES / "dingji", inbox)
     late = inbox / "白河镇" / "村级报送" / "附件2-沙坝村党支部自评表.xlsx"
@@ -171,7 +199,9 @@ def test_a_rerun_renders_only_the_documents_that_changed(tmp_path: Path):
     assert after[progress] != before[progress]
     text = subprocess.run(["pdftotext", str(documents / progress), "-"], capture_output=True, text=True).stdout
     assert "BH09" in text and text.count("自评表（附件2）") == 1  # 石门村 (BH02) still owes its own
-    assert after[Path("汇总报告.pdf")] != before[Path("汇总报告.pdf")]
     changed = {p for p in after if after[p] != before.get(p)}
+    assert changed <= {p for p in after if p.parts[0] == "白河镇"} | {
+        Path("汇总报告.pdf")
+    }  # (the report only if it reads differently)
     assert second.render_stats.reused == len(after) - len(changed) >= len(qingxi)
     assert set(after) == {p.relative_to(documents) for p in second.documents}

@@ -1,4 +1,5 @@
-"""收件进度.pdf and 催报.txt: per unit with forms still missing, the list a clerk chases villages with.
+"""收件进度.pdf per unit (the forms still missing, or that all are in) and 催报.txt per unit with gaps:
+the list a clerk chases villages with.
 
 Shared by every system (the rows come from fenji.core.returns); planned after the system's own
 documents, into documents/<unit>/ beside them, so that `fenji watch` refreshes both after each batch.
@@ -58,8 +59,14 @@ def progress_doc(outcome, options, unit: str, missing: list[Return], today: dt.d
         for number, row in enumerate(missing, start=1)
     ]
     faulty = sum(1 for r in outcome.returns if r.unit == unit and r.status == FAULTY)
+    needed = sum(1 for r in outcome.returns if r.unit == unit)
+    status = (
+        f"截至{render.cn_date(today)}，本单位应报 {needed} 份表，尚缺 {len(rows)} 份；“缺报自”为名册报送之日。"
+        if rows
+        else f"截至{render.cn_date(today)}，本单位应报的 {needed} 份表已全部收齐。"
+    )
     notes = [
-        f"截至{render.cn_date(today)}，本单位尚缺 {len(rows)} 份表；“缺报自”为名册报送之日。",
+        status,
         f"报送截止日期：{render.cn_date(due)}。" if due else "未设报送截止日期（运行时可用 --due 指定）。",
         "收到后放入收件文件夹，重新运行（或由 fenji watch 自动处理）后本表即更新。",
     ]
@@ -76,12 +83,16 @@ def progress_doc(outcome, options, unit: str, missing: list[Return], today: dt.d
 
 
 def add_returns_documents(plan: Plan, env, outcome, options, root: Path) -> None:
-    """Per unit with gaps: 收件进度.pdf (a render job) and 催报.txt (written now, into the staging folder)."""
+    """Per unit: 收件进度.pdf (a render job: its gaps, or that all forms are in); per unit with gaps also
+    催报.txt (written now, into the staging folder)."""
     today = dt.date.today()
-    for unit, missing in missing_by_unit(outcome.returns).items():
+    gaps = missing_by_unit(outcome.returns)
+    for unit in dict.fromkeys(row.unit for row in outcome.returns):
+        missing = gaps.get(unit, [])
         folder = Path(root) / safe_name(unit)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / REMINDER_TXT).write_text(reminder_text(unit, missing, options.due, today), encoding="utf-8")
+        if missing:
+            (folder / REMINDER_TXT).write_text(reminder_text(unit, missing, options.due, today), encoding="utf-8")
         add_single(
             plan,
             env,
