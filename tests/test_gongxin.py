@@ -266,6 +266,7 @@ def test_no_public_document_and_every_pdf_internal(graded):
     names = sorted(p.relative_to(out).as_posix() for p in pdfs)
     assert names == [
         "汇总报告.pdf",
+        "温泉镇/收件进度.pdf",  # (the shared 收件进度: 新光社区's survey is still owed)
         "温泉镇/新光社区2027年度公信度调查结果汇总表.pdf",
         "温泉镇/清溪村2027年度公信度调查结果汇总表.pdf",
         "温泉镇/温泉镇2027年度公信度调查甄别名单.pdf",
