@@ -391,6 +391,26 @@ def test_the_year_on_year_rules_read_the_same_from_postgresql(postgres, tmp_path
     _assert_no_password(tmp_path, shown["postgresql"].stdout + shown["postgresql"].stderr)
 
 
+def test_the_five_goods_two_ratings_a_year_read_the_same_from_postgresql(postgres, tmp_path: Path):
+    """wuhao: 年初 then 年底 of one year into one ledger; 晋位 / 降位 and 晋位升级率 against the 年初 rating
+    read from PostgreSQL as from SQLite, and `fenji history` shows both periods."""
+    url = postgres.database("years-wuhao")
+    printed = {}
+    for name, db in (("sqlite", tmp_path / "fenji.db"), ("postgresql", url)):
+        for folder, period in (("wuhao-年初", "年初"), ("wuhao", "年底")):
+            out = tmp_path / name / period
+            run(RunOptions(SAMPLES / folder, "wuhao", 2027, out, db=db, workers=1, documents=False, period=period))
+        printed[name] = _printed(tmp_path / name / "年底")
+    assert printed["postgresql"] == printed["sqlite"]
+    assert "晋位升级率" in printed["postgresql"]["run"] and "降位".encode() in printed["postgresql"]["results"]
+    shown = {
+        name: _fenji("history", "QX04", "--db", str(db), cwd=tmp_path)
+        for name, db in (("sqlite", tmp_path / "fenji.db"), ("postgresql", url))
+    }
+    assert shown["postgresql"].returncode == 0 and shown["postgresql"].stdout == shown["sqlite"].stdout
+    assert "2027年初" in shown["postgresql"].stdout and "2027年底" in shown["postgresql"].stdout
+
+
 # --- a server that cannot be reached is an error, never a local fallback ---------------------
 
 
