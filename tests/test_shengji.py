@@ -228,7 +228,7 @@ def test_document_files_carry_unit_year_and_kind(documents):
     names = {p.relative_to(folder).as_posix() for p in result.documents}
     stem = "龙泉乡/龙泉乡2027年度分类升级"
     assert {f"{stem}评分定级表.pdf", f"{stem}测评汇总表.pdf", f"{stem}结果公示.pdf", "汇总报告.pdf"} <= names
-    assert "龙泉乡/通知书/LQ08双河村党支部分类升级结果通知书.pdf" in names and len(names) == 4 + 8
+    assert "龙泉乡/通知书/LQ08双河村党支部分类升级结果通知书.pdf" in names and len(names) == 4 + 8 + 1  # + 收件进度
 
 
 def test_notice_shows_names_and_classes_only(documents):

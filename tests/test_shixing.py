@@ -168,7 +168,7 @@ def test_document_files_carry_unit_year_and_kind(documents):
     names = {p.relative_to(folder).as_posix() for p in result.documents}
     stem = "庆阳湖乡/庆阳湖乡2027年度十星创建"
     assert {f"{stem}十星评定汇总表.pdf", f"{stem}结果公示.pdf", "汇总报告.pdf"} <= names
-    assert "庆阳湖乡/通知书/XQ04北湖村党支部十星创建结果通知书.pdf" in names and len(names) == 3 + 6
+    assert "庆阳湖乡/通知书/XQ04北湖村党支部十星创建结果通知书.pdf" in names and len(names) == 3 + 6 + 1  # + 收件进度
 
 
 def test_star_sheet_lists_stars_and_next_targets(documents):

@@ -663,6 +663,7 @@ def test_public_notice_never_shows_who_is_not_rated_or_why(tmp_path: Path, profi
         "大安村2027年度五星卡.pdf",
         "大安村2027年度星级评定汇总表.pdf",
         "大安村2027年度星级评定结果公示.pdf",
+        "收件进度.pdf",  # internal: the forms still owed, or that all are in
     ]
     assert (out / "documents" / "汇总报告.pdf").is_file()
     notice = pdf_text(folder / "大安村2027年度星级评定结果公示.pdf")
