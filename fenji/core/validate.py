@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
-from fenji.core.arith import fmt_number
+from fenji.core.arith import fmt_number, half_up
 from fenji.core.cells import is_blank, parse_number, text
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile
@@ -123,3 +124,30 @@ def check_header_max(ctx: Context, column: str, maximum: Decimal) -> None:
 
 
 # --- 决定调整表 --------------------------------------------------------------------------------
+
+
+def warn_typed_total(
+    record,
+    total: Fraction | None,
+    profile: Profile,
+    problems: Problems,
+    subject: str,
+    field: str,
+    basis: str,
+    verdict: str = "以重新计算的结果为准",
+) -> None:
+    """A total the form typed (`record.typed_total`, at `record.refs[field]`) that differs from the one
+    recomputed from its parts by more than `totals.tolerance`: a `total-mismatch` warning; the recomputed
+    total is used either way (a typed total is never trusted)."""
+    if record.typed_total is None or total is None:
+        return
+    if abs(Fraction(record.typed_total) - total) > Fraction(profile.totals["tolerance"]):
+        problems.warning(
+            "total-mismatch",
+            f"{field}填写为 {fmt_number(record.typed_total)}，按{basis}重新计算为 "
+            f"{half_up(total, profile.decimals)}；{verdict}。",
+            file=record.source.file,
+            sheet=record.source.sheet,
+            cell=record.refs.get(field, record.source.cell),
+            subject=subject,
+        )

@@ -17,6 +17,7 @@ from fenji.core.problems import Problems
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult, RosterEntry, ScoreRow, SelfEval
 from fenji.core.survey import subject_rate, subject_tallies
+from fenji.core.validate import warn_typed_total
 from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
 from fenji.grading.subject import Scored
 
@@ -90,7 +91,7 @@ def _indicators(entry, score_row, rate, profile, problems, row) -> Fraction | No
     if score_row is not None:
         row["否决情形"] = score_row.veto
         row["veto_source"] = str(score_row.source.at(score_row.veto_ref))
-        _check_typed_total(score_row, total if complete else None, problems, profile, entry.id)
+        warn_typed_total(score_row, total if complete else None, profile, problems, entry.id, "总分", "各项得分")
     if (
         not complete
         and score_row is not None
@@ -125,21 +126,6 @@ def _check_typed_survey_score(score_row: ScoreRow, indicator, computed: Fraction
             file=score_row.source.file,
             sheet=score_row.source.sheet,
             cell=score_row.refs.get(indicator.name, ""),
-            subject=subject,
-        )
-
-
-def _check_typed_total(score_row: ScoreRow, total: Fraction | None, problems, profile, subject) -> None:
-    if score_row.typed_total is None or total is None:
-        return
-    if abs(Fraction(score_row.typed_total) - total) > Fraction(profile.totals["tolerance"]):
-        problems.warning(
-            "total-mismatch",
-            f"总分填写为 {fmt_number(score_row.typed_total)}，按各项得分重新计算为 "
-            f"{half_up(total, profile.decimals)}；以重新计算的结果为准。",
-            file=score_row.source.file,
-            sheet=score_row.source.sheet,
-            cell=score_row.refs.get("总分", score_row.source.cell),
             subject=subject,
         )
 

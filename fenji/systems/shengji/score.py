@@ -23,6 +23,7 @@ from fenji.core.problems import Problems
 from fenji.core.profiles import Interval, Profile, ProfileError, parse_interval, parse_share
 from fenji.core.records import FileResult, RosterEntry, ScoreRow
 from fenji.core.survey import subject_rate, subject_tallies
+from fenji.core.validate import warn_typed_total
 from fenji.forms.score_sheet import INCOMPLETE_SCORES, MISSING_SCORES
 from fenji.grading import grade as grading
 from fenji.grading.subject import Scored
@@ -200,7 +201,7 @@ def _score(entry, score_row: ScoreRow | None, profile: Profile, problems: Proble
         row["sources"][name] = str(score_row.source.at(score_row.refs.get(name, "")))
     if profile.indicators and len(filled) == len(profile.indicators):
         total = sum((Fraction(v) for v in filled.values()), Fraction(0))
-        _check_typed_total(score_row, total, profile, problems, entry.id)
+        warn_typed_total(score_row, total, profile, problems, entry.id, "总分", "各项指标得分", "以各项之和为准")
         return total
     return _typed_total(entry, score_row, filled, profile, problems, row)
 
@@ -233,23 +234,6 @@ def _typed_total(entry, score_row: ScoreRow, filled: dict, profile: Profile, pro
         )
     row["sources"]["总分"] = str(score_row.source.at(where["cell"]))
     return Fraction(to_decimal(total))
-
-
-def _check_typed_total(
-    score_row: ScoreRow, total: Fraction, profile: Profile, problems: Problems, subject: str
-) -> None:
-    if score_row.typed_total is None:
-        return
-    if abs(Fraction(score_row.typed_total) - total) > Fraction(profile.totals["tolerance"]):
-        problems.warning(
-            "total-mismatch",
-            f"总分填写为 {fmt_number(score_row.typed_total)}，按各项指标得分重新计算为 "
-            f"{half_up(total, profile.decimals)}；以各项之和为准。",
-            file=score_row.source.file,
-            sheet=score_row.source.sheet,
-            cell=score_row.refs.get("总分", score_row.source.cell),
-            subject=subject,
-        )
 
 
 # --- after grading, and the results columns ---------------------------------------------------

@@ -21,6 +21,7 @@ from fenji.core.problems import Problems
 from fenji.core.profiles import Profile, ProfileError, number, parse_share
 from fenji.core.records import FileResult, RosterEntry
 from fenji.core.survey import subject_rate, subject_tallies
+from fenji.core.validate import warn_typed_total
 from fenji.grading import grade as grading
 from fenji.grading.subject import Scored
 
@@ -191,7 +192,7 @@ def _subject_row(entry: RosterEntry, record, tally, last: LastGrade | None, prof
         (Fraction(row[i.name]) for i in profile.indicators if i.source != "satisfaction" or i.name in record.scores),
         Fraction(0),
     )
-    _check_typed_total(record, on_sheet, problems, profile, entry.id)
+    warn_typed_total(record, on_sheet, profile, problems, entry.id, "合计", "本表各项得分")
     row["exact"] = total
     row["得分"] = half_up(total, profile.decimals)
     _stars(row, profile)
@@ -216,21 +217,6 @@ def _criterion(indicator, record, rate, profile: Profile, problems: Problems, su
             subject=subject,
         )
     return value
-
-
-def _check_typed_total(record, total: Fraction, problems: Problems, profile: Profile, subject: str) -> None:
-    if record.typed_total is None:
-        return
-    if abs(Fraction(record.typed_total) - total) > Fraction(profile.totals["tolerance"]):
-        problems.warning(
-            "total-mismatch",
-            f"合计填写为 {fmt_number(record.typed_total)}，按本表各项得分重新计算为 "
-            f"{half_up(total, profile.decimals)}；以重新计算的结果为准。",
-            file=record.source.file,
-            sheet=record.source.sheet,
-            cell=record.refs.get("合计", record.source.cell),
-            subject=subject,
-        )
 
 
 def _stars(row: dict, profile: Profile) -> None:
