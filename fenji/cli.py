@@ -259,7 +259,7 @@ def demo(
 
 
 # Shown on screen by `run` and `demo`, not only in problems.csv: they concern the whole run
-SCREEN_CODES = ("font-fallback", "font-subsetter", "glyph-missing", "year-mismatch")
+SCREEN_CODES = ("no-chinese-font", "font-fallback", "font-subsetter", "glyph-missing", "year-mismatch")
 EXIT_MEANING = {
     api.EXIT_OK: "没有需要处理的问题",
     api.EXIT_NEEDS_ATTENTION: "有需要处理的问题",

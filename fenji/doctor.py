@@ -7,7 +7,7 @@ import platform
 from dataclasses import dataclass, field
 
 from fenji import __version__
-from fenji.core.fonts import RoleFont, font_warnings, harfbuzz_subset, resolve_all, subsetter_warning
+from fenji.core.fonts import INSTALL_COMMAND, RoleFont, font_warnings, harfbuzz_subset, resolve_all, subsetter_warning
 
 
 @dataclass
@@ -50,7 +50,7 @@ def doctor() -> DoctorReport:
     report.lines.append(
         "结论："
         + (
-            "缺少中文字体，不能生成正确的文书。"
+            f"缺少中文字体，不能生成正确的文书。请安装：{INSTALL_COMMAND}"
             if report.exit_code
             else "可以生成文书。"
             if not warnings
@@ -72,5 +72,5 @@ def _role_line(font: RoleFont) -> str:
         if font.position > 0
         else "系统替换"
     )
-    coverage = "含中文" if font.cjk else "不含中文！"
-    return f"{font.role}：{font.family}（{where}，{coverage}）{font.file}"
+    coverage = ("公文字形，含中文" if not font.fallback else "含中文") if font.cjk else "不含中文！"
+    return f"{font.role}：{font.family}（{where}，{coverage}） {font.file}"

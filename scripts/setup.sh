@@ -29,8 +29,11 @@ fi
 # PostgreSQL's server programs (initdb, pg_ctl, postgres): tests/pg.py starts a throw-away server of
 # its own in a temporary folder (tests/test_ledger_pg.py); the system cluster is not used.
 # Chromium: tests/test_serve.py reads `fenji serve`'s page in a real headless browser (--dump-dom).
-BARE_PACKAGES=()
-[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES=(libreoffice-calc-nogui postgresql chromium)
+# texlive-lang-chinese (without recommends: ~30 packages, ~125 MB, ~30 s) ships the Fandol fonts, the
+# open fonts with the GB glyph shapes of 仿宋/宋体/黑体/楷体 (docs/documents.md, "Fonts"); they are
+# registered with fontconfig below.
+BARE_PACKAGES=(texlive-lang-chinese)
+[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES+=(libreoffice-calc-nogui postgresql chromium)
 bare=()
 for pkg in "${BARE_PACKAGES[@]+"${BARE_PACKAGES[@]}"}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || bare+=("$pkg")
@@ -45,6 +48,18 @@ if ((${#missing[@]} + ${#bare[@]})); then
   if ((${#bare[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null
   fi
+  step_done
+fi
+
+# The Fandol fonts live in TeX's tree, which fontconfig does not search: one fontconfig file adds the
+# folder (and gives the Bold faces, which declare a regular weight, their real weight).
+FANDOL_CONF=/etc/fonts/conf.d/66-fenji-fandol.conf
+if [[ -d /usr/share/texlive/texmf-dist/fonts/opentype/public/fandol ]] \
+   && ! cmp -s scripts/fontconfig/66-fenji-fandol.conf "$FANDOL_CONF"; then
+  step "向 fontconfig 登记 Fandol 公文字体（仿宋、宋体、黑体、楷体）"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO install -m 644 scripts/fontconfig/66-fenji-fandol.conf "$FANDOL_CONF"
+  $SUDO fc-cache -f >/dev/null
   step_done
 fi
 

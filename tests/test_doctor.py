@@ -81,3 +81,42 @@ def test_uncovered_characters(monkeypatch):
 def test_subsetter_is_found():
     assert fonts.harfbuzz_subset()
     assert fonts.subsetter_warning() == ""
+
+
+def test_run_without_any_chinese_font_writes_no_pdf(machine, tmp_path):
+    """Boxes instead of characters must not be printed: no PDF, an error with the install command."""
+    from pathlib import Path
+
+    from fenji.api import RunOptions, run
+
+    machine(lambda families: ("DejaVu Serif", "/usr/share/fonts/DejaVuSerif.ttf", "0", "en|de|fr"))
+    sample = Path(__file__).resolve().parents[1] / "sample_workbooks" / "dingji"
+    result = run(RunOptions(sample, "dingji", 2027, tmp_path, workers=1))
+    assert result.documents == []
+    assert not list(tmp_path.rglob("*.pdf"))
+    errors = [p for p in result.problems.items if p.code == "no-chinese-font"]
+    assert len(errors) == 1 and errors[0].level == "错误"
+    assert fonts.INSTALL_COMMAND in errors[0].message and "没有生成 PDF" in errors[0].message
+    assert (tmp_path / "results.csv").is_file()  # the grading is still written
+    assert result.exit_code == 1
+
+
+def test_fandol_gives_gb_shaped_roles_without_warnings(machine):
+    """After the set-up (texlive-lang-chinese registered with fontconfig): every role has a GB-shaped font."""
+    fandol = {"小标宋": "FandolSong", "仿宋": "FandolFang", "黑体": "FandolHei", "楷体": "FandolKai"}
+
+    def answer(families):
+        family = next(f for f in families if f.startswith("Fandol"))
+        return (family, f"/fonts/{family}.otf", "0", "zh-cn")
+
+    machine(answer)
+    assert fonts.font_warnings() == []
+    assert {font.role: font.family for font in fonts.resolve_all()} == fandol
+    assert fonts.title_is_bold()  # a 宋体 stands in for 小标宋 in bold
+    assert "仿宋：FandolFang（第 5 选，公文字形，含中文） /fonts/FandolFang.otf" in doctor.doctor().lines
+
+
+def test_this_machine_sets_the_body_in_a_gb_fangsong():
+    """The README's set-up installs and registers Fandol: the body is 仿宋, not the Noto fallback."""
+    fonts.resolve.cache_clear()
+    assert not fonts.resolve("仿宋").fallback, fonts.resolve("仿宋")

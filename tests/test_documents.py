@@ -175,13 +175,16 @@ def test_score_table_is_landscape_and_notice_portrait(done):
 
 
 def test_every_pdf_embeds_only_subset_cjk_fonts_with_metadata(done):
+    from fenji.core import fonts as roles
+
     result, _ = done
+    body_font = roles.resolve("仿宋").family.replace(" ", "")  # FandolFang after the set-up
     for pdf in result.documents:
         fonts = poppler("pdffonts", str(pdf)).splitlines()[2:]
         assert fonts, pdf.name
         assert all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in fonts), fonts  # emb sub uni
-        assert any("CJK-SC" in line for line in fonts), fonts
-        assert not any("CJK-JP" in line for line in fonts), fonts
+        assert any(body_font in line for line in fonts), fonts  # the body is set in the 仿宋 role's font
+        assert not any("CJK-JP" in line or "CJKjp" in line for line in fonts), fonts
         info = poppler("pdfinfo", str(pdf))
         assert re.search(r"^Author:\s+中共清溪镇委员会$", info, re.M), info
         assert re.search(r"^Title:\s+\S", info, re.M) and "A4" in info

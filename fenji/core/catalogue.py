@@ -202,6 +202,7 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         ("glyph-missing", "有字符没有任何已安装的字体包含，PDF 中将显示为方框。"),
         ("missing-contact", "结果公示没有受理异议的联系电话和地址。"),
     )
+    + _entries("文书", ERROR, ("no-chinese-font", "没有安装任何含中文的字体，本次未生成 PDF 文书。"))
     + _entries("台账", ERROR, ("ledger-write-failed", "结果未能写入台账。"))
     + _entries(
         "台账",

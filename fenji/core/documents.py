@@ -706,6 +706,14 @@ def _environment(options, problems, templates: Path) -> jinja2.Environment:
     return render.environment(folder, [templates])
 
 
+def _no_chinese_font(outcome) -> bool:
+    """True (and an error) when no installed font covers Chinese: PDFs would print as boxes, so none is written."""
+    message = fonts.no_chinese_font()
+    if message:
+        outcome.problems.error("no-chinese-font", message)
+    return bool(message)
+
+
 def _font_problems(outcome) -> None:
     for message in fonts.font_warnings():
         outcome.problems.warning("font-fallback", message)
@@ -817,6 +825,10 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
         staging, DIR_MODE
     )  # mkdtemp makes it private; the swapped-in folder should not be (umask read once: no os.umask race)
     try:
+        if _no_chinese_font(outcome):
+            shutil.rmtree(staging, ignore_errors=True)
+            outcome.render_stats = RenderStats(seconds=time.monotonic() - started)
+            return []
         _font_problems(outcome)
         plan = planner(outcome, options, env, staging)
         _glyph_problems(outcome, [job.html for job in plan.jobs])

@@ -20,12 +20,22 @@ from dataclasses import dataclass
 CJK_LANG = "zh-cn"
 
 # documents.md, "Fonts": a family stack per role, the first installed wins; the last is the fallback.
+# FandolSong and FandolHei are not in the standard's 小标宋 and 黑体 stacks; they are added before the
+# Noto fallback because the set-up installs them (texlive-lang-chinese) and they have the GB glyph
+# shapes of 宋体 and 黑体, so a fresh machine's titles and headings are not a fallback either.
 ROLES: dict[str, list[str]] = {
-    "小标宋": ["方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif CJK SC"],
+    "小标宋": ["方正小标宋简体", "FZXiaoBiaoSong-B05S", "FandolSong", "Noto Serif CJK SC"],
     "仿宋": ["仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "FandolFang", "Noto Serif CJK SC"],
-    "黑体": ["黑体", "SimHei", "Noto Sans CJK SC"],
+    "黑体": ["黑体", "SimHei", "FandolHei", "Noto Sans CJK SC"],
     "楷体": ["楷体_GB2312", "KaiTi", "FandolKai", "AR PL UKai CN", "LXGW WenKai", "Noto Serif CJK SC"],
 }
+# A 宋体 stands in for 小标宋 only when set bold (小标宋 itself is heavy and is set regular).
+BOLD_TITLE_STAND_INS = ("FandolSong", "Noto Serif CJK SC")
+
+# What to install when no font covers Chinese (Debian; the README's set-up does it).
+INSTALL_COMMAND = (
+    "sudo apt-get install fonts-noto-cjk && sudo apt-get install --no-install-recommends texlive-lang-chinese"
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,22 @@ def resolve(role: str) -> RoleFont:
 
 def resolve_all() -> list[RoleFont]:
     return [resolve(role) for role in ROLES]
+
+
+def title_is_bold() -> bool:
+    """Whether titles are set bold: when 小标宋 resolved to a 宋体 stand-in or a substitute."""
+    font = resolve("小标宋")
+    return font.position == -1 or font.stack[font.position] in BOLD_TITLE_STAND_INS
+
+
+def no_chinese_font() -> str:
+    """The error when no role resolves to a font that covers Chinese (every PDF would print boxes), or ""."""
+    if any(font.cjk for font in resolve_all()):
+        return ""
+    return (
+        "没有安装任何含中文的字体，文书中的中文会印成方框，因此本次没有生成 PDF 文书（结果表格和问题清单照常写出）。"
+        f"请安装中文字体：{INSTALL_COMMAND}，然后运行 fenji doctor 检查，再重新运行。"
+    )
 
 
 def font_warnings() -> list[str]:

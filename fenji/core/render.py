@@ -44,9 +44,9 @@ class FontFaces:
 
 
 def font_faces() -> FontFaces:
-    """The stacks of `fenji.core.fonts.ROLES`; the title is bold only when 小标宋 falls back to a Noto serif."""
+    """The stacks of `fenji.core.fonts.ROLES`; the title is bold only when 小标宋 resolves to a 宋体 stand-in."""
     stacks = {role: Markup(", ".join(f'"{name}"' for name in names)) for role, names in fonts.ROLES.items()}
-    title_weight = "bold" if fonts.resolve("小标宋").fallback else "normal"
+    title_weight = "bold" if fonts.title_is_bold() else "normal"
     return FontFaces(stacks["小标宋"], stacks["仿宋"], stacks["黑体"], stacks["楷体"], title_weight)
 
 
