@@ -9,8 +9,8 @@ import re
 from fenji.core.cells import is_blank, parse_date, parse_stars, squash, text
 from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, require_columns
-from fenji.forms.stars import id_and_name, star_name, village_of
+from fenji.core.validate import Context, Form, require_columns, village_name
+from fenji.forms.stars import id_and_name, star_name
 
 SPEC = FormSpec(
     "star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名")
@@ -24,7 +24,7 @@ def star_roster(ctx: Context) -> None:
     """Persons and households of one village: 编号 姓名（户主） 类别 … 入党时间 上次星级 不参评情形."""
     if not require_columns(ctx, ["编号", "姓名", "类别"]):
         return
-    default_unit = village_of(ctx)
+    default_unit = village_name(ctx)
     for row in ctx.table.rows:
         entry = _roster_entry(ctx, row, default_unit)
         if entry is not None:
