@@ -241,3 +241,37 @@ def test_the_survey_good_is_tested_exactly_not_after_rounding(tmp_path: Path):
     r = _by_id(_run(inbox, tmp_path / "out", tmp_path / "fenji.db", "年初"))
     assert (r.loc["QX01", "满意率"], r.loc["QX01", "群众反映好"]) == ("80.0%", "15.996")
     assert r.loc["QX01", "整改目标"] == "群众反映好" and r.loc["QX01", "等次"] == "四星"
+
+
+def test_a_veto_is_a_ceiling_of_one_star_never_a_lift_from_none(tmp_path: Path):
+    """rules.md §8: a veto → 一星 and "no criterion met → 无星"; the veto only brings a grade down
+    (§0: "a subject forced down by a veto"), so a vetoed organisation that met no good stays 无星
+    (profile `veto.cap = true`) while a vetoed five-good one falls to 一星."""
+    from fenji.forms.samplebooks import Branch, summary_book
+
+    written = forms("wuhao", FIRST / "清溪镇" / "清溪镇党组织名册.xlsx", tmp_path / "forms", 2027)
+    sheet = next(f for f in written.forms if f.kind == "star_score_sheet")
+    values = {("", "考评阶段"): "考评阶段：年初", ("", "考评日期"): "考评日期：2027年3月20日"}
+    for ident in ("QX01", "QX02", "QX03", "QX04", "QX05", "QX06"):
+        points = 10 if ident == "QX01" else 18
+        values.update({(ident, c): points for c in ("领导班子好", "党员队伍好", "工作机制好", "工作业绩好")})
+        values[(ident, "软弱涣散")] = "否"
+    values[("QX01", "否决情形")] = "发生重大安全事故"
+    values[("QX02", "否决情形")] = "严重违纪"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(FIRST / "清溪镇" / "清溪镇党组织名册.xlsx", inbox / "名册.xlsx")
+    fw.fill(sheet.path, sheet.cells, values, inbox / "评分表.xlsx")
+    low = {"满意": 50, "基本满意": 0, "不满意": 50, "不了解": 0}
+    high = {"满意": 90, "基本满意": 0, "不满意": 10, "不了解": 0}
+    rows = [
+        (Branch(i, n, "清溪镇", "农村", 30, "", ""), low if i == "QX01" else high, 100, "")
+        for i, n in [("QX01", "清溪村党支部"), ("QX02", "石桥村党支部"), ("QX03", "柳湾社区党支部")]
+        + [("QX04", "镇机关党支部"), ("QX05", "宏达公司党支部"), ("QX06", "河口村党支部")]
+    ]
+    summary_book("清溪镇", 2027, rows).save(inbox / "汇总表.xlsx")
+    result = _run(inbox, tmp_path / "out", tmp_path / "fenji.db", "年初")
+    r = _by_id(result)
+    assert r.loc["QX01", "达标项"] == "" and r.loc["QX01", "等次"] == "无星"
+    assert "一票否决" in r.loc["QX01", "说明"]  # still on the internal record
+    assert r.loc["QX02", "等次"] == "一星" and r.loc["QX03", "等次"] == "五星"

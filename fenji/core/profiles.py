@@ -139,7 +139,12 @@ _SCHEMA = {
         {},
     ),
     "veto": (
-        {"column": (str, False, "否决情形"), "grade": (str, False, ""), "marker": (str, False, "一票否决")},
+        {
+            "column": (str, False, "否决情形"),
+            "grade": (str, False, ""),
+            "marker": (str, False, "一票否决"),
+            "cap": (bool, False, False),
+        },
         False,
         {},
     ),

@@ -17,7 +17,9 @@ from fenji.core.cells import is_blank, parse_number, text
 from fenji.core.problems import Problems
 from fenji.core.profiles import Profile
 from fenji.core.records import FileResult, Source
-from fenji.core.tables import FormSpec, Row, Table
+from fenji.core.tables import Field, FormSpec, Row, Table
+
+VILLAGE_LABELS = ("村", "社区", "村社区", "村名")  # how the star and 公信度 forms label `村（社区）：`
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,18 @@ class Context:
 
     def notice(self, code, message, cell="", subject=""):
         self.problems.notice(code, message, **self.where(cell, subject))
+
+
+def village_field(ctx: Context) -> Field | None:
+    """The form's `村（社区）：` value and its cell; None when the label is missing or left empty."""
+    found = ctx.table.field_value(*VILLAGE_LABELS)
+    return found if found is not None and found.value else None
+
+
+def village_name(ctx: Context) -> str:
+    """The form's `村（社区）：` value; '' when missing (the star forms then take each row's own 村)."""
+    found = village_field(ctx)
+    return found.value if found else ""
 
 
 def require_columns(ctx: Context, names: list[str]) -> bool:

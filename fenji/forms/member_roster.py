@@ -5,7 +5,6 @@ The roster defines who may be recommended and the 党员总数 that the 20 % cap
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from fenji.core.cells import squash, text
@@ -13,12 +12,11 @@ from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
 from fenji.core.validate import Context, Form, require_columns
 from fenji.forms.members import general_branch_of
-from fenji.forms.stars import id_and_name
+from fenji.forms.person_roster import NO_REASON, listed_reasons, required_id_and_name
 
 SPEC = FormSpec("member_roster", "党员名册", ("党员名册",), (), ("编号", "姓名", "党员类别"), (), ("编号", "姓名"))
 
 FORMAL, PROBATIONARY = "正式党员", "预备党员"
-NO_REASON = {"", "无", "否", "-", "—", "/", "0"}
 
 
 @dataclass
@@ -46,16 +44,10 @@ def member_roster(ctx: Context) -> None:
 
 
 def _member(ctx: Context, row: Row, general: str) -> Member | None:
-    ident, name = id_and_name(row)
-    if not ident or not name:
-        missing = "编号" if not ident else "姓名"
-        ctx.error(
-            "roster-field-missing",
-            f"党员名册第 {row.index + 1} 行缺少{missing}。每名党员都要有编号和姓名（同名的党员按编号对应）。",
-            ctx.table.ref(row, missing),
-            name or ident,
-        )
+    found = required_id_and_name(ctx, row, "党员名册", "每名党员都要有编号和姓名（同名的党员按编号对应）。")
+    if found is None:
         return None
+    ident, name = found
     return Member(
         ident,
         name,
@@ -90,21 +82,7 @@ def _ineligible(ctx: Context, row: Row, ident: str) -> str:
     if squash(raw) in NO_REASON:
         return ""
     codes = ctx.profile.rules["ineligibility"]
-    key = squash(raw)
-    found = re.findall(r"\d+", key) or [
-        c for c, reason in codes.items() if key in squash(reason) or squash(reason) in key
-    ]
-    unknown = [c for c in found if c not in codes]
-    if not found or unknown:
-        ctx.error(
-            "ineligible-unknown",
-            f"不符合条件情形“{text(raw)}”不是规定的情形（填写序号 {'、'.join(codes)}）。"
-            "该党员按不符合条件处理，请核对改正。",
-            ctx.table.ref(row, "不符合条件情形"),
-            ident,
-        )
-        return text(raw)
-    return "；".join(f"{c} {codes[c]}" for c in dict.fromkeys(found))
+    return listed_reasons(ctx, row, "不符合条件情形", codes, ident, "该党员按不符合条件处理")
 
 
 FORM = Form(SPEC, member_roster)

@@ -11,8 +11,8 @@ from fenji.core.arith import fmt_number
 from fenji.core.cells import is_blank, parse_number, squash, text
 from fenji.core.records import Source
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, check_header_max, require_columns, score_value
-from fenji.forms.stars import field_date, id_and_name, village_of
+from fenji.core.validate import Context, Form, check_header_max, require_columns, score_value, village_name
+from fenji.forms.stars import field_date, id_and_name
 
 SPEC = FormSpec("panel", "领导小组评议表", ("领导小组评议表",), (), ("编号", "姓名"), (), ("编号", "姓名"))
 
@@ -51,7 +51,7 @@ def panel(ctx: Context) -> None:
         return
     for item in items:
         check_header_max(ctx, item["name"], item["max"])
-    unit, date = village_of(ctx), field_date(ctx, "评议日期", "审定日期", "日期")
+    unit, date = village_name(ctx), field_date(ctx, "评议日期", "审定日期", "日期")
     for row in ctx.table.rows:
         ident, name = id_and_name(row)
         if ident or name:

@@ -13,8 +13,8 @@ from fenji.core.arith import fmt_number, half_up
 from fenji.core.cells import is_blank, parse_number
 from fenji.core.records import Source
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, score_value
-from fenji.forms.stars import field_date, id_and_name, village_of
+from fenji.core.validate import Context, Form, score_value, village_name
+from fenji.forms.stars import field_date, id_and_name
 
 SPEC = FormSpec("public_votes", "民主评议计分表", ("民主评议计分表",), (), ("编号", "姓名"), (), ("编号", "姓名"))
 
@@ -51,7 +51,7 @@ def public_votes(ctx: Context) -> None:
             f"A{ctx.table.header_row + 1}",
         )
         return
-    unit, date = village_of(ctx), field_date(ctx, "评议日期", "日期")
+    unit, date = village_name(ctx), field_date(ctx, "评议日期", "日期")
     mean_column = next((c for c in MEAN_COLUMNS if c in ctx.table.columns), "")
     for row in ctx.table.rows:
         ident, name = id_and_name(row)

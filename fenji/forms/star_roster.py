@@ -9,22 +9,20 @@ import re
 from fenji.core.cells import is_blank, parse_date, parse_stars, squash, text
 from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, require_columns
-from fenji.forms.stars import id_and_name, star_name, village_of
+from fenji.core.validate import Context, Form, require_columns, village_name
+from fenji.forms.person_roster import NO_REASON, listed_reasons, required_id_and_name
+from fenji.forms.stars import star_name
 
 SPEC = FormSpec(
     "star_roster", "星级评定对象名册", ("评定对象名册",), (), ("编号", "姓名", "类别"), (), ("编号", "姓名")
 )
 
 
-NO_REASON = {"", "无", "否", "-", "—", "/", "0"}
-
-
 def star_roster(ctx: Context) -> None:
     """Persons and households of one village: 编号 姓名（户主） 类别 … 入党时间 上次星级 不参评情形."""
     if not require_columns(ctx, ["编号", "姓名", "类别"]):
         return
-    default_unit = village_of(ctx)
+    default_unit = village_name(ctx)
     for row in ctx.table.rows:
         entry = _roster_entry(ctx, row, default_unit)
         if entry is not None:
@@ -32,17 +30,11 @@ def star_roster(ctx: Context) -> None:
 
 
 def _roster_entry(ctx: Context, row: Row, default_unit: str) -> RosterEntry | None:
-    ident, name = id_and_name(row)
-    if not ident or not name:
-        missing = "编号" if not ident else "姓名"
-        ctx.error(
-            "roster-field-missing",
-            f"名册第 {row.index + 1} 行缺少{missing}。每个评定对象都要有编号和姓名"
-            "（同村常有同名的人，评议表按编号对应）。",
-            ctx.table.ref(row, missing),
-            name or ident,
-        )
+    why = "每个评定对象都要有编号和姓名（同村常有同名的人，评议表按编号对应）。"
+    found = required_id_and_name(ctx, row, "名册", why)
+    if found is None:
         return None
+    ident, name = found
     unit = text(row.cells.get("所属村")) or default_unit
     if not unit:
         ctx.error(
@@ -136,20 +128,7 @@ def _ineligible(ctx: Context, row: Row, ident: str) -> str:
             ident,
         )
         return ""
-    key = squash(raw)
-    found = re.findall(r"\d+", key) or [
-        c for c, reason in codes.items() if key in squash(reason) or squash(reason) in key
-    ]
-    unknown = [c for c in found if c not in codes]
-    if not found or unknown:
-        ctx.error(
-            "ineligible-unknown",
-            f"不参评情形“{text(raw)}”不是规定的情形（填写序号 {'、'.join(codes)}）。该对象按不参评处理，请核对改正。",
-            cell,
-            ident,
-        )
-        return text(raw)
-    return "；".join(f"{c} {codes[c]}" for c in dict.fromkeys(found))
+    return listed_reasons(ctx, row, "不参评情形", codes, ident, "该对象按不参评处理")
 
 
 FORM = Form(SPEC, star_roster)

@@ -1,5 +1,5 @@
 """What the star forms share (评定对象名册, 民主评议计分表, 领导小组评议表: star_roster, public_votes,
-panel): star names and levels as typed, and the village, date, 编号 and 姓名 of a table.
+panel): star names and levels as typed, and the date, 编号 and 姓名 of a table (the village: core.validate).
 
 Each table becomes typed records, every value checked where it stands (rules.md §3–§4, forms.md
 "Star forms"). Blank representative scores mean "did not score"; scores typed as text (`88分`,
@@ -15,7 +15,6 @@ from fenji.core.tables import Row
 from fenji.core.validate import Context
 
 STAR_NAMES = ["无", "一星", "二星", "三星", "四星", "五星"]
-VILLAGE_LABELS = ("村", "社区", "村社区", "村名")
 
 
 def star_name(rank: int | None) -> str:
@@ -32,11 +31,6 @@ def star_grade(typed: str, profile) -> str:
     if rank is None or rank >= len(profile.grades):
         return typed
     return profile.grades[len(profile.grades) - 1 - rank]
-
-
-def village_of(ctx: Context) -> str:
-    found = ctx.table.field_value(*VILLAGE_LABELS)
-    return found.value if found else ""
 
 
 def field_date(ctx: Context, *labels: str) -> dt.date | None:

@@ -75,11 +75,3 @@ def member_header(raw) -> tuple[str, str, str]:
         return squash(value), "", ""
     name, inner = squash(match.group(1)), squash(match.group(2))
     return (name, inner, "") if ID_PATTERN.match(inner) else (name, "", inner)
-
-
-def village_of(ctx, labels=("村", "社区", "村社区", "村名")) -> tuple[str, str] | None:
-    """The form's `村（社区）：` value and its cell; None when it is missing or empty."""
-    found = ctx.table.field_value(*labels)
-    if found is None or not found.value.strip():
-        return None
-    return found.value.strip(), found.ref

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from fenji.core.cells import cell_ref, is_blank, parse_date, parse_option, squash, text
 from fenji.core.tables import FormSpec, header_base
-from fenji.core.validate import Context, Form, require_columns
-from fenji.forms.trust import TEAM_ID, TEAM_NAME, TrustSubject, TrustTally, member_header, village_of
+from fenji.core.validate import Context, Form, require_columns, village_field
+from fenji.forms.trust import TEAM_ID, TEAM_NAME, TrustSubject, TrustTally, member_header
 
 SPEC = FormSpec("trust_ballots", "公信度调查表", ("公信度调查表",), ("汇总",), ("票号", "调查对象类别"), (), ("票号",))
 FIXED = {"票号", "调查对象类别", "备注", "序号"}
@@ -22,7 +22,7 @@ FIXED = {"票号", "调查对象类别", "备注", "序号"}
 def trust_ballots(ctx: Context) -> None:
     if not require_columns(ctx, ["票号", "调查对象类别"]):
         return
-    village = village_of(ctx)
+    village = village_field(ctx)
     if village is None:
         ctx.error(
             "trust-village-missing",
@@ -30,7 +30,7 @@ def trust_ballots(ctx: Context) -> None:
             ctx.table.title_ref,
         )
         return
-    name, ref = village
+    name, ref = village.value, village.ref
     subjects = _subjects(ctx)
     if not subjects:
         ctx.error(

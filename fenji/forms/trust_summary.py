@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from fenji.core.cells import cell_ref, is_blank, parse_count, parse_date, squash, text
 from fenji.core.tables import FormSpec, header_base
-from fenji.core.validate import Context, Form, require_columns
-from fenji.forms.trust import TEAM_ID, TEAM_NAME, TrustSubject, TrustTally, village_of
+from fenji.core.validate import Context, Form, require_columns, village_field
+from fenji.forms.trust import TEAM_ID, TEAM_NAME, TrustSubject, TrustTally
 
 SPEC = FormSpec(
     "trust_summary",
@@ -28,7 +28,7 @@ SPEC = FormSpec(
 def trust_summary(ctx: Context) -> None:
     if not require_columns(ctx, ["编号", "姓名"]):
         return
-    village = village_of(ctx)
+    village = village_field(ctx)
     if village is None:
         ctx.error(
             "trust-village-missing",
@@ -36,7 +36,7 @@ def trust_summary(ctx: Context) -> None:
             ctx.table.title_ref,
         )
         return
-    name, ref = village
+    name, ref = village.value, village.ref
     groups = _groups(ctx)
     rules = ctx.profile.rules
     absent = [c for c in rules["categories"] if c not in groups]

@@ -164,9 +164,11 @@ def _vetoes(frame: pd.DataFrame, profile: Profile, adjustments: list) -> None:
         if not veto or frame.at[i, "等次"] == UNGRADED:
             continue
         before = frame.at[i, "等次"]
-        frame.at[i, "等次"] = lowest
         marker = profile.veto.get("marker") or M_VETO
         frame.at[i, "markers"].append(marker)
+        if profile.veto.get("cap") and grade_rank(before, profile) <= grade_rank(lowest, profile):
+            continue  # the veto grade is a ceiling ("→ 一星"): a veto never lifts a lower grade up to it
+        frame.at[i, "等次"] = lowest
         adjustments.append(_adjustment(frame, i, before, lowest, marker, veto))
 
 

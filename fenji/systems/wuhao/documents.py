@@ -17,6 +17,7 @@ from fenji.core import render
 from fenji.core.documents import (
     DASH,
     DocMeta,
+    GroupedNoticeDoc,
     Plan,
     ReportDoc,
     Signature,
@@ -117,7 +118,8 @@ def rating_table_doc(outcome, options, unit: str) -> RatingTableDoc:
     met_at = str(profile.rules["met_at"])
     notes = [
         f"每项满分20分，达到{met_at}分为“好”（✓），星级为“好”的项数；群众反映好为20分×满意率（满意度测评）。",
-        f"软弱涣散党组织最高评为{profile.rules['weak_cap']}；发生否决情形的评为{profile.veto.get('grade')}。",
+        f"软弱涣散党组织最高评为{profile.rules['weak_cap']}；发生否决情形的"
+        f"{'最高' if profile.veto.get('cap') else ''}评为{profile.veto.get('grade')}。",
         "“上次”为上一次考评（年底对照当年年初，年初对照上年年底）；晋位、降位、保持五星按星级比较。",
         "“未评定”为缺少评分或满意度测评，请乡镇补报后重新运行。",
     ]
@@ -137,11 +139,20 @@ def rating_table_doc(outcome, options, unit: str) -> RatingTableDoc:
 # --- 公示 -------------------------------------------------------------------------------------
 
 
-def notice_doc(outcome, options, unit: str):
+@dataclass
+class StarNoticeDoc(GroupedNoticeDoc):
+    """The shared grouped notice with the rating's period (`2027年年底`) for its title and annex."""
+
+    when: str = ""
+
+
+def notice_doc(outcome, options, unit: str) -> StarNoticeDoc:
     """The shared grouped notice (names by star), titled with the period."""
     doc = grouped_notice_doc(outcome, options, unit)
     title = f"关于{unit}{_when(options)}{outcome.profile.title}结果的公示"
-    return replace(doc, title_lines=render.balance_lines(title), meta=replace(doc.meta, title=title))
+    values = {f.name: getattr(doc, f.name) for f in fields(doc)}
+    values.update(title_lines=render.balance_lines(title), meta=replace(doc.meta, title=title))
+    return StarNoticeDoc(**values, when=_when(options))
 
 
 # --- 星级通知书 ---------------------------------------------------------------------------------
