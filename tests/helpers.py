@@ -1,10 +1,11 @@
-"""Shared helpers for the reader tests: the committed workbooks in tests/data/ and how to read them."""
+"""Shared helpers for the tests: the committed workbooks in tests/data/ and how to read them, and poppler."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from fenji.core.discover import InputFile
@@ -60,3 +61,11 @@ def found(problems, code: str) -> list:
 def summary_of(problems) -> list[tuple[str, str, str, str, str]]:
     """(level, code, file, sheet, cell) of every problem, sorted: for exact comparisons."""
     return sorted((p.level, p.code, p.file, p.sheet, p.cell) for p in problems)
+
+
+def poppler(tool: str, *args: str) -> str:
+    """Run a poppler tool; a machine without poppler-utils fails here, loudly, never skips."""
+    assert shutil.which(tool), f"{tool} 未安装：请安装 poppler-utils（apt-get install poppler-utils）"
+    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import poppler
 
 from fenji.api import RunOptions, run
 from fenji.core import documents, render
@@ -35,14 +35,6 @@ ODD = "<b>x</b>"
 MISSING = "缺评分村党支部"
 VETO = "发生群体性上访事件"
 A4 = (595.28, 841.89)
-
-
-def poppler(tool: str, *args: str) -> str:
-    """Run a poppler tool; a machine without poppler-utils fails here, loudly, never skips."""
-    assert shutil.which(tool), f"{tool} 未安装：请安装 poppler-utils（apt-get install poppler-utils）"
-    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def text(pdf: Path) -> str:

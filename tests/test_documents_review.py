@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import poppler
 
 from fenji.api import DEMO_ADDRESS, DEMO_PHONE, RunOptions, run
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 DAY = dt.date(2027, 4, 10)
-
-
-def poppler(tool: str, *args: str) -> str:
-    """Run a poppler tool; a machine without poppler-utils fails here, loudly, never skips."""
-    assert shutil.which(tool), f"{tool} 未安装：请安装 poppler-utils（apt-get install poppler-utils）"
-    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def flat(pdf: Path) -> str:
