@@ -79,6 +79,24 @@ def require_columns(ctx: Context, names: list[str]) -> bool:
     return True
 
 
+def required_id_and_name(
+    ctx: Context, row: Row, form: str, why: str, name_column: str = "姓名"
+) -> tuple[str, str] | None:
+    """The row's 编号 and name (`name_column`); None, with an error at the empty cell, when either is
+    missing. `form` names the roster in the message (`党员名册`), `why` says why both are needed."""
+    ident, name = text(row.cells.get("编号")), text(row.cells.get(name_column))
+    if ident and name:
+        return ident, name
+    missing = "编号" if not ident else name_column
+    ctx.error(
+        "roster-field-missing",
+        f"{form}第 {row.index + 1} 行缺少{missing}。{why}",
+        ctx.table.ref(row, missing),
+        name or ident,
+    )
+    return None
+
+
 def score_value(ctx: Context, row: Row, column: str, maximum: Decimal, subject: str) -> Decimal | None:
     """An indicator score in [0, max]; a problem (and None) otherwise."""
     raw = row.cells.get(column)

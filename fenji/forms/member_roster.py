@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from fenji.core.cells import squash, text
 from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, require_columns
+from fenji.core.validate import Context, Form, require_columns, required_id_and_name
 from fenji.forms.members import general_branch_of
-from fenji.forms.person_roster import NO_REASON, listed_reasons, required_id_and_name
+from fenji.forms.person_roster import NO_REASON, listed_reasons
 
 SPEC = FormSpec("member_roster", "党员名册", ("党员名册",), (), ("编号", "姓名", "党员类别"), (), ("编号", "姓名"))
 

@@ -1,5 +1,5 @@
-"""What the two rosters of persons share (评定对象名册: star_roster; 党员名册: member_roster): a row's
-编号 and 姓名, both required, and its column of numbered reasons not to take part."""
+"""What the two rosters of persons share (评定对象名册: star_roster; 党员名册: member_roster): the
+column of numbered reasons not to take part (their required 编号 and 姓名: validate.required_id_and_name)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,8 @@ import re
 from fenji.core.cells import squash, text
 from fenji.core.tables import Row
 from fenji.core.validate import Context
-from fenji.forms.stars import id_and_name
 
 NO_REASON = {"", "无", "否", "-", "—", "/", "0"}  # how a clerk writes "none" in a reasons column
-
-
-def required_id_and_name(ctx: Context, row: Row, form: str, why: str) -> tuple[str, str] | None:
-    """The row's 编号 and 姓名; None, with an error at the empty cell, when either is missing.
-    `form` names the roster in the message (`党员名册`), `why` says why both are needed."""
-    ident, name = id_and_name(row)
-    if ident and name:
-        return ident, name
-    missing = "编号" if not ident else "姓名"
-    ctx.error(
-        "roster-field-missing",
-        f"{form}第 {row.index + 1} 行缺少{missing}。{why}",
-        ctx.table.ref(row, missing),
-        name or ident,
-    )
-    return None
 
 
 def listed_reasons(ctx: Context, row: Row, column: str, codes: dict, ident: str, treated_as: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fenji.core.cells import parse_count, text
 from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, require_columns
+from fenji.core.validate import Context, Form, require_columns, required_id_and_name
 
 SPEC = FormSpec("roster", "党组织名册", ("党组织名册",), (), ("编号", "党组织名称"), (), ("编号", "党组织名称"))
 
@@ -22,16 +22,10 @@ def roster(ctx: Context) -> None:
 
 
 def _roster_entry(ctx: Context, row: Row, default_unit: str) -> RosterEntry | None:
-    ident, name = text(row.cells.get("编号")), text(row.cells.get("党组织名称"))
-    if not ident or not name:
-        missing = "编号" if not ident else "党组织名称"
-        ctx.error(
-            "roster-field-missing",
-            f"名册第 {row.index + 1} 行缺少{missing}。每个党组织都要有编号和名称。",
-            ctx.table.ref(row, missing),
-            name or ident,
-        )
+    found = required_id_and_name(ctx, row, "名册", "每个党组织都要有编号和名称。", "党组织名称")
+    if not found:
         return None
+    ident, name = found
     unit = text(row.cells.get("所属乡镇")) or default_unit
     if not unit:
         ctx.error(

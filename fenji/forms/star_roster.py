@@ -9,8 +9,8 @@ import re
 from fenji.core.cells import is_blank, parse_date, parse_stars, squash, text
 from fenji.core.records import RosterEntry
 from fenji.core.tables import FormSpec, Row
-from fenji.core.validate import Context, Form, require_columns, village_name
-from fenji.forms.person_roster import NO_REASON, listed_reasons, required_id_and_name
+from fenji.core.validate import Context, Form, require_columns, required_id_and_name, village_name
+from fenji.forms.person_roster import NO_REASON, listed_reasons
 from fenji.forms.stars import star_name
 
 SPEC = FormSpec(
