@@ -182,9 +182,12 @@ def _collapse(found: list[Run]) -> list[Run]:
     return [r for r in runs if r.text or r.newline]
 
 
+FULL_WIDTH_PUNCTUATION = set("“”‘’—…·")  # full width in a Chinese font, though below U+2E80
+
+
 def em_width(text: str) -> float:
-    """Width in em: CJK characters one, Latin letters and digits half."""
-    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+    """Width in em: CJK characters (and “”—…) one, Latin letters and digits half."""
+    return sum(1.0 if ord(ch) >= 0x2E80 or ch in FULL_WIDTH_PUNCTUATION else 0.5 for ch in text)
 
 
 # --- the Word document -------------------------------------------------------------------------
@@ -490,13 +493,11 @@ class Builder:
         if {"marking", "salutation", "flush", "branch"} & classes or context.centred or node.tag == "li":
             _no_indent(fmt)
         if "annex-note" in classes:  # 附件： with a wrapped name aligned after it
-            _no_indent(fmt)
-            fmt.left_indent, fmt.first_line_indent = Pt(BODY_PT * 5), Pt(-BODY_PT * 3)
+            _hanging(fmt, BODY_PT * 5, BODY_PT * 3)
         if context.notes:
             size = size or TABLE_PT
-            _no_indent(fmt)
             fmt.line_spacing = Pt(20)
-            fmt.left_indent, fmt.first_line_indent = Pt(size * 1.5), Pt(-size * 1.5)
+            _hanging(fmt, size * 1.5, size * 1.5)
         if context.centred and node.tag != "h1":
             fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if "issued" in classes:
@@ -573,6 +574,7 @@ class Builder:
         _grid_widths(table, widths)
         if bordered:
             _borders(table)
+        _cell_margins(table)
         for r, row in enumerate(grid):
             _row_properties(table.rows[r], header=r in heads)
             for c, spot in enumerate(row):
@@ -608,6 +610,20 @@ def _no_indent(fmt) -> None:
     fmt.first_line_indent = Pt(0)
     ind = fmt.element.get_or_add_pPr().get_or_add_ind()
     ind.set(qn("w:firstLineChars"), "0")
+
+
+def _hanging(fmt, left: float, hanging: float) -> None:
+    """Indented by `left` pt, the first line `hanging` pt out (numbered notes, 附件：). In characters
+    (of the 3号 body) as well as in points: a paragraph's hangingChars is what overrides the style's
+    firstLineChars in Word and WPS."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    fmt.left_indent, fmt.first_line_indent = Pt(left), Pt(-hanging)
+    ind = fmt.element.get_or_add_pPr().get_or_add_ind()
+    ind.attrib.pop(qn("w:firstLineChars"), None)
+    ind.set(qn("w:leftChars"), str(round(left / BODY_PT * 100)))
+    ind.set(qn("w:hangingChars"), str(round(hanging / BODY_PT * 100)))
 
 
 def _has_blocks(node: Node) -> bool:
@@ -691,10 +707,12 @@ def _column_widths(node: Node, grid, columns: int, size: float, stretch: bool) -
                 lines = "".join("\n" + r.text if r.newline else r.text for r in runs_of(spot[0])).split("\n")
                 natural[c] = max(natural[c], min(LONGEST_EM, max(em_width(line) for line in lines)))
     total = TEXT_WIDTH_MM / 25.4 * 72
-    padding = 2 * CELL_PADDING_PT + 2
+    padding = 2 * CELL_PADDING_PT + 4  # the cell's margins and a little room
     # a short text (a number, a grade) keeps its width; what is left goes to the long ones (names, reasons)
     least = [fixed.get(c, min(natural[c], SHORT_EM) * size + padding) for c in range(columns)]
     wanted = [fixed.get(c, natural[c] * size + padding) for c in range(columns)]
+    if not stretch:  # as wide as its text, and one character to spare (a substitute font may be wider)
+        wanted = [w + size for w in wanted]
     if not stretch or sum(least) >= total:
         return wanted if not stretch and sum(wanted) <= total else [w * total / sum(least) for w in least]
     extra = [wanted[c] - least[c] for c in range(columns)]
@@ -726,6 +744,14 @@ def _borders(table) -> None:
         borders.append(line)
     tblpr = table._tbl.tblPr
     tblpr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption")
+
+
+def _cell_margins(table) -> None:
+    """1.2 mm inside every cell (fenji.css), not each word processor's own default."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tblpr = table._tbl.tblPr
     margins = OxmlElement("w:tblCellMar")
     for edge in ("top", "left", "bottom", "right"):
         margin = OxmlElement(f"w:{edge}")
