@@ -575,16 +575,19 @@ class Builder:
         if bordered:
             _borders(table)
         _cell_margins(table)
-        for r, row in enumerate(grid):
-            _row_properties(table.rows[r], header=r in heads)
-            for c, spot in enumerate(row):
-                if spot is None or spot[1] != (r, c):
-                    continue
-                cell_node, _, (rows, cols) = spot
-                cell = table.cell(r, c)
-                if rows > 1 or cols > 1:
-                    cell = cell.merge(table.cell(r + rows - 1, c + cols - 1))
-                self._cell(cell, cell_node, size, bold=r in heads or r in totals, bordered=bordered)
+        origins = [
+            (r, c, spot) for r, row in enumerate(grid) for c, spot in enumerate(row) if spot and spot[1] == (r, c)
+        ]
+        for r, c, (_, _, (rows, cols)) in origins:  # spans first: table.cell() walks the whole table
+            if rows > 1 or cols > 1:
+                table.cell(r, c).merge(table.cell(r + rows - 1, c + cols - 1))
+        row_cells = []
+        for r, row in enumerate(table.rows):
+            _row_properties(row, header=r in heads)
+            row_cells.append(row.cells)
+        for r, c, (cell_node, _, _) in origins:
+            bold = r in heads or r in totals
+            self._cell(row_cells[r][c], cell_node, size, bold=bold, bordered=bordered)
         self.started = True
         self.last = None
 
