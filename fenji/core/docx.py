@@ -316,7 +316,8 @@ def _page_number(footer, side: str) -> None:
     footer.is_linked_to_previous = False
     paragraph = footer.paragraphs[0]
     fmt = paragraph.paragraph_format
-    fmt.first_line_indent, fmt.line_spacing = Pt(0), 1.0
+    _no_indent(fmt)  # not the body's two characters
+    fmt.line_spacing = 1.0
     fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT if side == "right" else WD_ALIGN_PARAGRAPH.LEFT
     if side == "right":
         fmt.right_indent = Pt(14)
