@@ -165,6 +165,7 @@ def test_copies_are_a4_with_the_gbt9704_margins_and_page_numbers_outside(outs):
                 assert "PAGE" in "".join(t.text for t in paragraph._p.iter(qn("w:instrText"))), path
                 assert paragraph.text.startswith("—") and paragraph.text.endswith("—"), path
                 assert paragraph.alignment.name == side.upper(), path
+                assert paragraph._p.pPr.find(qn("w:ind")).get(qn("w:firstLineChars")) == "0", path
 
 
 def _east_asian(style) -> str:
