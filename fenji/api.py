@@ -63,6 +63,7 @@ class RunOptions:
     documents: bool = True
     templates: Path | None = None
     html: bool = False
+    docx: bool = False  # an editable Word copy beside each 公示, 通知书, 表彰决定 and 汇总报告 PDF
     pdf_variant: str | None = None
     notice_date: dt.date | None = None
     progress: Progress = _quiet
@@ -395,9 +396,10 @@ DEMO_ADDRESS = "{unit}党群服务中心（示例）"
 
 
 def demo(
-    out: Path, workers: int = 1, progress: Callable[[str], None] = lambda name: None
+    out: Path, workers: int = 1, progress: Callable[[str], None] = lambda name: None, docx: bool = False
 ) -> list[tuple[str, RunResult]]:
-    """Run every profile that has a sample folder (`sample_workbooks/<profile>/`) into `out/<profile>/`."""
+    """Run every profile that has a sample folder (`sample_workbooks/<profile>/`) into `out/<profile>/`
+    (with `docx`, the editable Word copies too)."""
     samples = sample_folder()
     runs = []
     for name in builtin_names():
@@ -417,6 +419,7 @@ def demo(
             notice_date=dt.date(DEMO_YEAR, 4, 10),
             notice_phone=DEMO_PHONE,
             notice_address=DEMO_ADDRESS,
+            docx=docx,
         )
         runs.append((name, run(options)))
     if not runs:

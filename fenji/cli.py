@@ -32,6 +32,10 @@ out_console = Console(soft_wrap=True)
 INBOX_HELP = "收件文件夹（递归查找工作簿）。Drop folder, searched recursively."
 PROFILE_HELP = "规则配置：内置名称（dingji 等）或 TOML 文件路径。Built-in profile name or path to a TOML file."
 YEAR_HELP = "评定年度。Grading year."
+DOCX_HELP = (
+    "同时为结果公示、通知书、表彰决定和汇总报告各写一份可编辑的 Word 副本（.docx，与 PDF 同名同处）。"
+    "Also write an editable .docx beside each notice, letter, decision and report PDF."
+)
 PERIOD_HELP = "考评阶段：年初 或 年底（只用于一年考评两次的规则，如“五好”星级考评；默认年底）。Rating period, for profiles rated twice a year."
 DB_HELP = "台账数据库：SQLite 文件（默认 fenji.db）或 SQLAlchemy 网址（如 postgresql+psycopg://用户@主机/数据库）。Ledger: an SQLite file or an SQLAlchemy URL."
 
@@ -107,6 +111,7 @@ def run(
         None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."
     ),
     html: bool = typer.Option(False, "--html", help="同时输出 HTML。Also write the HTML."),
+    docx: bool = typer.Option(False, "--docx", help=DOCX_HELP),
     pdf_variant: str | None = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
     no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
     notice_date: str | None = typer.Option(
@@ -166,6 +171,7 @@ def run(
         documents=not no_documents,
         templates=templates,
         html=html,
+        docx=docx,
         pdf_variant=pdf_variant,
         notice_date=start,
         db=db,
@@ -247,10 +253,11 @@ def _finish(result: api.RunResult, show_problems: bool) -> None:
 def demo(
     out: Path = typer.Option(Path("fenji-demo"), "--out", help="输出文件夹。Output folder."),
     workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
+    docx: bool = typer.Option(False, "--docx", help=DOCX_HELP),
 ) -> None:
     """用 sample_workbooks/ 中的示例数据运行全部规则。Run every profile on sample_workbooks/."""
     try:
-        runs = api.demo(out, workers=workers, progress=lambda name: out_console.print(f"示例：{name} …"))
+        runs = api.demo(out, workers=workers, progress=lambda name: out_console.print(f"示例：{name} …"), docx=docx)
     except FatalError as exc:
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(2)
@@ -273,10 +280,16 @@ def notable_lines(results: list[api.RunResult]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def _copies_text(result: api.RunResult) -> str:
+    """`Word 副本 12 份，` after --docx, else nothing."""
+    copies = getattr(result.render_stats, "copies", 0)
+    return f"Word 副本 {copies} 份，" if copies else ""
+
+
 def demo_lines(runs: list[tuple[str, api.RunResult]], out: Path) -> list[str]:
     lines = [
         f"  {name}: {len(result.results) if result.results is not None else 0} 个对象，"
-        f"问题 {len(result.problems)} 条，PDF {len(result.documents)} 份，"
+        f"问题 {len(result.problems)} 条，PDF {len(result.documents)} 份，{_copies_text(result)}"
         f"退出码 {result.exit_code}（{EXIT_MEANING.get(result.exit_code, '')}）→ {out / name}"
         for name, result in runs
     ]

@@ -25,7 +25,8 @@ if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >
 fi
 # For the tests only (scripts/test.sh sets FENJI_TEST_PACKAGES=1): LibreOffice headless saves the
 # forms `fenji forms` writes as genuine .xls and back (tests/test_forms.py). Without its
-# recommends: ~56 packages, ~270 MB, ~15 s from a mirror. The demo does not need it.
+# recommends: ~56 packages, ~270 MB, ~15 s from a mirror. The demo does not need it. Its Writer converts the
+# editable copies `--docx` writes to PDF (tests/test_docx.py): they open in a real word processor.
 # PostgreSQL's server programs (initdb, pg_ctl, postgres): tests/pg.py starts a throw-away server of
 # its own in a temporary folder (tests/test_ledger_pg.py); the system cluster is not used.
 # Chromium: tests/test_serve.py reads `fenji serve`'s page in a real headless browser (--dump-dom).
@@ -33,7 +34,7 @@ fi
 # open fonts with the GB glyph shapes of 仿宋/宋体/黑体/楷体 (docs/documents.md, "Fonts"); they are
 # registered with fontconfig below.
 BARE_PACKAGES=(texlive-lang-chinese)
-[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES+=(libreoffice-calc-nogui postgresql chromium)
+[[ ${FENJI_TEST_PACKAGES:-} == 1 ]] && BARE_PACKAGES+=(libreoffice-calc-nogui libreoffice-writer-nogui postgresql chromium)
 bare=()
 for pkg in "${BARE_PACKAGES[@]+"${BARE_PACKAGES[@]}"}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || bare+=("$pkg")
@@ -68,7 +69,7 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
   step_done
 fi
-if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, distributed, sqlalchemy, psycopg, starlette, uvicorn" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import fenji, pytest, hypothesis, weasyprint, python_calamine, docx, distributed, sqlalchemy, psycopg, starlette, uvicorn" >/dev/null 2>&1 \
    || [[ pyproject.toml -nt .venv/.fenji-installed ]]; then
   step "安装 Python 依赖（pip install -e '.[test]'，首次约 1 分钟，期间不显示进度）"
   # (the local mirror configuration of some machines prints one harmless warning per package)

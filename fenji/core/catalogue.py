@@ -192,6 +192,7 @@ CATALOGUE: tuple[ProblemCode, ...] = tuple(
         "文书",
         ERROR,
         ("template-error", "模板出错，该文书未生成。"),
+        ("docx-failed", "--docx 要求的可编辑副本（.docx）有一份未能生成；其 PDF 已生成。"),
         ("templates-missing", "--templates 指定的文件夹不存在；已使用内置模板。"),
     )
     + _entries(

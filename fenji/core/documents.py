@@ -691,10 +691,11 @@ def render_or_report(env, outcome, template: str, doc) -> str | None:
         return None
 
 
-def add_single(plan: Plan, env, outcome, template: str, doc, path: Path) -> None:
+def add_single(plan: Plan, env, outcome, template: str, doc, path: Path, editable: bool = False) -> None:
+    """One document, one PDF; `editable` ones (公示, 表彰决定, 汇总报告) get a Word copy with --docx."""
     html = render_or_report(env, outcome, template, doc)
     if html is not None:
-        plan.jobs.append(render.Job(html, [render.Part(path, doc.meta.title)]))
+        plan.jobs.append(render.Job(html, [render.Part(path, doc.meta.title)], editable))
         plan.html[path.with_suffix(".html")] = html
 
 
@@ -741,6 +742,7 @@ class RenderStats:
     pages: int = 0
     seconds: float = 0.0
     reused: int = 0  # PDFs taken over from the previous generation (their HTML had not changed)
+    copies: int = 0  # editable Word copies written (--docx)
 
 
 # --- re-rendering only what changed ------------------------------------------------------------
@@ -806,6 +808,36 @@ def _in_plan_order(jobs: list[render.Job], written: list[tuple[Path, int]]) -> l
     return [(part.path, by_path[part.path]) for job in jobs for part in job.parts if part.path in by_path]
 
 
+def write_copies(jobs: list[render.Job], staging: Path, problems) -> int:
+    """`--docx`: a Word copy beside the PDF of every part of an editable job, from the same HTML; returns
+    how many were written. Always made afresh (a reused PDF's HTML is this run's HTML: the copy is the
+    same), in a few hundredths of a second each. A copy that fails is a `docx-failed` error naming the
+    PDF, which is written all the same."""
+    from fenji.core import docx
+
+    count = 0
+    for job in jobs:
+        if not job.editable:
+            continue
+        page = None
+        for part in job.parts:
+            target = part.path.with_suffix(".docx")
+            try:
+                page = page or docx.parse(job.html)
+                docx.write(page, target, part.anchor, part.title)
+                count += 1
+            except Exception as exc:  # python-docx, lxml or the disk: one document's copy, never the run
+                target.unlink(missing_ok=True)
+                rel = part.path.relative_to(staging).as_posix()
+                problems.error(
+                    "docx-failed",
+                    f"{rel} 的可编辑副本（.docx）未能生成：{type(exc).__name__}: {exc}。PDF 已生成；"
+                    "可用 PDF 为准，或去掉 --docx 后重新运行。",
+                    file=rel,
+                )
+    return count
+
+
 Planner = Callable[..., Plan]  # (outcome, options, env, root) → Plan: a system's plan_documents
 
 
@@ -841,6 +873,7 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
             rendered = render.run_jobs(fresh, options.pdf_variant, workers)
         written = _in_plan_order(plan.jobs, rendered + kept)
         save_render_keys(staging, keys, written)
+        copies = write_copies(plan.jobs, staging, outcome.problems) if options.docx else 0
         if options.html:
             for path, html in plan.html.items():
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -850,7 +883,7 @@ def write_documents(outcome, options, out: Path, planner: Planner, templates: Pa
         shutil.rmtree(staging, ignore_errors=True)
         raise
     outcome.render_stats = RenderStats(
-        len(written), sum(pages for _, pages in written), time.monotonic() - started, len(kept)
+        len(written), sum(pages for _, pages in written), time.monotonic() - started, len(kept), copies
     )
     return [out / "documents" / path.relative_to(staging) for path, _ in written]
 
@@ -962,7 +995,7 @@ def _per_subject(plan: Plan, env, outcome, template: str, doc, folder: Path, wor
         )
         for item in doc.items
     ]
-    plan.jobs.append(render.Job(html, parts))
+    plan.jobs.append(render.Job(html, parts, editable=True))  # 通知书: a Word copy each with --docx
 
 
 @dataclass

@@ -199,6 +199,7 @@ class Job:
 
     html: str
     parts: list[Part] = field(default_factory=list)
+    editable: bool = False  # --docx writes a Word copy beside each part (公示, 通知书, 表彰决定, 汇总报告)
 
 
 def run_job(job: Job, variant: str | None = None) -> list[tuple[Path, int]]:

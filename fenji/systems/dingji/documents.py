@@ -371,10 +371,16 @@ def plan_dingji(outcome, options, env: jinja2.Environment, root: Path) -> Plan:
             folder / f"{stem}测评汇总表.pdf",
         )
         add_single(
-            plan, env, outcome, "notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf"
+            plan,
+            env,
+            outcome,
+            "notice.html",
+            notice_doc(outcome, options, unit),
+            folder / f"{stem}结果公示.pdf",
+            editable=True,
         )
         _letters(plan, env, outcome, options, unit, folder / "通知书")
-    add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf", editable=True)
     return plan
 
 
@@ -393,7 +399,7 @@ def _letters(plan: Plan, env, outcome, options, unit: str, folder: Path) -> None
             )
             for one in chunk
         ]
-        plan.jobs.append(render.Job(html, parts))
+        plan.jobs.append(render.Job(html, parts, editable=True))
         if options.html:
             for letter, part in zip(chunk, parts):
                 single = render.render_html(env, "letter.html", letters_doc(outcome, options, unit, [letter]))

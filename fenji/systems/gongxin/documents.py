@@ -386,7 +386,15 @@ def plan_gongxin(outcome, options, env, root: Path) -> Plan:
             screening_doc(outcome, options, town),
             folder / f"{safe_name(town)}{options.year}年度{KIND}甄别名单.pdf",
         )
-    add_single(plan, env, outcome, "gongxin_report.html", gongxin_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(
+        plan,
+        env,
+        outcome,
+        "gongxin_report.html",
+        gongxin_report_doc(outcome, options),
+        root / "汇总报告.pdf",
+        editable=True,
+    )
     return plan
 
 

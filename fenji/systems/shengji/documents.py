@@ -320,6 +320,7 @@ def plan_shengji(outcome, options, env, root: Path) -> Plan:
             "shengji_notice.html",
             grouped_notice_doc(outcome, options, unit),
             folder / f"{stem}结果公示.pdf",
+            editable=True,
         )
         letters_in_batches(
             plan,
@@ -333,7 +334,15 @@ def plan_shengji(outcome, options, env, root: Path) -> Plan:
             folder / "通知书",
             f"{kind}结果通知书",
         )
-    add_single(plan, env, outcome, "shengji_report.html", shengji_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(
+        plan,
+        env,
+        outcome,
+        "shengji_report.html",
+        shengji_report_doc(outcome, options),
+        root / "汇总报告.pdf",
+        editable=True,
+    )
     return plan
 
 

@@ -292,6 +292,7 @@ def plan_shixing(outcome, options, env, root: Path) -> Plan:
             "shixing_notice.html",
             grouped_notice_doc(outcome, options, unit),
             folder / f"{stem}结果公示.pdf",
+            editable=True,
         )
         letters_in_batches(
             plan,
@@ -305,5 +306,13 @@ def plan_shixing(outcome, options, env, root: Path) -> Plan:
             folder / "通知书",
             f"{kind}结果通知书",
         )
-    add_single(plan, env, outcome, "shixing_report.html", shixing_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(
+        plan,
+        env,
+        outcome,
+        "shixing_report.html",
+        shixing_report_doc(outcome, options),
+        root / "汇总报告.pdf",
+        editable=True,
+    )
     return plan

@@ -436,7 +436,13 @@ def plan_wuhao(outcome, options, env, root: Path) -> Plan:
             folder / f"{stem}星级评定汇总表.pdf",
         )
         add_single(
-            plan, env, outcome, "wuhao_notice.html", notice_doc(outcome, options, unit), folder / f"{stem}结果公示.pdf"
+            plan,
+            env,
+            outcome,
+            "wuhao_notice.html",
+            notice_doc(outcome, options, unit),
+            folder / f"{stem}结果公示.pdf",
+            editable=True,
         )
         letters_in_batches(
             plan,
@@ -458,5 +464,13 @@ def plan_wuhao(outcome, options, env, root: Path) -> Plan:
             archive_doc(outcome, options, unit),
             folder / f"{safe_name(unit)}基层党组织星级档案（建档立册）.pdf",
         )
-    add_single(plan, env, outcome, "wuhao_report.html", wuhao_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(
+        plan,
+        env,
+        outcome,
+        "wuhao_report.html",
+        wuhao_report_doc(outcome, options),
+        root / "汇总报告.pdf",
+        editable=True,
+    )
     return plan

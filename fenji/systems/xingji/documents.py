@@ -433,9 +433,12 @@ def plan_star_documents(outcome, options, env: jinja2.Environment, root: Path) -
             "stars_notice.html",
             star_notice_doc(outcome, options, unit),
             folder / f"{stem}{KIND}结果公示.pdf",
+            editable=True,
         )
         cards = cards_doc(outcome, options, unit)
         if cards is not None:
             add_single(plan, env, outcome, "stars_cards.html", cards, folder / f"{stem}五星卡.pdf")
-    add_single(plan, env, outcome, "stars_report.html", star_report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(
+        plan, env, outcome, "stars_report.html", star_report_doc(outcome, options), root / "汇总报告.pdf", editable=True
+    )
     return plan

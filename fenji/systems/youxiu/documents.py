@@ -295,6 +295,7 @@ def plan_youxiu(outcome, options, env, root: Path) -> Plan:
                 "youxiu_notice.html",
                 election_notice_doc(outcome, options, unit),
                 folder / f"{stem}结果公示.pdf",
+                editable=True,
             )
             add_single(
                 plan,
@@ -303,7 +304,8 @@ def plan_youxiu(outcome, options, env, root: Path) -> Plan:
                 "youxiu_decision.html",
                 commendation_doc(outcome, options, unit),
                 folder / f"{stem}表彰决定.pdf",
+                editable=True,
             )
             add_single(plan, env, outcome, "youxiu_certificate.html", certificates, folder / f"{stem}荣誉证书.pdf")
-    add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf")
+    add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf", editable=True)
     return plan
