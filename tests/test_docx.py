@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from helpers import poppler
 from typer.testing import CliRunner
 
 from fenji import api
@@ -32,14 +33,6 @@ EDITABLE = re.compile(r"(公示|通知书|表彰决定|汇总报告)\.pdf$")
 NOTICE = re.compile(r"公示\.pdf$")
 # the columns of results.csv that hold why a subject was vetoed, left out or found ineligible
 REASON_COLUMNS = ("否决情形", "不参评情形", "不符合条件原因")
-
-
-def poppler(tool: str, *args: str) -> str:
-    """Run a poppler tool; a machine without poppler-utils fails here, loudly, never skips."""
-    assert shutil.which(tool), f"{tool} 未安装：请安装 poppler-utils（apt-get install poppler-utils）"
-    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def pdf_text(pdf: Path) -> str:
