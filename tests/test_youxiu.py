@@ -15,6 +15,7 @@ import tomllib
 from openpyxl import Workbook, load_workbook
 
 from fenji import api
+from fenji.core import fonts
 from fenji.core.arith import most_allowed
 from fenji.core.profiles import ProfileError
 from fenji.core.records import Source
@@ -224,6 +225,9 @@ def test_internal_table_decision_and_certificates(with_documents):
     text = pdf_text(decision[0])
     assert "关于表彰2027年度优秀共产党员的决定" in "".join(text.split())
     assert "第一党支部（4名）" in text and "第二党支部（1名）" in text and "袁建文" in text
+    kai = fonts.resolve("楷体").family.replace(" ", "")
+    used = subprocess.run(["pdffonts", str(decision[0])], capture_output=True, text=True, check=True).stdout
+    assert kai in used  # the branch names before each list are set in the 楷体 role, as the template asks
     certificates = documents_of(out, "荣誉证书")[0]
     info = subprocess.run(["pdfinfo", str(certificates)], capture_output=True, text=True, check=True).stdout
     assert "Pages:           5" in info and "841.89 x 595.276" in info  # one A4 landscape page per 优秀党员
