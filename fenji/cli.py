@@ -95,6 +95,21 @@ def _summary(result: api.RunResult) -> None:
     out_console.print(f"共 {len(result.results)} 个对象：{parts}。用时 {result.seconds:.1f} 秒。")
 
 
+# options shared by `run` and `watch` (one definition, so their help and defaults never drift)
+TEMPLATES_OPTION = typer.Option(
+    None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."
+)
+DOCX_OPTION = typer.Option(False, "--docx", help=DOCX_HELP)
+PHONE_OPTION = typer.Option("", "--phone", help="公示受理电话（默认规则配置的 notice.phone）。Phone for objections.")
+ADDRESS_OPTION = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits.")
+ISSUER_OPTION = typer.Option(
+    "", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."
+)
+COUNTY_OPTION = typer.Option(
+    "", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."
+)
+
+
 @app.command()
 def run(
     inbox: Path = typer.Argument(..., help=INBOX_HELP),
@@ -107,11 +122,9 @@ def run(
     ),
     workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
     period: str = typer.Option("", "--period", help=PERIOD_HELP),
-    templates: Path | None = typer.Option(
-        None, "--templates", help="自定义模板文件夹。Folder of templates overriding the built-ins."
-    ),
+    templates: Path | None = TEMPLATES_OPTION,
     html: bool = typer.Option(False, "--html", help="同时输出 HTML。Also write the HTML."),
-    docx: bool = typer.Option(False, "--docx", help=DOCX_HELP),
+    docx: bool = DOCX_OPTION,
     pdf_variant: str | None = typer.Option(None, "--pdf-variant", help="如 pdf/a-3b。PDF variant, e.g. pdf/a-3b."),
     no_documents: bool = typer.Option(False, "--no-documents", help="不生成 PDF 文书。Skip the PDF documents."),
     notice_date: str | None = typer.Option(
@@ -123,14 +136,10 @@ def run(
     notice_end: str | None = typer.Option(
         None, "--notice-end", help="公示结束日期 YYYY-MM-DD（默认按规则配置的公示天数）。Last day of the notice period."
     ),
-    phone: str = typer.Option("", "--phone", help="公示受理电话（默认规则配置的 notice.phone）。Phone for objections."),
-    address: str = typer.Option("", "--address", help="公示受理来信、来访地址。Address for letters and visits."),
-    issuer: str = typer.Option(
-        "", "--issuer", help="发文机关，{unit} 代表乡镇或村（默认规则配置的 notice.issuer）。Issuing body."
-    ),
-    county: str = typer.Option(
-        "", "--county", help="汇总报告封面上的县（市、区）名，如 某某县。County named on the report."
-    ),
+    phone: str = PHONE_OPTION,
+    address: str = ADDRESS_OPTION,
+    issuer: str = ISSUER_OPTION,
+    county: str = COUNTY_OPTION,
     card_date: str | None = typer.Option(
         None,
         "--card-date",
@@ -253,7 +262,7 @@ def _finish(result: api.RunResult, show_problems: bool) -> None:
 def demo(
     out: Path = typer.Option(Path("fenji-demo"), "--out", help="输出文件夹。Output folder."),
     workers: int = typer.Option(api.default_workers(), "--workers", help="并行进程数。Worker processes."),
-    docx: bool = typer.Option(False, "--docx", help=DOCX_HELP),
+    docx: bool = DOCX_OPTION,
 ) -> None:
     """用 sample_workbooks/ 中的示例数据运行全部规则。Run every profile on sample_workbooks/."""
     try:
@@ -440,6 +449,12 @@ def watch(
     due: str | None = typer.Option(
         None, "--due", help="报送截止日期 YYYY-MM-DD：此后仍缺报的注明逾期（收件进度、催报）。Deadline for the returns."
     ),
+    templates: Path | None = TEMPLATES_OPTION,
+    docx: bool = DOCX_OPTION,
+    phone: str = PHONE_OPTION,
+    address: str = ADDRESS_OPTION,
+    issuer: str = ISSUER_OPTION,
+    county: str = COUNTY_OPTION,
 ) -> None:
     """监视收件文件夹：新表复制完成后自动校验、定级，归入 已处理/ 或 退回/（附问题说明）。Ctrl-C 停止。
     Watch a drop folder: grade each complete new file, move it to 已处理/ or 退回/ (with a note). Ctrl-C stops."""
@@ -472,6 +487,12 @@ def watch(
         documents=not no_documents,
         period=period,
         due=deadline,
+        templates=templates,
+        docx=docx,
+        notice_phone=phone,
+        notice_address=address,
+        notice_issuer=issuer,
+        county=county,
     )
     show = lambda event: out_console.print(
         event.line(), style=WATCH_STYLES.get(event.kind), markup=False, highlight=False

@@ -392,3 +392,21 @@ def test_setup_says_what_it_is_doing():
     done = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "== 检查" in done.stdout and "就绪" in done.stdout, done.stdout
+
+
+def test_watch_takes_the_document_options_of_run():
+    """A clerk who grades with `watch` posts the same 公示 as one who runs `run`: where to object, who
+    issues it, the county on the report, custom templates and the Word copies are options of both."""
+    import typer
+
+    from fenji.cli import app
+
+    commands = typer.main.get_command(app).commands
+    shared = {"--phone", "--address", "--issuer", "--county", "--templates", "--docx"}
+
+    def flags(name: str) -> dict:
+        return {opt: p for p in commands[name].params for opt in p.opts if opt in shared}
+
+    run, watch = flags("run"), flags("watch")
+    assert set(run) == set(watch) == shared
+    assert all((run[o].help, run[o].default) == (watch[o].help, watch[o].default) for o in shared)
