@@ -122,7 +122,7 @@ def rating_table_doc(outcome, options, unit: str) -> RatingTableDoc:
         f"软弱涣散党组织最高评为{profile.rules['weak_cap']}；发生否决情形的"
         f"{'最高' if profile.veto.get('cap') else ''}评为{profile.veto.get('grade')}。",
         "“上次”为上一次考评（年底对照当年年初，年初对照上年年底）；晋位、降位、保持五星按星级比较。",
-        "“未评定”为缺少评分或满意度测评，请乡镇补报后重新运行。",
+        "“未评定”为缺少评分或满意度测评，补齐后重新评定。",  # the town itself scores and surveys
     ]
     return RatingTableDoc(
         doc_meta(title, issuer, day),
