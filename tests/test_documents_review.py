@@ -72,7 +72,12 @@ def youxiu(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gongxin(tmp_path_factory):
-    return _run(tmp_path_factory, "gongxin")
+    """The sample town after last year's survey in the ledger."""
+    tmp = tmp_path_factory.mktemp("gongxin")
+    db = tmp / "fenji.db"
+    run(RunOptions(SAMPLES / "gongxin-2026", "gongxin", 2026, tmp / "2026", db=db, workers=1, documents=False))
+    result = run(RunOptions(SAMPLES / "gongxin", "gongxin", 2027, tmp / "out", notice_date=DAY, workers=1, db=db))
+    return result, tmp / "out" / "documents"
 
 
 @pytest.fixture(scope="module")
@@ -329,6 +334,8 @@ def test_gongxin_report_cover_is_one_plain_page(gongxin):
     assert "fenji" not in cover and "生成工具" not in cover and "（gongxin）" not in cover and "问题清单" not in cover
     assert "评定工作：" in cover and cover.endswith("2027年4月10日")  # the issuer and date on the cover itself
     assert "一、总体情况" in page(report, 2) and "—1—" in page(report, 2)
+    body = flat(report)
+    assert "上年数据取自台账中2026年的调查结果" in body and "运行结果" not in body
     screening = flat(next(folder.glob("*/*甄别名单.pdf")))
     assert "人（个）" not in screening and "班子1个、成员2人" in screening
 
