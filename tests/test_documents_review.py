@@ -360,3 +360,25 @@ def test_wuhao_marks_titles_report_and_archive(wuhao):
     weak = archive[archive.index("镇机关党支部星级档案") :]
     assert "整顿软弱涣散列为整改目标" in weak.split("星级档案")[1]
     assert not [p for p in result.problems.items if p.code == "missing-contact"]
+
+
+def test_newer_notices_count_only_whom_they_list(youxiu, wuhao):
+    result, folder = youxiu
+    frame = result.results
+    qs = frame[frame["单位"] == "青山村党总支"]
+    elected = qs[qs["等次"] == "优秀党员"]
+    unsettled = qs[qs["等次"].isin(["待定", "未评定"])]
+    notice = flat(next(folder.glob("青山村党总支/*结果公示.pdf")))
+    assert f"{len(elected)}名同志拟表彰为优秀党员" in notice
+    assert f"另有{len(unsettled)}名候选人的评选结果尚未确定" in notice
+    annex = notice[notice.index("序号") :]
+    assert all(name in annex for name in elected["名称"])
+    assert not [name for name in qs[qs["等次"] != "优秀党员"]["名称"] if name in notice]
+    result, folder = wuhao
+    frame = result.results
+    bh = frame[frame["单位"] == "白河镇"]
+    rated = bh[bh["等次"] != "未评定"]
+    notice = flat(next(folder.glob("白河镇/*结果公示.pdf")))
+    assert f"白河镇{len(rated)}个基层党组织的星级评定结果已经确定" in notice and "待定" not in notice
+    assert "另有1个基层党组织的评定结果尚未确定" in notice and "龙潭村" not in notice  # 未评定: counted, not named
+    assert not re.search(r"\d+(\.\d+)?分", notice) and "否决" not in notice  # no score, no veto on the board
