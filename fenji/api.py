@@ -461,6 +461,8 @@ def _demo_first_period(samples: Path, name: str, out: Path, workers: int) -> Non
                     workers=workers,
                     db=out / "fenji.db",
                     notice_date=dt.date(DEMO_YEAR, 4, 10),
+                    notice_phone=DEMO_PHONE,  # its 公示 are demo documents too: they print where to object
+                    notice_address=DEMO_ADDRESS,
                     period=period,
                 )
             )

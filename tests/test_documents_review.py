@@ -51,6 +51,38 @@ def shengji(tmp_path_factory):
     return _run(tmp_path_factory, "shengji", notice_phone=DEMO_PHONE, notice_address=DEMO_ADDRESS, county="某某县")
 
 
+@pytest.fixture(scope="module")
+def youxiu(tmp_path_factory):
+    """The sample 党总支 after last year's run in the ledger, as a clerk would run it who gave no contact."""
+    tmp = tmp_path_factory.mktemp("youxiu")
+    db = tmp / "fenji.db"
+    run(RunOptions(SAMPLES / "youxiu-2026", "youxiu", 2026, tmp / "2026", db=db, workers=1, documents=False))
+    result = run(RunOptions(SAMPLES / "youxiu", "youxiu", 2027, tmp / "out", notice_date=DAY, workers=1, db=db))
+    return result, tmp / "out" / "documents"
+
+
+@pytest.fixture(scope="module")
+def gongxin(tmp_path_factory):
+    """The sample town after last year's survey in the ledger."""
+    tmp = tmp_path_factory.mktemp("gongxin")
+    db = tmp / "fenji.db"
+    run(RunOptions(SAMPLES / "gongxin-2026", "gongxin", 2026, tmp / "2026", db=db, workers=1, documents=False))
+    result = run(RunOptions(SAMPLES / "gongxin", "gongxin", 2027, tmp / "out", notice_date=DAY, workers=1, db=db))
+    return result, tmp / "out" / "documents"
+
+
+@pytest.fixture(scope="module")
+def wuhao(tmp_path_factory):
+    """年初 then 年底 into one ledger, as the demo runs them."""
+    tmp = tmp_path_factory.mktemp("wuhao")
+    contact = dict(
+        notice_date=DAY, workers=1, db=tmp / "fenji.db", notice_phone=DEMO_PHONE, notice_address=DEMO_ADDRESS
+    )
+    run(RunOptions(SAMPLES / "wuhao-年初", "wuhao", 2027, tmp / "first", period="年初", **contact))
+    result = run(RunOptions(SAMPLES / "wuhao", "wuhao", 2027, tmp / "out", **contact))
+    return result, tmp / "out" / "documents"
+
+
 # --- item 1: where to object ---------------------------------------------------------------
 
 
@@ -186,7 +218,7 @@ def _lonely(page_text: str) -> str:
     return ""
 
 
-@pytest.mark.parametrize("run_name", ["dingji", "shengji", "dashui"])
+@pytest.mark.parametrize("run_name", ["dingji", "shengji", "dashui", "youxiu", "gongxin", "wuhao"])
 def test_no_page_holds_only_a_signature_notes_or_a_total(run_name, request):
     _, folder = request.getfixturevalue(run_name)
     found = []
@@ -233,3 +265,111 @@ def test_body_lines_keep_quoted_terms_12380_and_the_annex_name_whole(dingji, she
                 assert line.count("“") == line.count("”"), (pdf.name, line)  # “一般” never “一/般”
                 assert not line.rstrip().endswith("组织部"), (pdf.name, line)  # 组织部门“12380” kept
                 assert line.strip() not in ("单", "名单"), (pdf.name, line)
+
+
+def test_newer_systems_body_lines_keep_quotes_and_the_annex_name_whole(youxiu, wuhao):
+    documents = sorted(youxiu[1].glob("*/*.pdf")) + sorted(wuhao[1].glob("*/*结果公示.pdf"))
+    documents += sorted(wuhao[1].glob("*/通知书/*.pdf")) + [wuhao[1] / "汇总报告.pdf"]
+    assert len(documents) > 10
+    for pdf in documents:
+        for line in poppler("pdftotext", "-layout", str(pdf), "-").splitlines():
+            assert line.count("“") == line.count("”"), (pdf.name, line)  # “五好”, “优秀共产党员” never split
+            assert line.strip() not in ("单", "名单"), (pdf.name, line)
+            assert not line.rstrip().endswith("基层"), (pdf.name, line)  # 基层党组织 kept whole in a title
+
+
+# --- the newer systems: youxiu, gongxin, wuhao -------------------------------------------------
+
+
+def test_youxiu_notice_without_contact_is_a_missing_contact_warning(youxiu):
+    result, folder = youxiu
+    assert [p.level for p in result.problems.items if p.code == "missing-contact"] == ["警告"]
+    notice = flat(next(folder.glob("青山村党总支/*结果公示.pdf")))
+    assert "联系电话" not in notice and "（QS" not in notice and "不符合条件" not in notice
+
+
+def test_youxiu_decision_and_certificates_dated_after_the_notice_period(youxiu):
+    _, folder = youxiu
+    notice = flat(next(folder.glob("青山村党总支/*结果公示.pdf")))
+    assert "公示期为2027年4月10日至2027年4月16日" in notice
+    decision = flat(next(folder.glob("青山村党总支/*表彰决定.pdf")))
+    assert "并经公示无异议" in decision and decision.endswith("2027年4月17日—1—")  # not before the 公示 ends
+    assert "党建示范村作出" in decision and "（社区）" not in decision  # a village 总支 builds a 示范村
+    certificates = flat(next(folder.glob("青山村党总支/*荣誉证书.pdf")))
+    assert certificates.count("2027年4月17日") == 5 and "2027年4月10日" not in certificates
+
+
+def test_youxiu_report_counts_candidates_per_branch_against_the_cap_and_says_who_was_left_out(youxiu):
+    result, folder = youxiu
+    frame = result.results
+    report = folder / "汇总报告.pdf"
+    assert "内部资料" in page(report, 1) and "fenji" not in page(report, 1)
+    body = flat(report)
+    members = int(frame.drop_duplicates("单位")["党员总数"].astype(int).sum())
+    allowed = int(frame.drop_duplicates("单位")["名额"].astype(int).sum())
+    elected = int((frame["等次"] == "优秀党员").sum())
+    assert f"共有党员{members}名" in body and f"最多可评选优秀党员{allowed}名" in body
+    assert f"各党支部共推荐候选人{len(frame)}名，当选优秀党员{elected}名" in body
+    assert "二、各党支部推荐和当选情况" in body and "第三党支部" in body
+    for _, row in frame[frame["等次"].isin(["未当选", "不符合条件"])].iterrows():
+        assert str(row["名称"]) in body and str(row["编号"]) in body
+    assert "预备党员不能推荐" in body and "审核不同意" in body  # reasons: an internal report
+    assert "参评对象" not in body and "个对象" not in body and "运行结果" not in body  # people are 名
+    assert "上年数据取自台账中2026年的评选结果" in body
+
+
+def test_gongxin_report_cover_is_one_plain_page(gongxin):
+    _, folder = gongxin
+    report = folder / "汇总报告.pdf"
+    cover = page(report, 1)
+    assert "fenji" not in cover and "生成工具" not in cover and "（gongxin）" not in cover and "问题清单" not in cover
+    assert "评定工作：" in cover and cover.endswith("2027年4月10日")  # the issuer and date on the cover itself
+    assert "一、总体情况" in page(report, 2) and "—1—" in page(report, 2)
+    body = flat(report)
+    assert "上年数据取自台账中2026年的调查结果" in body and "运行结果" not in body
+    screening = flat(next(folder.glob("*/*甄别名单.pdf")))
+    assert "人（个）" not in screening and "班子1个、成员2人" in screening
+
+
+def test_wuhao_marks_titles_report_and_archive(wuhao):
+    result, folder = wuhao
+    table = flat(next(folder.glob("清溪镇/*星级评定汇总表.pdf")))
+    assert "√" in table and "✓" not in table  # the mark of the body font, never a fallback's
+    fonts = poppler("pdffonts", str(next(folder.glob("清溪镇/*星级评定汇总表.pdf"))))
+    report_fonts = poppler("pdffonts", str(folder / "汇总报告.pdf"))
+    assert {line.split("+")[1].split()[0] for line in fonts.splitlines() if "+" in line} <= {
+        line.split("+")[1].split()[0] for line in report_fonts.splitlines() if "+" in line
+    }  # the table embeds no family the report does not: no font drawn in for one glyph
+    annex = poppler("pdftotext", "-f", "2", "-l", "2", "-layout", str(next(folder.glob("白河镇/*结果公示.pdf"))), "-")
+    assert "白河镇2027年年底基层党组织" in annex and "“五好”星级考评结果名单" in annex
+    report = flat(folder / "汇总报告.pdf")
+    assert "上次与本次星级分布" in report and "上年与本年" not in report
+    assert "上次数据取自台账中2027年年初的考评结果" in report and "2027年年初" in report
+    archive = flat(next(folder.glob("清溪镇/*星级档案*.pdf")))
+    vetoed = archive[archive.index("宏达公司党支部星级档案") :]
+    assert "整改否决情形列为整改目标" in vetoed.split("星级档案")[1]
+    weak = archive[archive.index("镇机关党支部星级档案") :]
+    assert "整顿软弱涣散列为整改目标" in weak.split("星级档案")[1]
+    assert not [p for p in result.problems.items if p.code == "missing-contact"]
+
+
+def test_newer_notices_count_only_whom_they_list(youxiu, wuhao):
+    result, folder = youxiu
+    frame = result.results
+    qs = frame[frame["单位"] == "青山村党总支"]
+    elected = qs[qs["等次"] == "优秀党员"]
+    unsettled = qs[qs["等次"].isin(["待定", "未评定"])]
+    notice = flat(next(folder.glob("青山村党总支/*结果公示.pdf")))
+    assert f"{len(elected)}名同志拟表彰为优秀党员" in notice
+    assert f"另有{len(unsettled)}名候选人的评选结果尚未确定" in notice
+    annex = notice[notice.index("序号") :]
+    assert all(name in annex for name in elected["名称"])
+    assert not [name for name in qs[qs["等次"] != "优秀党员"]["名称"] if name in notice]
+    result, folder = wuhao
+    frame = result.results
+    bh = frame[frame["单位"] == "白河镇"]
+    rated = bh[bh["等次"] != "未评定"]
+    notice = flat(next(folder.glob("白河镇/*结果公示.pdf")))
+    assert f"白河镇{len(rated)}个基层党组织的星级评定结果已经确定" in notice and "待定" not in notice
+    assert "另有1个基层党组织的评定结果尚未确定" in notice and "龙潭村" not in notice  # 未评定: counted, not named
+    assert not re.search(r"\d+(\.\d+)?分", notice) and "否决" not in notice  # no score, no veto on the board

@@ -64,6 +64,7 @@ def environment(user_folder: Path | None = None, folders: list[Path] = ()) -> ji
     )
     env.globals["fonts"] = font_faces()
     env.filters["keep_quotes"] = keep_quotes
+    env.filters["balance"] = balance_markup
     return env
 
 
@@ -78,6 +79,7 @@ GOOD_BREAKS = ("年度", "关于", "）", "〕")
 KEEP_WORDS = (
     "村（社区）",
     "村党组织",
+    "基层党组织",
     "党员干部群众",
     "党组织",
     "党支部",
@@ -108,6 +110,12 @@ def keep_quotes(value) -> Markup:
     """A Jinja filter: short quoted terms (“一般”, “十星”) never broken across lines (a no-break span)."""
     html = str(escape(value))
     return Markup(QUOTED.sub(lambda m: f'<span class="nowrap">{m.group()}</span>', html))
+
+
+def balance_markup(value, width: float = 20) -> list[str]:
+    """A Jinja filter: balance_lines over a rendered block (Markup): the lines as plain text, escaped again
+    when printed, so that a break never falls inside an entity like `&amp;`."""
+    return balance_lines(Markup(value).unescape() if isinstance(value, Markup) else str(value), width)
 
 
 def _em(ch: str) -> float:

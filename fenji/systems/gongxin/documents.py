@@ -9,6 +9,7 @@ Each document has one dataclass here; its template (`templates/gongxin_*.html`) 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -297,6 +298,12 @@ def screening_doc(outcome, options, town: str) -> ScreeningDoc:
     )
 
 
+def _survey_note(note: str) -> str:
+    """The shared note, worded for a survey: the ledger keeps last year's 调查结果 of 班子 and members."""
+    found = re.search(r"(\d{4}) 年.*共 (\d+) 个", note)
+    return f"上年数据取自台账中{found[1]}年的调查结果，共{found[2]}个班子和成员" if found else note
+
+
 def gongxin_report_doc(outcome, options) -> GongxinReportDoc:
     profile, year = outcome.profile, options.year
     rules = profile.rules
@@ -358,7 +365,7 @@ def gongxin_report_doc(outcome, options) -> GongxinReportDoc:
         signature=Signature(author, base.date),
         last_year=base.last_year,
         last_year_grades=base.last_year_grades,
-        last_year_note=base.last_year_note,
+        last_year_note=_survey_note(base.last_year_note),
     )
 
 

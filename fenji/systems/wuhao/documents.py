@@ -54,7 +54,7 @@ def _criteria(profile) -> list[str]:
 
 @dataclass
 class RatingLine:
-    """One organisation's row: each good's points (✓ when met), total, goods met, stars, movement."""
+    """One organisation's row: each good's points (√ when met), total, goods met, stars, movement."""
 
     number: int
     id: str
@@ -89,7 +89,8 @@ def _point(row: dict, name: str, profile) -> str:
     value = score.result_values(row, profile).get(name, "")
     if not value:
         return DASH
-    return f"{value}✓" if name in (row.get("达标项") or []) else value
+    # √ (U+221A), not ✓: the GB fonts have √ and ×, so a mark never comes from a fallback font (issue 18 item 10)
+    return f"{value}√" if name in (row.get("达标项") or []) else value
 
 
 def rating_table_doc(outcome, options, unit: str) -> RatingTableDoc:
@@ -117,11 +118,11 @@ def rating_table_doc(outcome, options, unit: str) -> RatingTableDoc:
     title = f"{unit}{_when(options)}基层党组织“五好”星级评定汇总表"
     met_at = str(profile.rules["met_at"])
     notes = [
-        f"每项满分20分，达到{met_at}分为“好”（✓），星级为“好”的项数；群众反映好为20分×满意率（满意度测评）。",
+        f"每项满分20分，达到{met_at}分为“好”（√），星级为“好”的项数；群众反映好为20分×满意率（满意度测评）。",
         f"软弱涣散党组织最高评为{profile.rules['weak_cap']}；发生否决情形的"
         f"{'最高' if profile.veto.get('cap') else ''}评为{profile.veto.get('grade')}。",
         "“上次”为上一次考评（年底对照当年年初，年初对照上年年底）；晋位、降位、保持五星按星级比较。",
-        "“未评定”为缺少评分或满意度测评，请乡镇补报后重新运行。",
+        "“未评定”为缺少评分或满意度测评，补齐后重新评定。",  # the town itself scores and surveys
     ]
     return RatingTableDoc(
         doc_meta(title, issuer, day),
@@ -275,6 +276,7 @@ class ArchiveEntry:
     facts: list[tuple[str, str]]
     ratings: list[ArchiveRating]
     targets: list[str]
+    limits: list[str]  # the cap or veto behind fewer stars than goods met: rectified before any 晋位
     measures: list[tuple[str, str]]  # (rating, 整改措施 typed that time)
 
 
@@ -301,6 +303,17 @@ def _kept_rating(record, criteria: list[str]) -> ArchiveRating:
         d.get("动态") or DASH,
         "；".join(record.markers),
     )
+
+
+def _limits(r: dict, profile) -> list[str]:
+    """The archive's 整改目标 beyond the goods not met: a 五好 organisation capped by 软弱涣散 or a veto has
+    something to rectify all the same (the veto's text stays in 说明, the archive is internal)."""
+    limits = []
+    if r.get("weak_capped"):
+        limits.append(f"列为软弱涣散党组织，星级最高为{profile.rules['weak_cap']}，整顿软弱涣散列为整改目标。")
+    if r.get("否决情形") and str(r["等次"]) == profile.veto.get("grade"):
+        limits.append(f"发生否决情形，评为{profile.veto.get('grade')}，整改否决情形列为整改目标。")
+    return limits
 
 
 def archive_doc(outcome, options, unit: str) -> ArchiveDoc:
@@ -347,6 +360,7 @@ def archive_doc(outcome, options, unit: str) -> ArchiveDoc:
                 facts,
                 ratings,
                 list(r.get("未达标项") or []) if graded else [],
+                _limits(r, profile) if graded else [],
                 measures,
             )
         )
@@ -409,10 +423,17 @@ def wuhao_report_doc(outcome, options) -> WuhaoReportDoc:
                 "、".join(lost) or DASH,
             )
         )
+    last_when = f"{history.year}年{history.period}" if history is not None else ""
+    if base.last_year:  # the ledger's previous rating is the last period, not last year: label it so
+        base.last_year = [
+            replace(row, year=last_when if n % 2 == 0 else _when(options)) for n, row in enumerate(base.last_year)
+        ]
+        kept = base.last_year_note.rsplit("共", 1)[-1]
+        base.last_year_note = f"上次数据取自台账中{last_when}的考评结果，共{kept}"
     return WuhaoReportDoc(
         **{f.name: getattr(base, f.name) for f in fields(base)},
         when=_when(options),
-        last_when=f"{history.year}年{history.period}" if history is not None else "",
+        last_when=last_when,
         success=score.success_info(frame, profile),
         service=score.service_info(frame, profile),
         movements=movements,

@@ -9,7 +9,10 @@ ineligibility reason: they are not in its dataclass, so no template can print th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from pathlib import Path
 
 from fenji.core import render
@@ -18,6 +21,7 @@ from fenji.core.documents import (
     DASH,
     DocMeta,
     Plan,
+    ReportDoc,
     Signature,
     add_single,
     doc_date,
@@ -31,7 +35,7 @@ from fenji.core.documents import (
     units_of,
 )
 from fenji.grading.grade import PENDING, UNGRADED
-from fenji.systems.youxiu.score import ELECTED, INELIGIBLE
+from fenji.systems.youxiu.score import ELECTED, INELIGIBLE, NOT_ELECTED
 
 KIND = "优秀党员评选"
 
@@ -129,6 +133,7 @@ class CommendationDoc:
     count: int
     branches: list[BranchList]
     signature: Signature
+    place: str = "村"  # 党建示范村 or 党建示范社区: the 总支's own kind, never the form's “村（社区）”
 
 
 @dataclass
@@ -213,7 +218,7 @@ def election_table_doc(outcome, options, unit: str) -> ElectionTableDoc:
 
 def election_notice_doc(outcome, options, unit: str) -> ElectionNoticeDoc:
     profile, year = outcome.profile, options.year
-    terms = notice_terms(profile, options, unit)
+    terms = notice_terms(profile, options, unit, outcome.problems)  # no phone, no address: missing-contact
     rows = rows_of(outcome.graded.subjects, unit)
     elected = [r for r in rows if r["等次"] == ELECTED]
     show_scores = bool(profile.notice["show_scores"])
@@ -243,13 +248,21 @@ def election_notice_doc(outcome, options, unit: str) -> ElectionNoticeDoc:
     )
 
 
+def decision_date(profile, options) -> dt.date:
+    """The 表彰决定 and the 荣誉证书 say 经公示无异议: they are dated the day after the 公示 period ends,
+    never on the day the 公示 goes up (the documents' date is the 公示's first day)."""
+    start = doc_date(options)
+    end = options.notice_end or start + dt.timedelta(days=profile.notice["period_days"] - 1)
+    return end + dt.timedelta(days=1)
+
+
 def commendation_doc(outcome, options, unit: str) -> CommendationDoc:
     year = options.year
     elected = [r for r in rows_of(outcome.graded.subjects, unit) if r["等次"] == ELECTED]
     branches: dict[str, list[str]] = {}
     for r in elected:
         branches.setdefault(str(r.get("所属党支部") or "其他"), []).append(str(r["名称"]))
-    issuer, day = issuer_of(outcome.profile, options, unit), doc_date(options)
+    issuer, day = issuer_of(outcome.profile, options, unit), decision_date(outcome.profile, options)
     title = f"关于表彰{year}年度优秀共产党员的决定"
     return CommendationDoc(
         doc_meta(title, issuer, day),
@@ -259,11 +272,12 @@ def commendation_doc(outcome, options, unit: str) -> CommendationDoc:
         len(elected),
         [BranchList(b, names) for b, names in branches.items()],
         Signature(issuer, render.cn_date(day)),
+        "社区" if "社区" in unit else "村",
     )
 
 
 def certificates_doc(outcome, options, unit: str) -> CertificatesDoc:
-    issuer, day = issuer_of(outcome.profile, options, unit), doc_date(options)
+    issuer, day = issuer_of(outcome.profile, options, unit), decision_date(outcome.profile, options)
     items = [
         Certificate(str(r["名称"]), str(r.get("所属党支部") or ""), options.year, issuer, render.cn_date(day))
         for r in rows_of(outcome.graded.subjects, unit)
@@ -271,6 +285,151 @@ def certificates_doc(outcome, options, unit: str) -> CertificatesDoc:
     ]
     meta = doc_meta(f"{unit}{options.year}年度优秀党员荣誉证书", issuer, day)
     return CertificatesDoc(meta, items, outcome.profile.rules["certificates_per_page"])
+
+
+# --- 汇总报告 -----------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitLine:
+    """One 党总支 (or 合计) in the report: 党员总数 and the cap, the candidates and what became of them."""
+
+    unit: str
+    members: int
+    allowed: int
+    recommended: int
+    elected: int
+    not_elected: int
+    ineligible: int
+    pending: int
+    ungraded: int
+    share: str  # 当选 ÷ 党员总数
+    mark: str  # √ 符合 / × 超出名额 against the cap
+
+
+@dataclass
+class BranchLine:
+    """One 支部 of a 总支: how many it recommended and how many were elected."""
+
+    unit: str
+    branch: str
+    recommended: int
+    elected: int
+    not_elected: int
+    ineligible: int
+    unsettled: int
+
+
+@dataclass
+class ExcludedLine:
+    """A candidate not elected, not eligible, 待定 or 未评定, with the reason (internal report)."""
+
+    unit: str
+    branch: str
+    id: str
+    name: str
+    grade: str
+    reason: str
+
+
+@dataclass
+class YouxiuReportDoc(ReportDoc):
+    """The county report for youxiu (内部资料): the cover and last year's table of the common report, then
+    per 总支 the candidates against 20 % of 党员总数, per 支部 recommended and elected, and every candidate
+    left out with the reason — people counted in 名, never 个."""
+
+    marking: str = "内部资料"
+    lines: list[UnitLine] = field(default_factory=list)
+    overall: UnitLine | None = None
+    branches: list[BranchLine] = field(default_factory=list)
+    excluded: list[ExcludedLine] = field(default_factory=list)
+    pending_lines: list[ExcludedLine] = field(default_factory=list)
+    again: list[str] = field(default_factory=list)  # 连续两年当选
+    cap: str = ""
+    count_base: str = ""  # 全体党员 or 正式党员: what 党员总数 counts
+
+
+def _counted(rows: list[dict], grade: str) -> int:
+    return sum(1 for r in rows if r["等次"] == grade)
+
+
+def _unit_line(unit: str, rows: list[dict], members: int, allowed: int) -> UnitLine:
+    elected = _counted(rows, ELECTED)
+    share = fmt_percent(Fraction(elected, members)) if members else DASH
+    return UnitLine(
+        unit,
+        members,
+        allowed,
+        len(rows),
+        elected,
+        _counted(rows, NOT_ELECTED),
+        _counted(rows, INELIGIBLE),
+        _counted(rows, PENDING),
+        _counted(rows, UNGRADED),
+        share,
+        "√ 符合" if elected <= allowed else "× 超出名额",
+    )
+
+
+def _left_out(r: dict) -> ExcludedLine:
+    if r["等次"] == INELIGIBLE:
+        reason = str(r.get("不符合条件原因") or "") or note_text(r)
+    elif r["等次"] == UNGRADED:
+        reason = "、".join(r.get("missing") or []) or note_text(r) or "资料不全"
+    else:
+        reason = "；".join(p for p in note_text(r).split("；") if p != PENDING) or note_text(r)
+    return ExcludedLine(
+        str(r["单位"]), str(r.get("所属党支部") or DASH), str(r["编号"]), str(r["名称"]), str(r["等次"]), reason or DASH
+    )
+
+
+def youxiu_report_doc(outcome, options) -> YouxiuReportDoc:
+    base = report_doc(outcome, options)
+    profile, frame = outcome.profile, outcome.graded.subjects
+    share = _share(profile)
+    lines, branches, total_members, total_allowed = [], [], 0, 0
+    for unit in units_of(frame):
+        rows = rows_of(frame, unit)
+        members = int(rows[0]["quota_base"]) if rows else 0
+        allowed = most_allowed(share, members)
+        total_members, total_allowed = total_members + members, total_allowed + allowed
+        lines.append(_unit_line(unit, rows, members, allowed))
+        for branch in dict.fromkeys(str(r.get("所属党支部") or DASH) for r in rows):
+            mine = [r for r in rows if str(r.get("所属党支部") or DASH) == branch]
+            branches.append(
+                BranchLine(
+                    unit,
+                    branch,
+                    len(mine),
+                    _counted(mine, ELECTED),
+                    _counted(mine, NOT_ELECTED),
+                    _counted(mine, INELIGIBLE),
+                    _counted(mine, PENDING) + _counted(mine, UNGRADED),
+                )
+            )
+    records = frame.to_dict("records")
+    if base.last_year_note:  # people, counted in 名; the ledger keeps last year's 评选结果
+        found = re.search(r"(\d{4}) 年.*共 (\d+) 个", base.last_year_note)
+        base.last_year_note = (
+            f"上年数据取自台账中{found[1]}年的评选结果，共{found[2]}名" if found else base.last_year_note
+        )
+    overall = _unit_line("合计", records, total_members, total_allowed)
+    overall.mark = "√ 符合" if all(line.mark.startswith("√") for line in lines) else "× 超出名额"
+    return YouxiuReportDoc(
+        **{f.name: getattr(base, f.name) for f in fields(base)},
+        lines=lines,
+        overall=overall,
+        branches=branches,
+        excluded=[_left_out(r) for r in records if r["等次"] in (NOT_ELECTED, INELIGIBLE)],
+        pending_lines=[_left_out(r) for r in records if r["等次"] in (PENDING, UNGRADED)],
+        again=[
+            f"{r['名称']}（{r['单位']}{r.get('所属党支部') or ''}）"
+            for r in records
+            if r["等次"] == ELECTED and "连续" in str(r.get("说明") or "")
+        ],
+        cap=fmt_percent(share, 0),
+        count_base=str(profile.rules["count_base"]),
+    )
 
 
 def plan_youxiu(outcome, options, env, root: Path) -> Plan:
@@ -307,5 +466,13 @@ def plan_youxiu(outcome, options, env, root: Path) -> Plan:
                 editable=True,
             )
             add_single(plan, env, outcome, "youxiu_certificate.html", certificates, folder / f"{stem}荣誉证书.pdf")
-    add_single(plan, env, outcome, "report.html", report_doc(outcome, options), root / "汇总报告.pdf", editable=True)
+    add_single(
+        plan,
+        env,
+        outcome,
+        "youxiu_report.html",
+        youxiu_report_doc(outcome, options),
+        root / "汇总报告.pdf",
+        editable=True,
+    )
     return plan
