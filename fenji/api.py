@@ -390,6 +390,8 @@ def sample_folder() -> Path:
 
 
 DEMO_YEAR = 2027
+DEMO_DATE = dt.date(DEMO_YEAR, 4, 10)
+DEMO_YEAR_END = dt.date(DEMO_YEAR, 12, 28)
 # the demo's 公示 print where to object, marked as samples ({unit}: the town or village)
 DEMO_PHONE = "0000-0000000（示例）"
 DEMO_ADDRESS = "{unit}党群服务中心（示例）"
@@ -416,7 +418,7 @@ def demo(
             Path(out) / name,
             workers=workers,
             db=Path(out) / "fenji.db",
-            notice_date=dt.date(DEMO_YEAR, 4, 10),
+            notice_date=_demo_notice_date(name),
             notice_phone=DEMO_PHONE,
             notice_address=DEMO_ADDRESS,
             docx=docx,
@@ -425,6 +427,14 @@ def demo(
     if not runs:
         raise FatalError(f"{samples} 中没有示例数据。")
     return runs
+
+
+def _demo_notice_date(name: str) -> dt.date:
+    """The documents' date of the demo's main run: spring, when most ratings are announced; a profile
+    rated twice a year is run for its last period (年底), whose score sheets are dated in December, so
+    its documents are dated at the year's end, never before the rating they announce."""
+    periods = list(load_profile(name).rules.get("periods") or [])
+    return DEMO_YEAR_END if len(periods) > 1 else DEMO_DATE
 
 
 def _demo_last_year(samples: Path, name: str, out: Path, workers: int) -> None:
@@ -460,7 +470,7 @@ def _demo_first_period(samples: Path, name: str, out: Path, workers: int) -> Non
                     out / f"{name}-{period}",
                     workers=workers,
                     db=out / "fenji.db",
-                    notice_date=dt.date(DEMO_YEAR, 4, 10),
+                    notice_date=DEMO_DATE,
                     notice_phone=DEMO_PHONE,  # its 公示 are demo documents too: they print where to object
                     notice_address=DEMO_ADDRESS,
                     period=period,

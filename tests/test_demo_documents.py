@@ -5,9 +5,12 @@ with the last lines of the body)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 
+import openpyxl
 import pytest
 from helpers import poppler
 from test_documents_review import _lonely, pages
@@ -15,6 +18,8 @@ from test_documents_review import _lonely, pages
 from fenji.api import demo
 from fenji.core import fonts as roles
 from fenji.systems import builtin_names
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +59,15 @@ def test_no_demo_page_holds_only_a_signature_notes_or_a_total(demo_out):
             if why and not (why == "blank" and n == 1):
                 found.append((pdf.relative_to(out).as_posix(), n, why))
     assert not found, Counter(why for *_, why in found)
+
+
+def test_the_demo_never_dates_a_notice_before_the_rating_it_announces(demo_out):
+    """The year-end rating (score sheets dated 考评日期：2027年12月20日) is announced at the year's end,
+    the spring rating in spring."""
+    out, _ = demo_out
+    for folder, rated in (("wuhao", "2027年12月20日"), ("wuhao-年初", "2027年3月20日")):
+        town = SAMPLES / folder / "清溪镇" / "清溪镇星级考评评分表.xlsx"
+        assert openpyxl.load_workbook(town, read_only=True).active["I2"].value == f"考评日期：{rated}"
+        notice = next((out / folder / "documents").rglob("清溪镇*公示.pdf"))
+        start = re.search(r"公示期为(\d+)年(\d+)月(\d+)日", "".join(poppler("pdftotext", str(notice), "-").split()))
+        assert dt.date(*map(int, start.groups())) > dt.date(*map(int, re.findall(r"\d+", rated))), notice.name
