@@ -64,6 +64,7 @@ def environment(user_folder: Path | None = None, folders: list[Path] = ()) -> ji
     )
     env.globals["fonts"] = font_faces()
     env.filters["keep_quotes"] = keep_quotes
+    env.filters["keep_words"] = keep_words
     return env
 
 
@@ -102,6 +103,16 @@ KEEP_WORDS = (
     "通知书",
 )
 QUOTED = re.compile(r"“[^”<>]{1,12}”")
+
+
+# words a narrow table header keeps on one line (不列入/星级, never 不列入星/级)
+HEADER_WORDS = re.compile("星级|等次|评定|参评|党员干部|群众")
+
+
+def keep_words(value) -> Markup:
+    """A Jinja filter for headers: HEADER_WORDS never broken across lines (no-break spans)."""
+    html = str(escape(value))
+    return Markup(HEADER_WORDS.sub(lambda m: f'<span class="nowrap">{m.group()}</span>', html))
 
 
 def keep_quotes(value) -> Markup:
