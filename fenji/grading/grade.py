@@ -381,6 +381,20 @@ def _report_about(frame, index, unit, category, quota: Quota, problems, counter:
     return check
 
 
+def _about_ok(check: QuotaCheck, profile: Profile, before: bool) -> bool:
+    quota = next(
+        (
+            q
+            for q in profile.quotas
+            if q.kind == "about" and q.grade == check.grade and q.category in ("", check.category)
+        ),
+        None,
+    )
+    if quota is None or not check.n:
+        return before
+    return abs(Fraction(check.actual, check.n) - Fraction(quota.share)) <= Fraction(quota.tolerance)
+
+
 def round_share(share: Decimal, n: int) -> int:
     from fenji.core.arith import half_up
 
@@ -462,6 +476,8 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
             check.ok = actual <= check.allowed
         elif check.kind == "floor":
             check.ok = actual >= check.allowed
+        else:  # about: a decision may bring the share within (or out of) the tolerance; the report says which
+            check.ok = _about_ok(check, profile, check.ok)
         if not check.ok and check.kind != "about":
             problems.warning(
                 "decision-breaks-quota",
