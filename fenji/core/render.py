@@ -254,7 +254,7 @@ def run_jobs(jobs: list[Job], variant: str | None = None, workers: int = 1) -> l
 
 # --- charts (SVG drawn here, no plotting library: crisp when printed, and fonts named explicitly) --
 
-# twelve colours told apart in print and on screen (shixing shows up to 十星 … 零星), then the special grades
+# twelve colours told apart in print and on screen (a profile may have eleven grades), then the special grades
 GRADE_COLOURS = [
     "#a61b1b",
     "#e07b39",
