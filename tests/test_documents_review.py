@@ -373,3 +373,86 @@ def test_newer_notices_count_only_whom_they_list(youxiu, wuhao):
     assert f"白河镇{len(rated)}个基层党组织的星级评定结果已经确定" in notice and "待定" not in notice
     assert "另有1个基层党组织的评定结果尚未确定" in notice and "龙潭村" not in notice  # 未评定: counted, not named
     assert not re.search(r"\d+(\.\d+)?分", notice) and "否决" not in notice  # no score, no veto on the board
+
+
+# --- item 8: the star report (xingji-daan) ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def daan(tmp_path_factory):
+    return _run(tmp_path_factory, "xingji-daan", notice_phone=DEMO_PHONE, notice_address=DEMO_ADDRESS)
+
+
+MARGIN_MM = 26  # GB/T 9704: the narrower side margin (26 mm right on odd pages, mirrored on even)
+INK_TOLERANCE_MM = 0.5  # a table border drawn on the margin line, and one pixel of rendering
+
+
+def ink_margins(pdf: Path, folder: Path, dpi: int = 100) -> list[tuple[float, float]]:
+    """(left, right) distance in mm from the paper edge to the nearest ink, per page, rendered by pdftoppm."""
+    from PIL import Image
+
+    poppler("pdftoppm", "-gray", "-r", str(dpi), str(pdf), str(folder / "p"))
+    margins = []
+    for png in sorted(folder.glob("p-*.pgm"), key=lambda p: int(p.stem.split("-")[1])):
+        with Image.open(png) as image:
+            ink = image.point(lambda v: 255 if v < 200 else 0).getbbox()
+            margins.append((ink[0] * 25.4 / dpi, (image.width - ink[2]) * 25.4 / dpi))
+    return margins
+
+
+def test_star_report_ink_stays_inside_the_margins(daan, tmp_path):
+    _, folder = daan
+    margins = ink_margins(folder / "汇总报告.pdf", tmp_path)
+    assert len(margins) >= 5
+    for n, (left, right) in enumerate(margins, start=1):
+        assert min(left, right) >= MARGIN_MM - INK_TOLERANCE_MM, (
+            f"page {n}: ink {left:.1f} / {right:.1f} mm from the edge"
+        )
+
+
+def test_star_report_tables_never_set_a_name_one_character_a_line(daan):
+    result, folder = daan
+    text = poppler("pdftotext", "-raw", str(folder / "汇总报告.pdf"), "-")
+    lines = [line.strip() for line in text.splitlines()]
+    single = [line for line in lines if re.fullmatch(r"[\u4e00-\u9fff（）]", line)]
+    assert not single, single
+    for unit in set(result.results["单位"]):
+        assert any(line.startswith(unit) for line in lines), unit  # each unit's row starts with its whole name
+
+
+def test_star_report_compares_with_the_previous_stars_it_limited_by(daan):
+    result, folder = daan
+    report = flat(folder / "汇总报告.pdf")
+    assert "限晋一级" in report  # the one-step rule read 上次星级 …
+    assert "没有上年等次数据" not in report and "没有上次星级数据" not in report  # … so the report has it
+    compared = re.search(r"有上次星级的(\d+)名中：等次上升(\d+)名，下降(\d+)名，持平(\d+)名", report)
+    assert compared, "no comparison with 上次星级"
+    frame = result.results
+    typed = frame[frame["上次星级"].astype(str).str.len() > 0]
+    assert 0 < int(compared.group(1)) <= len(typed)
+
+
+def test_star_report_counts_people_in_ming(daan):
+    _, folder = daan
+    report = flat(folder / "汇总报告.pdf")
+    assert re.search(r"共\d+名参评对象", report) and re.search(r"五星\d+名，占", report)
+    assert not re.search(r"\d+个，占|共\d+个参评|最多\d+个", report)
+    assert "各单位等次分布（名）" in report
+
+
+@pytest.mark.parametrize("run_name", ["daan", "dashui"])
+def test_star_quota_table_lists_no_decided_tie_as_pending_and_explains_every_cross(run_name, request):
+    result, folder = request.getfixturevalue(run_name)
+    text = poppler("pdftotext", "-raw", str(folder / "汇总报告.pdf"), "-")
+    section = re.sub(r"\s+", "", text.split("二、等次比例执行情况")[1].split("三、等次调整情况")[0])
+    assert "待定" not in section.split("说明")[0]  # the header: no 待定 column
+    frame = result.results
+    still_pending = set(frame.loc[frame["等次"] == "待定", "名称"])
+    assert all(name in section for name in still_pending)  # a tie not yet decided is named in 说明
+    crosses = section.count("×不符合")
+    explained = section.count("只作对照") + section.count("请说明理由")
+    assert crosses == explained, f"{crosses} × rows, {explained} explained"
+    if run_name == "daan":
+        assert crosses >= 1
+        assert "已研究决定：许德贵定为五星、任正义定为四星" in section
+        assert "待研究决定" not in section  # the committee decided the tie on the 五星 line

@@ -244,3 +244,20 @@ def test_grading_checks_the_subjects_frame_on_entry():
     with pytest.raises(TypeError, match="lifetime"):
         grade(pd.DataFrame([{**good, "lifetime": "yes"}]), DINGJI, [], Problems())
     assert grade(pd.DataFrame([good]), DINGJI, [], Problems()).subjects.at[0, "初定等次"] == "好"
+
+
+def test_an_about_quota_is_judged_again_after_a_decision():
+    """`好 10 % 左右` holds with one 好 of 10; a decision making a second 好 (20 %) puts it off by more than
+    the 5 points: the report's √/× follows the count it prints, not the count before the decision."""
+    import dataclasses
+
+    from fenji.core.profiles import Quota
+
+    profile = dataclasses.replace(DINGJI, quotas=[Quota("好", "about", Decimal("0.10"))])
+    subjects = frame([95, 84, 83, 82, 81, 80, 79, 78, 77, 50])
+    before = grade(subjects, profile, [], Problems())
+    assert [(c.actual, c.ok) for c in before.quota_checks] == [(1, True)]
+    decision = Decision("S02", "", "好", "理由", "会议", Source("d.xlsx", "决定调整表", "C4"))
+    after = grade(subjects, profile, [decision], Problems())
+    assert grades_of(after)[:2] == ["好", "好"]
+    assert [(c.actual, c.ok) for c in after.quota_checks] == [(2, False)]

@@ -133,7 +133,8 @@ class QuotaRow:
     ok: bool
     mark: str
     moved: str
-    pending: str
+    pending: str  # still 待定 (a tie the committee has not decided)
+    note: str = ""  # why a × row is not adjusted, or how a tie on the line was decided
 
 
 @dataclass
@@ -204,6 +205,8 @@ class ReportDoc:
     last_year: list = field(default_factory=list)
     last_year_grades: list[str] = field(default_factory=list)
     last_year_note: str = ""
+    counter: str = "个"  # measure word for subjects (profile.counter): 个 for organisations, 名 for people
+    change_label: str = "上年等次"  # what the year-on-year table compares with (上次星级 …)
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -495,8 +498,9 @@ def report_doc(outcome, options) -> ReportDoc:
     scope, author = _scope(outcome, options, units)
     title = f"{scope}{year}年度{profile.title}汇总报告"
     grades = profile.grades + [g for g in (PENDING, UNGRADED, NOT_PARTICIPATING) if g in set(frame["等次"])]
-    stats = [_stat_row(unit, frame[frame["单位"].astype(str) == unit], grades) for unit in units]
-    total = _stat_row("合计", frame, grades)
+    counter = profile.counter
+    stats = [_stat_row(unit, frame[frame["单位"].astype(str) == unit], grades, counter) for unit in units]
+    total = _stat_row("合计", frame, grades, counter)
     records = frame.to_dict("records")
     return ReportDoc(
         meta=doc_meta(title, author, day),
@@ -512,8 +516,8 @@ def report_doc(outcome, options) -> ReportDoc:
         grades=grades,
         stats=stats,
         total=total,
-        summary=_summary(frame, profile.grades),
-        quotas=[_quota_row(c, frame) for c in outcome.graded.quota_checks],
+        summary=_summary(frame, profile.grades, counter),
+        quotas=[_quota_row(c, frame, counter) for c in outcome.graded.quota_checks],
         bar_chart=render.svg_grouped_bars(units, grades, [[_count(frame, u, g) for g in grades] for u in units]),
         histogram=render.svg_histogram(
             [missing_to_none(r["得分"]) for r in records if missing_to_none(r["得分"]) is not None],
@@ -529,9 +533,10 @@ def report_doc(outcome, options) -> ReportDoc:
             for r in records
             if M_CRITICAL in (r.get("markers") or [])
         ],
-        **_year_on_year(records, profile, grades),
+        **year_on_year(records, profile, grades),
         **_last_year(outcome, options, grades),
         signature=Signature(author, render.cn_date(day)),
+        counter=counter,
     )
 
 
@@ -563,35 +568,58 @@ def _count(frame, unit: str, grade: str) -> int:
     return int(((frame["单位"].astype(str) == unit) & (frame["等次"] == grade)).sum())
 
 
-def _stat_row(unit: str, group, grades: list[str]) -> StatRow:
+def _stat_row(unit: str, group, grades: list[str], counter: str = "个") -> StatRow:
     n = len(group)
     counts = Counter(group["等次"])
     cells = [StatCell(counts[g], fmt_percent(Fraction(counts[g], n)) if n else DASH) for g in grades]
-    return StatRow(unit, n, cells, _summary(group, grades))
+    return StatRow(unit, n, cells, _summary(group, grades, counter))
 
 
-def _summary(frame, grades: list[str]) -> str:
+def _summary(frame, grades: list[str], counter: str = "个") -> str:
     """`好 54 个，占 10.1%；较好 ……` over the grades present (shares of all subjects)."""
     n = len(frame)
     counts = Counter(frame["等次"])
     shown = grades + [g for g in counts if g not in grades]
-    return "；".join(f"{g} {counts[g]} 个，占 {fmt_percent(Fraction(counts[g], n))}" for g in shown if n and counts[g])
+    return "；".join(
+        f"{g} {counts[g]} {counter}，占 {fmt_percent(Fraction(counts[g], n))}" for g in shown if n and counts[g]
+    )
 
 
-def _quota_row(check, frame) -> QuotaRow:
+def _quota_row(check, frame, counter: str = "个") -> QuotaRow:
     word = {"cap": "最多", "floor": "至少", "about": "约"}[check.kind]
     names = dict(zip(frame["编号"], frame["名称"]))
+    grades = dict(zip(frame["编号"], frame["等次"]))
+    still = [s for s in check.pending if grades.get(s) == PENDING]
+    decided = [s for s in check.pending if grades.get(s) != PENDING]
     return QuotaRow(
         check.unit + (f"（{check.category}）" if check.category else ""),
         check.label,
         check.n,
-        f"{word} {check.allowed} 个",
+        f"{word} {check.allowed} {counter}",
         check.actual,
         check.ok,
         "√ 符合" if check.ok else "× 不符合",  # √ and × are both in the body font (✓ and ✗ came from two)
         "、".join(str(names.get(s, s)) for s in check.moved),
-        "、".join(str(names.get(s, s)) for s in check.pending),
+        "、".join(str(names.get(s, s)) for s in still),
+        _quota_note(check, names, grades, still, decided, counter),
     )
+
+
+def _quota_note(check, names: dict, grades: dict, still: list, decided: list, counter: str) -> str:
+    """What the 说明 column says: how a tie on the line ended, and why a × row stands."""
+    parts = []
+    if decided:
+        shown = "、".join(f"{names.get(s, s)}定为{grades.get(s)}" for s in decided)
+        parts.append(f"名额线上得分并列，已研究决定：{shown}")
+    if still:
+        parts.append(f"{'、'.join(str(names.get(s, s)) for s in still)}得分并列，待研究决定")
+    if not check.ok and check.kind == "about":
+        share = fmt_percent(Fraction(check.actual, check.n)) if check.n else DASH
+        parts.append(f"“左右”只作对照，不据此调整等次（实际占 {share}）")
+    elif not check.ok:
+        bound = "上限" if check.kind == "cap" else "下限"
+        parts.append(f"按研究决定执行后超出{bound}（{bound} {check.allowed} {counter}），请说明理由")
+    return "；".join(parts)
 
 
 def _adjustment_row(adjustment: dict, profile: Profile) -> AdjustmentRow:
@@ -643,23 +671,28 @@ def _interval_text(interval) -> str:
     return f"在 {low} 与 {high} 分之间，方案的分数段未覆盖"
 
 
-def _year_on_year(records: list[dict], profile: Profile, grades: list[str]) -> dict:
-    known = [r for r in records if r.get("上年等次") in profile.grades]
+def year_on_year(
+    records: list[dict], profile: Profile, grades: list[str], column: str = "上年等次", label: str = "上年等次"
+) -> dict:
+    """The year-on-year table from each record's `column` (a grade of the profile), under `label`."""
+    known = [r for r in records if r.get(column) in profile.grades]
+    counter = profile.counter
     if not known:
-        return {"change_grades": grades, "changes": [], "change_summary": ""}
+        return {"change_grades": grades, "changes": [], "change_summary": "", "change_label": label}
     rows = [
-        ChangeRow(last, [str(sum(1 for r in known if r["上年等次"] == last and r["等次"] == g)) for g in grades])
+        ChangeRow(last, [str(sum(1 for r in known if r[column] == last and r["等次"] == g)) for g in grades])
         for last in profile.grades
-        if any(r["上年等次"] == last for r in known)
+        if any(r[column] == last for r in known)
     ]
     rank = {g: n for n, g in enumerate(profile.grades)}
     now = [r for r in known if r["等次"] in rank]
-    up = sum(1 for r in now if rank[r["等次"]] < rank[r["上年等次"]])
-    down = sum(1 for r in now if rank[r["等次"]] > rank[r["上年等次"]])
-    summary = f"有上年等次的 {len(known)} 个中：等次上升 {up} 个，下降 {down} 个，持平 {len(now) - up - down} 个"
+    up = sum(1 for r in now if rank[r["等次"]] < rank[r[column]])
+    down = sum(1 for r in now if rank[r["等次"]] > rank[r[column]])
+    c = counter
+    summary = f"有{label}的 {len(known)} {c}中：等次上升 {up} {c}，下降 {down} {c}，持平 {len(now) - up - down} {c}"
     if len(known) > len(now):
-        summary += f"，本年未定 {len(known) - len(now)} 个"
-    return {"change_grades": grades, "changes": rows, "change_summary": summary + "。"}
+        summary += f"，本年未定 {len(known) - len(now)} {c}"
+    return {"change_grades": grades, "changes": rows, "change_summary": summary + "。", "change_label": label}
 
 
 def _problem_counts(outcome) -> str:

@@ -87,6 +87,7 @@ class Profile:
     rules: dict = field(default_factory=dict)  # the system's own tables, parsed by its check_profile
     reads: tuple[str, ...] = ()  # the form kinds its system reads (fenji.forms)
     star_levels: bool = False  # grades are star levels (a decision may type `5星`)
+    counter: str = "个"  # the measure word for subjects in documents: 个 for organisations, 名 for people
     limits: dict = field(
         default_factory=dict
     )  # [limits]: per-file resource bounds (None = fenji.core.workbook.Limits default)
@@ -122,6 +123,7 @@ _SCHEMA = {
     "system": (str, True, None),
     "subject": (str, False, "党组织"),
     "unit": (str, False, "乡镇"),
+    "counter": (str, False, "个"),
     "decimals": (int, False, 1),
     "bands": ([_BAND], True, None),
     "critical": (list, False, []),
@@ -328,6 +330,7 @@ def build_profile(data: dict, where: str, text: str, system: ProfileSection) -> 
         limits=_limits(checked["limits"], where),
         reads=tuple(system.forms),
         star_levels=system.star_levels,
+        counter=checked["counter"],
     )
 
 

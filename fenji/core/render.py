@@ -65,6 +65,7 @@ def environment(user_folder: Path | None = None, folders: list[Path] = ()) -> ji
     env.globals["fonts"] = font_faces()
     env.filters["keep_quotes"] = keep_quotes
     env.filters["balance"] = balance_markup
+    env.filters["keep_words"] = keep_words
     return env
 
 
@@ -104,6 +105,16 @@ KEEP_WORDS = (
     "通知书",
 )
 QUOTED = re.compile(r"“[^”<>]{1,12}”")
+
+
+# words a narrow table header keeps on one line (不列入/星级, never 不列入星/级)
+HEADER_WORDS = re.compile("星级|等次|评定|参评|党员干部|群众")
+
+
+def keep_words(value) -> Markup:
+    """A Jinja filter for headers: HEADER_WORDS never broken across lines (no-break spans)."""
+    html = str(escape(value))
+    return Markup(HEADER_WORDS.sub(lambda m: f'<span class="nowrap">{m.group()}</span>', html))
 
 
 def keep_quotes(value) -> Markup:
@@ -252,14 +263,46 @@ def run_jobs(jobs: list[Job], variant: str | None = None, workers: int = 1) -> l
 
 # --- charts (SVG drawn here, no plotting library: crisp when printed, and fonts named explicitly) --
 
-GRADE_COLOURS = ["#a61b1b", "#e07b39", "#7f9cb0", "#4d4d4d", "#8a6d3b", "#5b7f3a"]
-SPECIAL_COLOURS = {"待定": "#d4a72c", "未评定": "#c8c8c8", "不参评": "#e6e6e6"}
+# twelve colours told apart in print and on screen (a profile may have eleven grades), then the special grades
+GRADE_COLOURS = [
+    "#a61b1b",
+    "#e07b39",
+    "#3c6e9f",
+    "#4d4d4d",
+    "#8a6d3b",
+    "#5b7f3a",
+    "#7b4f9d",
+    "#2a9d8f",
+    "#c9437a",
+    "#9aa83a",
+    "#1f3a5f",
+    "#b07d62",
+]
+SPECIAL_COLOURS = {"待定": "#d4a72c", "未评定": "#b8b8b8", "不参评": "#e2d9c8"}
 # WeasyPrint's SVG text splits this on commas and strips quotes only at the ends: no spaces, no quotes;
 # set on every <text> (it does not inherit), with the SC family named (no lang in SVG text)
 CHART_FONT = ",".join(fonts.ROLES["黑体"])
+CHART_WIDTH = 624  # viewBox units across the chart, printed 156 mm wide (the type area): 1 unit = 0.25 mm
+PRINT_MM = 156
+MM_PER_POINT = 25.4 / 72
+# sizes in points as printed (documents.md: nothing under 9 pt), turned into viewBox units
+SMALL_PT, LABEL_PT = 9.5, 10.5
 
 
-def _text(x: float, y: float, text: str, size: float = 11, anchor: str = "middle", extra: str = "") -> str:
+def chart_units(points: float) -> float:
+    """A printed size in points as viewBox units (the SVG is scaled from CHART_WIDTH to PRINT_MM)."""
+    return round(points * MM_PER_POINT * CHART_WIDTH / PRINT_MM, 1)
+
+
+SMALL, LABEL = chart_units(SMALL_PT), chart_units(LABEL_PT)
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous width estimate: a CJK character is 1 em, anything else 0.6 em."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.6 for ch in str(text)) * size
+
+
+def _text(x: float, y: float, text: str, size: float = LABEL, anchor: str = "middle", extra: str = "") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-family="{CHART_FONT}" font-size="{size}" text-anchor="{anchor}"{extra}>'
         f"{escape(str(text))}</text>"
@@ -276,12 +319,12 @@ def _axis_step(top: int) -> int:
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width / 4:.0f}mm" height="{height / 4:.0f}mm" '
+        f'width="{width * PRINT_MM / CHART_WIDTH:.0f}mm" height="{height * PRINT_MM / CHART_WIDTH:.0f}mm" '
         f'role="img" aria-label="{escape(label)}">' + "".join(body) + "</svg>"
     )
 
 
-def _y_axis(left: int, top: int, bottom: int, right: int, peak: int) -> tuple[list[str], float]:
+def _y_axis(left: float, top: float, bottom: float, right: float, peak: int) -> tuple[list[str], float]:
     """Horizontal grid lines with counts; returns the drawing and the scale (units per count)."""
     step = _axis_step(max(peak, 1))
     ceiling = -(-max(peak, 1) // step) * step
@@ -290,21 +333,34 @@ def _y_axis(left: int, top: int, bottom: int, right: int, peak: int) -> tuple[li
     for value in range(0, ceiling + 1, step):
         y = bottom - value * scale
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#bbb" stroke-width="0.6"/>')
-        parts.append(_text(left - 6, y + 4, value, 10, "end"))
+        parts.append(_text(left - 6, y + SMALL * 0.35, value, SMALL, "end"))
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#000" stroke-width="1"/>')
     return parts, scale
 
 
-def grade_colour(grade: str, index: int) -> str:
-    return SPECIAL_COLOURS.get(grade, GRADE_COLOURS[index % len(GRADE_COLOURS)])
+def series_colours(series: list[str]) -> list[str]:
+    """One colour per series, none repeated: the special grades keep theirs, the others take the palette in order."""
+    colours, n = [], 0
+    for name in series:
+        if name in SPECIAL_COLOURS:
+            colours.append(SPECIAL_COLOURS[name])
+        else:
+            colours.append(GRADE_COLOURS[n % len(GRADE_COLOURS)])
+            n += 1
+    return colours
 
 
 def svg_grouped_bars(groups: list[str], series: list[str], values: list[list[int]]) -> Markup:
-    """Bars of counts: one group per unit, one bar per grade, a legend on top."""
-    width, height, left, right = 624, 300, 40, 614
-    top = 44 + 16 * (len(_legend_lines(series, left, right)) - 1)  # a long legend wraps (shixing: 12)
+    """Bars of counts: one group per unit, one bar per grade, a legend on top. A grade nobody has is left
+    out of the bars and the legend (a legend of twelve mostly empty entries reads as noise)."""
+    kept = [s for s in range(len(series)) if any(row[s] for row in values if s < len(row))]
+    series = [series[s] for s in kept]
+    values = [[row[s] for s in kept] for row in values]
+    colours = series_colours(series)
+    width, height, left, right = CHART_WIDTH, 320, 44, 614
+    top = 30 + 22 * len(_legend_lines(series, left, right)) + 10  # a long legend wraps
     tilt = len(groups) > 6
-    bottom = height - (70 if tilt else 34)
+    bottom = height - (84 if tilt else 40)
     peak = max((v for row in values for v in row), default=0)
     parts, scale = _y_axis(left, top, bottom, right, peak)
     slot = (right - left) / max(len(groups), 1)
@@ -314,15 +370,14 @@ def svg_grouped_bars(groups: list[str], series: list[str], values: list[list[int
         for s, value in enumerate(row):
             x, h = x0 + s * bar, value * scale
             parts.append(
-                f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar * 0.92:.1f}" height="{h:.1f}" '
-                f'fill="{grade_colour(series[s], s)}"/>'
+                f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar * 0.92:.1f}" height="{h:.1f}" fill="{colours[s]}"/>'
             )
-            if value and bar >= 9:
-                parts.append(_text(x + bar * 0.46, bottom - h - 3, value, 9))
+            if value and bar >= text_width(value, SMALL):
+                parts.append(_text(x + bar * 0.46, bottom - h - 3, value, SMALL))
         cx = left + g * slot + slot / 2
-        rotate = f' transform="rotate(-35 {cx:.1f} {bottom + 14})"' if tilt else ""
-        parts.append(_text(cx, bottom + 16, group, 11, "end" if tilt else "middle", rotate))
-    parts.extend(_legend(series, left, 16, right))
+        rotate = f' transform="rotate(-35 {cx:.1f} {bottom + 16})"' if tilt else ""
+        parts.append(_text(cx, bottom + 20, group, LABEL, "end" if tilt else "middle", rotate))
+    parts.extend(_legend(series, colours, left, 30, right))
     return _svg(width, height, parts, "各单位等次分布")
 
 
@@ -330,8 +385,8 @@ def _legend_lines(series: list[str], x: float, limit: float) -> list[list[tuple[
     """The legend's entries (index, name, x) in lines that end before `limit`."""
     lines, line, at = [], [], x
     for s, name in enumerate(series):
-        step = 28 + 12 * len(name)
-        if line and at + step - 12 > limit:
+        step = 18 + text_width(name, LABEL) + 16
+        if line and at + step - 16 > limit:
             lines.append(line)
             line, at = [], x
         line.append((s, name, at))
@@ -339,13 +394,13 @@ def _legend_lines(series: list[str], x: float, limit: float) -> list[list[tuple[
     return lines + [line] if line else lines
 
 
-def _legend(series: list[str], x: float, y: float, limit: float = 614) -> list[str]:
+def _legend(series: list[str], colours: list[str], x: float, y: float, limit: float = 614) -> list[str]:
     parts = []
     for n, line in enumerate(_legend_lines(series, x, limit)):
         for s, name, at in line:
-            row = y + 16 * n
-            parts.append(f'<rect x="{at:.1f}" y="{row - 9}" width="12" height="12" fill="{grade_colour(name, s)}"/>')
-            parts.append(_text(at + 16, row + 1, name, 11, "start"))
+            row = y + 22 * n
+            parts.append(f'<rect x="{at:.1f}" y="{row - 12:.1f}" width="14" height="14" fill="{colours[s]}"/>')
+            parts.append(_text(at + 18, row, name, LABEL, "start"))
     return parts
 
 
@@ -353,19 +408,48 @@ def _plain_number(value) -> str:
     return format(value, "f").rstrip("0").rstrip(".") if "." in format(value, "f") else format(value, "f")
 
 
+def label_rows(labels: list[tuple[float, float]], gap: float = 6) -> list[int]:
+    """For labels (x, width) starting at x, the row each goes on: the first row where it does not touch
+    a label already placed there (threshold labels 5 points apart would print over each other)."""
+    ends: list[float] = []  # per row, where its last label ends
+    rows = []
+    for x, width in labels:
+        row = next((r for r, end in enumerate(ends) if x >= end + gap), len(ends))
+        if row == len(ends):
+            ends.append(x + width)
+        else:
+            ends[row] = x + width
+        rows.append(row)
+    return rows
+
+
 def svg_histogram(scores: list, bands: list[tuple], width_points: int = 5) -> Markup:
-    """Final scores in bins of `width_points` (the last bin includes 100), band limits dashed."""
-    width, height, left, right, top, bottom = 624, 290, 40, 614, 44, 256
+    """Final scores in bins of `width_points` (the last bin includes 100), band limits dashed and labelled,
+    the labels staggered in rows so that none covers another."""
+    width, left, right = CHART_WIDTH, 44, 614
     if not scores:
-        return _svg(width, height, [_text(width / 2, height / 2, "无得分数据", 14)], "总分分布")
+        return _svg(width, 290, [_text(width / 2, 145, "无得分数据", LABEL)], "总分分布")
     low = min(50, int(min(scores) // width_points * width_points))
     edges = list(range(low, 100, width_points)) + [100]
+    unit = (right - left) / (edges[-1] - edges[0])
+    marks = [(float(b), grade) for b, grade in bands if low < b < 100]
+    marks.sort()
+    texts = [f"{grade}（{_plain_number(b)}分起）" for b, grade in marks]
+    xs = [left + (b - low) * unit for b, _ in marks]
+    # a label that would run past the right edge is drawn to the left of its line
+    starts = [
+        x + 4 if x + 4 + text_width(t, SMALL) <= width else x - 4 - text_width(t, SMALL) for x, t in zip(xs, texts)
+    ]
+    rows = label_rows([(s, text_width(t, SMALL)) for s, t in zip(starts, texts)])
+    line_height = SMALL + 6
+    top = 16 + line_height * (max(rows, default=-1) + 1) + 10
+    bottom = top + 212
+    height = bottom + 50
     counts = [0] * (len(edges) - 1)
     for score in scores:
         index = min(int((score - low) // width_points), len(counts) - 1)
         counts[max(index, 0)] += 1
     parts, scale = _y_axis(left, top, bottom, right, max(counts))
-    unit = (right - left) / (edges[-1] - edges[0])
     for n, count in enumerate(counts):
         x, h = left + (edges[n] - low) * unit, count * scale
         parts.append(
@@ -373,18 +457,22 @@ def svg_histogram(scores: list, bands: list[tuple], width_points: int = 5) -> Ma
             f'fill="#7f9cb0" stroke="#38546a" stroke-width="0.6"/>'
         )
         if count:
-            parts.append(_text(x + width_points * unit / 2, bottom - h - 3, count, 10))
+            parts.append(_text(x + width_points * unit / 2, bottom - h - 3, count, SMALL))
     for edge in edges:
-        parts.append(_text(left + (edge - low) * unit, bottom + 15, edge, 10))
-    parts.append(_text((left + right) / 2, bottom + 32, "总分", 11))
-    for band_low, grade in bands:
-        if low < band_low < 100:
-            x = left + (float(band_low) - low) * unit
-            parts.append(
-                f'<line x1="{x:.1f}" y1="{top - 24}" x2="{x:.1f}" y2="{bottom}" stroke="#a61b1b" '
-                'stroke-width="1" stroke-dasharray="4 3"/>'
-            )
-            parts.append(
-                _text(x + 4, top - 14, f"{grade}（{_plain_number(band_low)}分起）", 10, "start", ' fill="#a61b1b"')
-            )
+        parts.append(_text(left + (edge - low) * unit, bottom + SMALL + 6, edge, SMALL))
+    parts.append(_text((left + right) / 2, bottom + SMALL + LABEL + 14, "总分", LABEL))
+    baselines = [16 + line_height * row + SMALL * 0.8 for row in rows]
+    for x, baseline in zip(xs, baselines):
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{baseline - SMALL:.1f}" x2="{x:.1f}" y2="{bottom}" stroke="#a61b1b" '
+            'stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+    for start, text, baseline in zip(
+        starts, texts, baselines
+    ):  # over the lines, on white: a line never crosses a label
+        parts.append(
+            f'<rect x="{start - 2:.1f}" y="{baseline - SMALL:.1f}" width="{text_width(text, SMALL) + 4:.1f}" '
+            f'height="{SMALL + 3:.1f}" fill="#fff"/>'
+        )
+        parts.append(_text(start, baseline, text, SMALL, "start", ' fill="#a61b1b"'))
     return _svg(width, height, parts, "总分分布")

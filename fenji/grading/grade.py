@@ -249,7 +249,7 @@ def _quotas(frame: pd.DataFrame, profile: Profile, problems: Problems, adjustmen
             checks.append(_enforce_floor(frame, index, unit, category, quota, profile, problems, adjustments))
     for quota in (q for q in profile.quotas if q.kind == "about"):
         for unit, category, index in _scopes(frame, quota):
-            checks.append(_report_about(frame, index, unit, category, quota, problems))
+            checks.append(_report_about(frame, index, unit, category, quota, problems, profile.counter))
     return checks
 
 
@@ -268,7 +268,7 @@ def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, 
     tied = _tied_at(frame, members, allowed, profile)
     for position, i in enumerate(members):
         if i in tied:
-            _pend(frame, i, check, f"{quota.grade}名额（{allowed} 个）的最后一名与其后并列")
+            _pend(frame, i, check, f"{quota.grade}名额（{allowed} {profile.counter}）的最后一名与其后并列")
         elif position >= allowed:
             frame.at[i, "等次"] = lower
             frame.at[i, "markers"].append(M_OVER_QUOTA)
@@ -280,8 +280,8 @@ def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, 
                     quota.grade,
                     lower,
                     M_OVER_QUOTA,
-                    f"{unit}{category}共 {n} 个，{quota.grade}不超过 {fmt_percent(quota.share, 0)}，"
-                    f"最多 {allowed} 个；按得分排名第 {position + 1}",
+                    f"{unit}{category}共 {n} {profile.counter}，{quota.grade}不超过 {fmt_percent(quota.share, 0)}，"
+                    f"最多 {allowed} {profile.counter}；按得分排名第 {position + 1}",
                 )
             )
     _report_pending(frame, check, unit, category, problems)
@@ -343,7 +343,7 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
     tied = _tied_at(frame, candidates, short, profile) if short < len(candidates) else set()
     for position, i in enumerate(candidates[:short] + [c for c in candidates[short:] if c in tied]):
         if i in tied:
-            _pend(frame, i, check, f"{quota.grade}比例（至少 {required} 个）的名额线上并列")
+            _pend(frame, i, check, f"{quota.grade}比例（至少 {required} {profile.counter}）的名额线上并列")
             continue
         before = frame.at[i, "等次"]
         frame.at[i, "等次"] = quota.grade
@@ -356,8 +356,8 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
                 before,
                 quota.grade,
                 M_FLOOR,
-                f"{unit}{category}共 {n} 个，{quota.grade}不低于 {fmt_percent(quota.share, 0)}，"
-                f"至少 {required} 个；按得分倒数第 {position + 1}",
+                f"{unit}{category}共 {n} {profile.counter}，{quota.grade}不低于 {fmt_percent(quota.share, 0)}，"
+                f"至少 {required} {profile.counter}；按得分倒数第 {position + 1}",
             )
         )
     _report_pending(frame, check, unit, category, problems)
@@ -365,7 +365,7 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
     return check
 
 
-def _report_about(frame, index, unit, category, quota: Quota, problems) -> QuotaCheck:
+def _report_about(frame, index, unit, category, quota: Quota, problems, counter: str = "个") -> QuotaCheck:
     n = len(index)
     actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     share = Fraction(actual, n) if n else Fraction(0)
@@ -374,11 +374,25 @@ def _report_about(frame, index, unit, category, quota: Quota, problems) -> Quota
     if not ok:
         problems.warning(
             "quota-about-off",
-            f"{unit}{category}{quota.grade} {actual} 个，占 {fmt_percent(share)}，"
+            f"{unit}{category}{quota.grade} {actual} {counter}，占 {fmt_percent(share)}，"
             f"与“{quota.grade}{fmt_percent(quota.share, 0)}左右”相差超过 {fmt_decimal(quota.tolerance * 100, 0)} 个百分点"
             "（“左右”只作对照，不据此调整）。",
         )
     return check
+
+
+def _about_ok(check: QuotaCheck, profile: Profile, before: bool) -> bool:
+    quota = next(
+        (
+            q
+            for q in profile.quotas
+            if q.kind == "about" and q.grade == check.grade and q.category in ("", check.category)
+        ),
+        None,
+    )
+    if quota is None or not check.n:
+        return before
+    return abs(Fraction(check.actual, check.n) - Fraction(quota.share)) <= Fraction(quota.tolerance)
 
 
 def round_share(share: Decimal, n: int) -> int:
@@ -453,6 +467,7 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
     exempt = frame["quota_exempt"].astype(bool) if "quota_exempt" in frame else pd.Series(False, index=frame.index)
     counted = frame[~frame["等次"].isin(NOT_COUNTED) & ~exempt]
     scopes = {key: list(group["等次"]) for key, group in counted.groupby(["单位", "类别"], sort=False)}
+    c = profile.counter
     for check in checks:
         grades_in_scope = scopes.get((check.unit, check.category), [])
         actual = grades_in_scope.count(check.grade)
@@ -461,11 +476,13 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
             check.ok = actual <= check.allowed
         elif check.kind == "floor":
             check.ok = actual >= check.allowed
+        else:  # about: a decision may bring the share within (or out of) the tolerance; the report says which
+            check.ok = _about_ok(check, profile, check.ok)
         if not check.ok and check.kind != "about":
             problems.warning(
                 "decision-breaks-quota",
-                f"{check.unit}{check.category}：党委研究决定后{check.grade} {actual} 个，"
-                f"不符合“{check.label}”（{check.n} 个的{'上限' if check.kind == 'cap' else '下限'}为 {check.allowed} 个）。"
+                f"{check.unit}{check.category}：党委研究决定后{check.grade} {actual} {c}，"
+                f"不符合“{check.label}”（{check.n} {c}的{'上限' if check.kind == 'cap' else '下限'}为 {check.allowed} {c}）。"
                 "决定已执行，请在报告中说明。",
             )
 

@@ -38,6 +38,7 @@ from fenji.core.documents import (
     rows_of,
     safe_name,
     units_of,
+    year_on_year,
 )
 from fenji.core.profiles import Profile
 from fenji.grading.grade import M_LIFETIME, NOT_PARTICIPATING, PENDING, UNGRADED
@@ -399,13 +400,31 @@ def target_lines(outcome) -> list[TargetLine]:
     return sorted(lines, key=lambda line: order.get(line.unit, len(order)))  # stable: by village, then as listed
 
 
+PREVIOUS = "上次星级"
+
+
+def previous_grade(row: dict, profile: Profile) -> str:
+    """The previous rating the one-step rule (限晋一级) used, as a grade of the profile ("" for a first
+    rating): the same `previous_rank` grading read, whether it came from the ledger or the roster."""
+    rank = missing_to_none(row.get("previous_rank"))
+    if rank is None:
+        return ""
+    grades = profile.grades
+    return grades[max(0, len(grades) - 1 - int(rank))]
+
+
 def star_report_doc(outcome, options) -> StarReportDoc:
-    """The common report's fields, whatever they are, and the targets annex."""
+    """The common report's fields, whatever they are, and the targets annex. The comparison is with the
+    上次星级 that drove 限晋一级 (the ledger has no 上年等次 column for stars)."""
     base = report_doc(outcome, options)
+    profile = outcome.profile
+    records = [{**r, PREVIOUS: previous_grade(r, profile)} for r in outcome.graded.subjects.to_dict("records")]
+    fields_of = {f.name: getattr(base, f.name) for f in fields(base)}
+    fields_of.update(year_on_year(records, profile, base.grades, column=PREVIOUS, label=PREVIOUS))
     return StarReportDoc(
-        **{f.name: getattr(base, f.name) for f in fields(base)},
+        **fields_of,
         targets=target_lines(outcome),
-        lifetime=bool(outcome.profile.rules["lifetime_before"]),
+        lifetime=bool(profile.rules["lifetime_before"]),
     )
 
 
