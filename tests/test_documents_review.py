@@ -231,6 +231,15 @@ def test_no_page_holds_only_a_signature_notes_or_a_total(run_name, request):
     assert not found
 
 
+def test_no_report_says_run_results_and_figures_sit_close_to_their_words(dingji, shengji, dashui):
+    """Item 6: "运行结果" is how a programmer sees the ledger; a report says what the results are. A 公文
+    writes figures without spaces (`好2个，占15.4%`), as the report's own opening sentence does."""
+    for _, folder in (dingji, shengji, dashui):
+        body = poppler("pdftotext", "-raw", str(folder / "汇总报告.pdf"), "-")
+        assert "运行结果" not in body, folder
+        assert not re.search(r"[好差般星] \d+ [个名]|占 \d", body), folder
+
+
 # --- item 4: word-aware line breaks ---------------------------------------------------------
 
 

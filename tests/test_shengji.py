@@ -256,7 +256,7 @@ def test_score_table_shows_both_classes(documents):
 def test_report_shows_the_rates_against_targets_and_who_is_behind_them(documents):
     _, folder = documents
     report = flat(folder / "汇总报告.pdf")
-    assert "分类升级提升率和转化率" in report and "取自台账（2026年的运行结果）" in report
+    assert "分类升级提升率和转化率" in report and "取自台账（2026年的定级结果）" in report
     assert "1/4（25.0%）10%以上√达到" in report and "2/2（100.0%）100%√达到" in report
     assert "青杠村党支部（先进）" in report and "柏杨村党支部（中间）" in report
     assert "满意率为90.0%" in report  # 水井村: 临界 by its 满意率, with the reason
@@ -296,7 +296,7 @@ def test_no_rates_without_last_year(tmp_path: Path):
 def test_report_shows_last_years_distribution_beside_this_years(documents):
     _, folder = documents
     report = flat(folder / "汇总报告.pdf")
-    assert "上年与本年等次分布" in report and "上年数据取自台账中2026年的运行结果，共8个对象" in report
+    assert "上年与本年等次分布" in report and "上年数据取自台账中2026年的评定结果，共8个对象" in report
     # 龙泉乡 2026: 先进 2 (LQ01, LQ08), 中间 4, 后进 2; 2027: 先进 2, 中间 5, 后进 1 (石板乡 is not in this run)
     assert "2026年8225.0%450.0%225.0%" in report and "2027年8225.0%562.5%112.5%" in report
 

@@ -118,7 +118,7 @@ class StatRow:
     unit: str
     total: int
     cells: list[StatCell]
-    summary: str  # 好 2 个，占 15.4%；较好 ……
+    summary: str  # 好2个，占15.4%；较好……
 
 
 @dataclass
@@ -205,6 +205,8 @@ class ReportDoc:
     last_year: list = field(default_factory=list)
     last_year_grades: list[str] = field(default_factory=list)
     last_year_note: str = ""
+    last_year_count: int = 0  # how many of last year's results the table counts
+    last_year_when: str = ""  # the ledger's year they come from (`2026年`)
     counter: str = "个"  # measure word for subjects (profile.counter): 个 for organisations, 名 for people
     change_label: str = "上年等次"  # what the year-on-year table compares with (上次星级 …)
 
@@ -576,12 +578,13 @@ def _stat_row(unit: str, group, grades: list[str], counter: str = "个") -> Stat
 
 
 def _summary(frame, grades: list[str], counter: str = "个") -> str:
-    """`好 54 个，占 10.1%；较好 ……` over the grades present (shares of all subjects)."""
+    """`好54个，占10.1%；较好……` over the grades present (shares of all subjects); no space between
+    Chinese and figures, as in the rest of a 公文."""
     n = len(frame)
     counts = Counter(frame["等次"])
     shown = grades + [g for g in counts if g not in grades]
     return "；".join(
-        f"{g} {counts[g]} {counter}，占 {fmt_percent(Fraction(counts[g], n))}" for g in shown if n and counts[g]
+        f"{g}{counts[g]}{counter}，占{fmt_percent(Fraction(counts[g], n))}" for g in shown if n and counts[g]
     )
 
 
@@ -595,7 +598,7 @@ def _quota_row(check, frame, counter: str = "个") -> QuotaRow:
         check.unit + (f"（{check.category}）" if check.category else ""),
         check.label,
         check.n,
-        f"{word} {check.allowed} {counter}",
+        f"{word}{check.allowed}{counter}",
         check.actual,
         check.ok,
         "√ 符合" if check.ok else "× 不符合",  # √ and × are both in the body font (✓ and ✗ came from two)
@@ -615,10 +618,10 @@ def _quota_note(check, names: dict, grades: dict, still: list, decided: list, co
         parts.append(f"{'、'.join(str(names.get(s, s)) for s in still)}得分并列，待研究决定")
     if not check.ok and check.kind == "about":
         share = fmt_percent(Fraction(check.actual, check.n)) if check.n else DASH
-        parts.append(f"“左右”只作对照，不据此调整等次（实际占 {share}）")
+        parts.append(f"“左右”只作对照，不据此调整等次（实际占{share}）")
     elif not check.ok:
         bound = "上限" if check.kind == "cap" else "下限"
-        parts.append(f"按研究决定执行后超出{bound}（{bound} {check.allowed} {counter}），请说明理由")
+        parts.append(f"按研究决定执行后超出{bound}（{bound}{check.allowed}{counter}），请说明理由")
     return "；".join(parts)
 
 
@@ -1064,8 +1067,16 @@ def last_year_section(outcome, options, grades: list[str]) -> dict:
         now = [str(g) for g, u in zip(frame["等次"], frame["单位"].astype(str)) if unit == "合计" or u == unit]
         rows.append(_distribution(unit, f"{history.year}年", before, shown))
         rows.append(_distribution("", f"{options.year}年", now, shown))
-    note = f"上年数据取自台账中 {history.year} 年的运行结果，共 {len(kept)} 个对象"
-    return {"last_year": rows, "last_year_grades": shown, "last_year_note": note}
+    when = f"{history.year}年"
+    note = ledger_note(when, "评定结果", len(kept), f"{outcome.profile.counter}对象")
+    counted = {"last_year_note": note, "last_year_count": len(kept), "last_year_when": when}
+    return {"last_year": rows, "last_year_grades": shown, **counted}
+
+
+def ledger_note(when: str, what: str, count: int, counted: str, which: str = "上年") -> str:
+    """`上年数据取自台账中2026年的评定结果，共23个对象`: where a report's comparison table comes from.
+    A system words `what` (评选结果, 调查结果 …) and `counted` (名, 个班子和成员 …) for its own subjects."""
+    return f"{which}数据取自台账中{when}的{what}，共{count}{counted}"
 
 
 def _distribution(unit: str, year: str, grades: list[str], shown: list[str]) -> DistributionRow:

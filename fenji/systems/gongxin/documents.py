@@ -9,7 +9,6 @@ Each document has one dataclass here; its template (`templates/gongxin_*.html`) 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +24,7 @@ from fenji.core.documents import (
     doc_date,
     doc_meta,
     issuer_of,
+    ledger_note,
     note_text,
     report_doc,
     safe_name,
@@ -298,12 +298,6 @@ def screening_doc(outcome, options, town: str) -> ScreeningDoc:
     )
 
 
-def _survey_note(note: str) -> str:
-    """The shared note, worded for a survey: the ledger keeps last year's 调查结果 of 班子 and members."""
-    found = re.search(r"(\d{4}) 年.*共 (\d+) 个", note)
-    return f"上年数据取自台账中{found[1]}年的调查结果，共{found[2]}个班子和成员" if found else note
-
-
 def gongxin_report_doc(outcome, options) -> GongxinReportDoc:
     profile, year = outcome.profile, options.year
     rules = profile.rules
@@ -365,7 +359,9 @@ def gongxin_report_doc(outcome, options) -> GongxinReportDoc:
         signature=Signature(author, base.date),
         last_year=base.last_year,
         last_year_grades=base.last_year_grades,
-        last_year_note=_survey_note(base.last_year_note),
+        # worded for a survey: the ledger keeps last year's 调查结果 of 班子 and members
+        last_year_note=base.last_year_note
+        and ledger_note(base.last_year_when, "调查结果", base.last_year_count, "个班子和成员"),
     )
 
 

@@ -282,7 +282,7 @@ def shengji_report_doc(outcome, options) -> ShengjiReportDoc:
         row.remark = "；".join(critical_reasons(records[row.id], outcome.profile)) or row.remark
     history = outcome.history
     source = (
-        f"上年类别取自台账（{history.year} 年的运行结果），台账中没有的取名册“上年等次”列。"
+        f"上年类别取自台账（{history.year}年的定级结果），台账中没有的取名册“上年等次”列。"
         if history is not None and history.kept
         else "上年类别取自名册“上年等次”列（台账中尚无上年结果）。"
     )

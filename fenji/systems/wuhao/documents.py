@@ -26,6 +26,7 @@ from fenji.core.documents import (
     doc_meta,
     grouped_notice_doc,
     issuer_of,
+    ledger_note,
     letters_in_batches,
     missing_to_none,
     note_text,
@@ -428,8 +429,7 @@ def wuhao_report_doc(outcome, options) -> WuhaoReportDoc:
         base.last_year = [
             replace(row, year=last_when if n % 2 == 0 else _when(options)) for n, row in enumerate(base.last_year)
         ]
-        kept = base.last_year_note.rsplit("共", 1)[-1]
-        base.last_year_note = f"上次数据取自台账中{last_when}的考评结果，共{kept}"
+        base.last_year_note = ledger_note(last_when, "考评结果", base.last_year_count, "个对象", which="上次")
     return WuhaoReportDoc(
         **{f.name: getattr(base, f.name) for f in fields(base)},
         when=_when(options),

@@ -10,7 +10,6 @@ ineligibility reason: they are not in its dataclass, so no template can print th
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +26,7 @@ from fenji.core.documents import (
     doc_date,
     doc_meta,
     issuer_of,
+    ledger_note,
     note_text,
     notice_terms,
     report_doc,
@@ -409,10 +409,7 @@ def youxiu_report_doc(outcome, options) -> YouxiuReportDoc:
             )
     records = frame.to_dict("records")
     if base.last_year_note:  # people, counted in 名; the ledger keeps last year's 评选结果
-        found = re.search(r"(\d{4}) 年.*共 (\d+) 个", base.last_year_note)
-        base.last_year_note = (
-            f"上年数据取自台账中{found[1]}年的评选结果，共{found[2]}名" if found else base.last_year_note
-        )
+        base.last_year_note = ledger_note(base.last_year_when, "评选结果", base.last_year_count, "名")
     overall = _unit_line("合计", records, total_members, total_allowed)
     overall.mark = "√ 符合" if all(line.mark.startswith("√") for line in lines) else "× 超出名额"
     return YouxiuReportDoc(
