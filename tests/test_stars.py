@@ -280,7 +280,7 @@ def test_tie_at_the_cut_is_pending_until_a_decision(tmp_path: Path):
     settled = run(RunOptions(decided, DAAN, 2027, tmp_path / "out2", documents=False, db=tmp_path / "b.db"))
     rows = by_id(settled)
     assert (rows.loc["T1", "等次"], rows.loc["T2", "等次"]) == ("五星", "四星")
-    assert rows.loc["T1", "说明"] == "经党委研究调整" and settled.exit_code == 0
+    assert rows.loc["T1", "说明"] == "经村党总支研究调整" and settled.exit_code == 0  # the village's 总支 decided
 
 
 def test_tie_breaker_is_the_public_score(tmp_path: Path):
@@ -399,7 +399,7 @@ def test_lifetime_holder_the_panel_disagrees_with_stays_five_star_and_is_an_erro
     assert rows.loc["L1", "审定意见"] == "不同意"
     found = [p for p in result.problems if p.code == "lifetime-review-rejected"]
     assert [(p.level, p.subject, p.cell) for p in found] == [("错误", "L1", "I4")]  # 审定意见 of L1
-    assert "终身五星对象审定不同意，请党委研究决定" in found[0].message and "长期不参加组织生活" in found[0].message
+    assert "终身五星对象审定不同意，请村党支部研究决定" in found[0].message and "长期不参加组织生活" in found[0].message
     assert result.exit_code == 1
     assert not [a for a in result.graded.adjustments if a["编号"] == "L1" and a["类型"] == "审定不同意"]
 
@@ -424,7 +424,7 @@ def test_committee_decision_settles_a_lifetime_holder_the_panel_disagrees_with(t
         DASHUI,
     )
     rows = by_id(result)
-    assert rows.loc["L1", "等次"] == "不列入星级" and "经党委研究调整" in rows.loc["L1", "说明"]
+    assert rows.loc["L1", "等次"] == "不列入星级" and "经村党支部研究调整" in rows.loc["L1", "说明"]
     assert rows.loc["L2", "等次"] == "五星"
     found = [(p.level, p.subject) for p in result.problems if p.code == "lifetime-review-rejected"]
     assert found == [("提示", "L1"), ("提示", "L2")]
@@ -758,7 +758,7 @@ def test_notice_marks_decisions_and_lifetime_titles_card_dates(tmp_path: Path):
     documents = out / "documents" / "大水村"
     notice = pdf_text(documents / "大水村2027年度星级评定结果公示.pdf").replace(" ", "").replace("\n", "")
     # issue 18 item 5: no adjustment note on a public notice (a village has no 党委); 终身 stays
-    assert "陈决定" in notice and "经党委研究调整" not in notice and "穆老党（终身）" in notice
+    assert "陈决定" in notice and "研究调整" not in notice and "穆老党（终身）" in notice
     assert "纪要" not in notice and "群众公认" not in notice  # the decision's reason stays in the file
     assert "2027年1月5日" in notice
     cards = pdf_text(documents / "大水村2027年度五星卡.pdf").replace(" ", "")

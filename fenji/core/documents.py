@@ -34,7 +34,6 @@ from fenji.core.outputs import DIR_MODE, replace_dir
 from fenji.core.profiles import Profile
 from fenji.grading.grade import (
     M_CRITICAL,
-    M_DECISION,
     M_FLOOR,
     M_OVER_QUOTA,
     M_SELF,
@@ -42,6 +41,7 @@ from fenji.grading.grade import (
     NOT_PARTICIPATING,
     PENDING,
     UNGRADED,
+    is_decision,
 )
 
 DASH = "—"
@@ -316,7 +316,7 @@ def note_text(row: dict) -> str:
     parts += [n for n in (row.get("notes") or []) if n not in parts]
     decision = missing_to_none(row.get("decision"))
     if decision is not None and decision.meeting:
-        parts = [f"{p}（{decision.meeting}）" if p == M_DECISION else p for p in parts]
+        parts = [f"{p}（{decision.meeting}）" if is_decision(p) else p for p in parts]
     return "；".join(parts)
 
 
@@ -479,10 +479,10 @@ def _missing_contact(problems, unit: str) -> None:
 def change_sentence(change: dict) -> str:
     kind, before, after = change["类型"], change["调整前"], change["调整后"]
     reason = str(change.get("理由") or "").rstrip("。")
-    if kind == M_DECISION:
+    if is_decision(kind):
         basis = f"（{change['会议及文号']}）" if change.get("会议及文号") else ""
         moved = f"由“{before}”调整为“{after}”" if before != after else f"确定为“{after}”"
-        return f"经党委研究{basis}，{moved}" + (f"。理由：{reason}。" if reason else "。")
+        return f"{kind.removesuffix('调整')}{basis}，{moved}" + (f"。理由：{reason}。" if reason else "。")
     if kind == M_VETO:
         return f"因存在否决情形（{reason}），实行一票否决，由“{before}”定为“{after}”。"
     if kind in (M_OVER_QUOTA, M_FLOOR):
@@ -526,7 +526,9 @@ def report_doc(outcome, options) -> ReportDoc:
             [(b.low, b.grade) for b in profile.bands],
         ),
         adjustments=[_adjustment_row(a, profile) for a in outcome.graded.adjustments],
-        unsettled=[_subject_row(r, profile, _unsettled_reason(r)) for r in records if r["等次"] in (PENDING, UNGRADED)],
+        unsettled=[
+            _subject_row(r, profile, _unsettled_reason(r, profile)) for r in records if r["等次"] in (PENDING, UNGRADED)
+        ],
         self_deviations=[
             _subject_row(r, profile, _self_remark(r, profile)) for r in records if M_SELF in (r.get("markers") or [])
         ],
@@ -650,10 +652,10 @@ def _subject_row(row: dict, profile: Profile, remark: str) -> SubjectRow:
     )
 
 
-def _unsettled_reason(row: dict) -> str:
+def _unsettled_reason(row: dict, profile: Profile) -> str:
     if row["等次"] == UNGRADED:
         return "、".join(row.get("missing") or []) or "资料不全"
-    return "；".join(row.get("notes") or []) or "比例名额线上并列，需党委研究决定"
+    return "；".join(row.get("notes") or []) or f"比例名额线上并列，需{profile.decider}研究决定"
 
 
 def _self_remark(row: dict, profile: Profile) -> str:

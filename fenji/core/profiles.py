@@ -88,6 +88,7 @@ class Profile:
     reads: tuple[str, ...] = ()  # the form kinds its system reads (fenji.forms)
     star_levels: bool = False  # grades are star levels (a decision may type `5星`)
     counter: str = "个"  # the measure word for subjects in documents: 个 for organisations, 名 for people
+    decider: str = "党委"  # who decides ties and adjustments (经党委研究调整); a village's 总支 decides its stars
     limits: dict = field(
         default_factory=dict
     )  # [limits]: per-file resource bounds (None = fenji.core.workbook.Limits default)
@@ -124,6 +125,7 @@ _SCHEMA = {
     "subject": (str, False, "党组织"),
     "unit": (str, False, "乡镇"),
     "counter": (str, False, "个"),
+    "decider": (str, False, "党委"),
     "decimals": (int, False, 1),
     "bands": ([_BAND], True, None),
     "critical": (list, False, []),
@@ -331,6 +333,7 @@ def build_profile(data: dict, where: str, text: str, system: ProfileSection) -> 
         reads=tuple(system.forms),
         star_levels=system.star_levels,
         counter=checked["counter"],
+        decider=checked["decider"],
     )
 
 

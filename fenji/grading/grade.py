@@ -27,7 +27,6 @@ NOT_COUNTED = (UNGRADED, NOT_PARTICIPATING)
 M_OVER_QUOTA = "超比例调整"
 M_FLOOR = "按比例调整"
 M_VETO = "一票否决"
-M_DECISION = "经党委研究调整"
 M_SELF = "自评偏差"
 M_CRITICAL = "临界"
 M_CROSS = "满意率不足"
@@ -268,7 +267,7 @@ def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, 
     tied = _tied_at(frame, members, allowed, profile)
     for position, i in enumerate(members):
         if i in tied:
-            _pend(frame, i, check, f"{quota.grade}名额（{allowed} {profile.counter}）的最后一名与其后并列")
+            _pend(frame, i, check, f"{quota.grade}名额（{allowed} {profile.counter}）的最后一名与其后并列", profile)
         elif position >= allowed:
             frame.at[i, "等次"] = lower
             frame.at[i, "markers"].append(M_OVER_QUOTA)
@@ -284,7 +283,7 @@ def _enforce_cap(frame, index, unit, category, quota: Quota, profile, problems, 
                     f"最多 {allowed} {profile.counter}；按得分排名第 {position + 1}",
                 )
             )
-    _report_pending(frame, check, unit, category, problems)
+    _report_pending(frame, check, unit, category, problems, profile)
     check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     return check
 
@@ -309,21 +308,31 @@ def _tied_at(frame, ordered: list, cut: int, profile) -> set:
     return {i for i in ordered if rank_key(frame, i, profile) == key}
 
 
-def _pend(frame, i, check: QuotaCheck, why: str) -> None:
+def decision_marker(profile: Profile) -> str:
+    """`经党委研究调整`, or by the body the profile names (`decider`): a village's 总支 decides its own stars."""
+    return f"经{profile.decider}研究调整"
+
+
+def is_decision(marker: str) -> bool:
+    """Whether an adjustment (or marker) is a committee decision, whoever the profile's decider is."""
+    return marker.startswith("经") and marker.endswith("研究调整")
+
+
+def _pend(frame, i, check: QuotaCheck, why: str, profile: Profile) -> None:
     frame.at[i, "等次"] = PENDING
     frame.at[i, "markers"].append(PENDING)
-    frame.at[i, "notes"].append(f"{why}，需党委研究决定")
+    frame.at[i, "notes"].append(f"{why}，需{profile.decider}研究决定")
     check.pending.append(frame.at[i, "编号"])
 
 
-def _report_pending(frame, check: QuotaCheck, unit, category, problems: Problems) -> None:
+def _report_pending(frame, check: QuotaCheck, unit, category, problems: Problems, profile: Profile) -> None:
     if not check.pending:
         return
     names = "、".join(f"{frame.loc[frame['编号'] == s, '名称'].iloc[0]}（{s}）" for s in check.pending)
     problems.warning(
         "tie-at-quota-cut",
         f"{unit}{category}：{names} 得分及全部排序依据完全相同，跨越“{check.label}”的名额线，"
-        "无法自动取舍，已标为待定。请党委研究决定后填入决定调整表。",
+        f"无法自动取舍，已标为待定。请{profile.decider}研究决定后填入决定调整表。",
         subject="、".join(check.pending),
     )
 
@@ -343,7 +352,7 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
     tied = _tied_at(frame, candidates, short, profile) if short < len(candidates) else set()
     for position, i in enumerate(candidates[:short] + [c for c in candidates[short:] if c in tied]):
         if i in tied:
-            _pend(frame, i, check, f"{quota.grade}比例（至少 {required} {profile.counter}）的名额线上并列")
+            _pend(frame, i, check, f"{quota.grade}比例（至少 {required} {profile.counter}）的名额线上并列", profile)
             continue
         before = frame.at[i, "等次"]
         frame.at[i, "等次"] = quota.grade
@@ -360,7 +369,7 @@ def _enforce_floor(frame, index, unit, category, quota: Quota, profile, problems
                 f"至少 {required} {profile.counter}；按得分倒数第 {position + 1}",
             )
         )
-    _report_pending(frame, check, unit, category, problems)
+    _report_pending(frame, check, unit, category, problems, profile)
     check.actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     return check
 
@@ -457,9 +466,10 @@ def _decisions(frame, profile, decisions: list, problems: Problems, adjustments:
         if PENDING in frame.at[i, "markers"]:
             frame.at[i, "markers"].remove(PENDING)
             frame.at[i, "notes"].clear()
-        frame.at[i, "markers"].append(M_DECISION)
+        marker = decision_marker(profile)
+        frame.at[i, "markers"].append(marker)
         frame.at[i, "decision"] = decision
-        adjustments.append(_adjustment(frame, i, before, decision.grade, M_DECISION, decision.reason, decision.meeting))
+        adjustments.append(_adjustment(frame, i, before, decision.grade, marker, decision.reason, decision.meeting))
 
 
 def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems) -> None:
@@ -481,7 +491,7 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
         if not check.ok and check.kind != "about":
             problems.warning(
                 "decision-breaks-quota",
-                f"{check.unit}{check.category}：党委研究决定后{check.grade} {actual} {c}，"
+                f"{check.unit}{check.category}：{profile.decider}研究决定后{check.grade} {actual} {c}，"
                 f"不符合“{check.label}”（{check.n} {c}的{'上限' if check.kind == 'cap' else '下限'}为 {check.allowed} {c}）。"
                 "决定已执行，请在报告中说明。",
             )

@@ -321,7 +321,7 @@ def _summary_notes(profile: Profile) -> list[str]:
         codes = "；".join(f"{code}. {reason}" for code, reason in stars["eligibility"].items())
         notes.append(f"不参评情形（{codes}）的对象不参加评定、不计入比例基数；此列属个人信息，仅供存档，不得公示。")
     notes.append(
-        f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待党委研究决定，"
+        f"“{UNGRADED}”为评定资料不全，“{PENDING}”为比例名额线上得分完全相同、待{profile.decider}研究决定，"
         f"“{NOT_PARTICIPATING}”为有不参评情形。"
     )
     return notes

@@ -53,7 +53,7 @@ def score_stars(results: list[FileResult], profile: Profile, problems: Problems,
         rows.append(subject_row(entry, vote, review, profile, problems, previous.get(entry.id)))
     _report_unreviewed(roster, panels, profile, problems)
     decisions = collect(results, "decisions")
-    _report_lifetime_disagreements(rows, decisions, problems)
+    _report_lifetime_disagreements(rows, decisions, problems, profile)
     frame = pd.DataFrame(rows)
     frame["previous_rank"] = pd.Series([r["previous_rank"] for r in rows], index=frame.index, dtype=object)
     scored = Scored(frame, roster, decisions)
@@ -288,7 +288,7 @@ def _rejected(entry: RosterEntry, review: PanelReview, profile: Profile, problem
     row["sources"]["审定意见"] = row["veto_source"]
 
 
-def _report_lifetime_disagreements(rows: list[dict], decisions: list, problems: Problems) -> None:
+def _report_lifetime_disagreements(rows: list[dict], decisions: list, problems: Problems, profile: Profile) -> None:
     """A 终身五星 holder the panel does not agree to: an error until a committee decision names the subject.
 
     The subject stays 五星; the decision (which may set 不列入星级, or confirm 五星) is what a person adds.
@@ -304,14 +304,14 @@ def _report_lifetime_disagreements(rows: list[dict], decisions: list, problems: 
             problems.notice(
                 "lifetime-review-rejected",
                 f"终身五星对象{who}的领导小组审定意见为“{review.opinion}”{note}；"
-                "决定调整表中已有对该对象的党委研究决定，按决定执行。",
+                f"决定调整表中已有对该对象的{profile.decider}研究决定，按决定执行。",
                 **where,
             )
         else:
             problems.error(
                 "lifetime-review-rejected",
                 f"{who}是终身五星对象，领导小组审定意见为“{review.opinion}”{note}："
-                "终身五星对象审定不同意，请党委研究决定。现仍按五星（终身）列出；党委研究后请在决定调整表中"
+                f"终身五星对象审定不同意，请{profile.decider}研究决定。现仍按五星（终身）列出；研究后请在决定调整表中"
                 "填写该对象的编号、决定等次（“不列入星级”或“五星”）、理由和会议名称。",
                 **where,
             )
