@@ -869,8 +869,8 @@ def write_copies(jobs: list[render.Job], staging: Path, problems) -> int:
                 rel = part.path.relative_to(staging).as_posix()
                 problems.error(
                     "docx-failed",
-                    f"{rel} 的可编辑副本（.docx）未能生成：{type(exc).__name__}: {exc}。PDF 已生成；"
-                    "可用 PDF 为准，或去掉 --docx 后重新运行。",
+                    f"{rel} 的可编辑副本（.docx）未能生成：{type(exc).__name__}: {exc}。PDF 已照常生成，以 PDF 为准；"
+                    "请检查磁盘空间和输出文件夹的写入权限后重新运行。",
                     file=rel,
                 )
     return count

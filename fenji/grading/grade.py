@@ -378,7 +378,7 @@ def _report_about(frame, index, unit, category, quota: Quota, problems, counter:
     n = len(index)
     actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     share = Fraction(actual, n) if n else Fraction(0)
-    ok = abs(share - Fraction(quota.share)) <= Fraction(quota.tolerance)
+    ok = _within_about(actual, n, quota)
     check = QuotaCheck(unit, category, quota.grade, "about", quota.share, n, round_share(quota.share, n), actual, ok)
     if not ok:
         problems.warning(
@@ -399,9 +399,13 @@ def _about_ok(check: QuotaCheck, profile: Profile, before: bool) -> bool:
         ),
         None,
     )
-    if quota is None or not check.n:
-        return before
-    return abs(Fraction(check.actual, check.n) - Fraction(quota.share)) <= Fraction(quota.tolerance)
+    return before if quota is None else _within_about(check.actual, check.n, quota)
+
+
+def _within_about(actual: int, n: int, quota: Quota) -> bool:
+    """Whether `actual` of `n` is within the tolerance of a “p% 左右” share (exact fractions)."""
+    share = Fraction(actual, n) if n else Fraction(0)
+    return abs(share - Fraction(quota.share)) <= Fraction(quota.tolerance)
 
 
 def round_share(share: Decimal, n: int) -> int:
