@@ -401,7 +401,7 @@ def test_a_star_report_shows_last_years_distribution_from_the_ledger(tmp_path: P
     report = next(p for p in result.documents if p.name == "汇总报告.pdf")
     done = subprocess.run(["pdftotext", "-raw", str(report), "-"], capture_output=True, text=True, timeout=60)
     text = re.sub(r"\s+", "", done.stdout)
-    assert "上年与本年星级分布" in text and "共4个对象" in text
+    assert "上年与本年星级分布" in text and "共4名评定对象" in text
     # 2026: 三星 1, 一星 1, 不列入星级 2; 2027: 四星 1, 二星 1, 一星 1, 不列入星级 1 (only grades seen are columns)
     assert "四星三星二星一星不列入星级" in text
     assert "2026年4" + "0" + "125.0%" + "0" + "125.0%" + "250.0%" in text

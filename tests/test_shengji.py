@@ -296,7 +296,7 @@ def test_no_rates_without_last_year(tmp_path: Path):
 def test_report_shows_last_years_distribution_beside_this_years(documents):
     _, folder = documents
     report = flat(folder / "汇总报告.pdf")
-    assert "上年与本年等次分布" in report and "上年数据取自台账中2026年的评定结果，共8个对象" in report
+    assert "上年与本年等次分布" in report and "上年数据取自台账中2026年的评定结果，共8个党组织" in report
     # 龙泉乡 2026: 先进 2 (LQ01, LQ08), 中间 4, 后进 2; 2027: 先进 2, 中间 5, 后进 1 (石板乡 is not in this run)
     assert "2026年8225.0%450.0%225.0%" in report and "2027年8225.0%562.5%112.5%" in report
 

@@ -1070,13 +1070,13 @@ def last_year_section(outcome, options, grades: list[str]) -> dict:
         rows.append(_distribution(unit, f"{history.year}年", before, shown))
         rows.append(_distribution("", f"{options.year}年", now, shown))
     when = f"{history.year}年"
-    note = ledger_note(when, "评定结果", len(kept), f"{outcome.profile.counter}对象")
+    note = ledger_note(when, "评定结果", len(kept), f"{outcome.profile.counter}{outcome.profile.subject}")
     counted = {"last_year_note": note, "last_year_count": len(kept), "last_year_when": when}
     return {"last_year": rows, "last_year_grades": shown, **counted}
 
 
 def ledger_note(when: str, what: str, count: int, counted: str, which: str = "上年") -> str:
-    """`上年数据取自台账中2026年的评定结果，共23个对象`: where a report's comparison table comes from.
+    """`上年数据取自台账中2026年的评定结果，共23个党组织`: where a report's comparison table comes from.
     A system words `what` (评选结果, 调查结果 …) and `counted` (名, 个班子和成员 …) for its own subjects."""
     return f"{which}数据取自台账中{when}的{what}，共{count}{counted}"
 

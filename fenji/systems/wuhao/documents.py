@@ -429,7 +429,9 @@ def wuhao_report_doc(outcome, options) -> WuhaoReportDoc:
         base.last_year = [
             replace(row, year=last_when if n % 2 == 0 else _when(options)) for n, row in enumerate(base.last_year)
         ]
-        base.last_year_note = ledger_note(last_when, "考评结果", base.last_year_count, "个对象", which="上次")
+        base.last_year_note = ledger_note(
+            last_when, "考评结果", base.last_year_count, f"{profile.counter}{profile.subject}", which="上次"
+        )
     return WuhaoReportDoc(
         **{f.name: getattr(base, f.name) for f in fields(base)},
         when=_when(options),
