@@ -49,6 +49,7 @@ class QuotaCheck:
     ok: bool
     moved: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    tolerance: Decimal | None = None  # a “p% 左右” quota's tolerance, to judge it again after decisions
 
     @property
     def label(self) -> str:
@@ -378,8 +379,11 @@ def _report_about(frame, index, unit, category, quota: Quota, problems, counter:
     n = len(index)
     actual = sum(1 for i in index if frame.at[i, "等次"] == quota.grade)
     share = Fraction(actual, n) if n else Fraction(0)
-    ok = _within_about(actual, n, quota)
-    check = QuotaCheck(unit, category, quota.grade, "about", quota.share, n, round_share(quota.share, n), actual, ok)
+    ok = _within_about(actual, n, quota.share, quota.tolerance)
+    allowed = round_share(quota.share, n)
+    check = QuotaCheck(
+        unit, category, quota.grade, "about", quota.share, n, allowed, actual, ok, tolerance=quota.tolerance
+    )
     if not ok:
         problems.warning(
             "quota-about-off",
@@ -390,22 +394,10 @@ def _report_about(frame, index, unit, category, quota: Quota, problems, counter:
     return check
 
 
-def _about_ok(check: QuotaCheck, profile: Profile, before: bool) -> bool:
-    quota = next(
-        (
-            q
-            for q in profile.quotas
-            if q.kind == "about" and q.grade == check.grade and q.category in ("", check.category)
-        ),
-        None,
-    )
-    return before if quota is None else _within_about(check.actual, check.n, quota)
-
-
-def _within_about(actual: int, n: int, quota: Quota) -> bool:
-    """Whether `actual` of `n` is within the tolerance of a “p% 左右” share (exact fractions)."""
-    share = Fraction(actual, n) if n else Fraction(0)
-    return abs(share - Fraction(quota.share)) <= Fraction(quota.tolerance)
+def _within_about(actual: int, n: int, share: Decimal, tolerance: Decimal) -> bool:
+    """Whether `actual` of `n` is within `tolerance` of a “p% 左右” `share` (exact fractions)."""
+    actual_share = Fraction(actual, n) if n else Fraction(0)
+    return abs(actual_share - Fraction(share)) <= Fraction(tolerance)
 
 
 def round_share(share: Decimal, n: int) -> int:
@@ -491,7 +483,7 @@ def _recheck_quotas(frame, profile, checks: list[QuotaCheck], problems: Problems
         elif check.kind == "floor":
             check.ok = actual >= check.allowed
         else:  # about: a decision may bring the share within (or out of) the tolerance; the report says which
-            check.ok = _about_ok(check, profile, check.ok)
+            check.ok = _within_about(actual, check.n, check.share, check.tolerance)
         if not check.ok and check.kind != "about":
             problems.warning(
                 "decision-breaks-quota",
